@@ -1,0 +1,6 @@
+#[cancelsafe::guard(state = self.cancel)]
+struct C {
+    cancel: cancelsafe::CancelState,
+}
+
+fn main() {}

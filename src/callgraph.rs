@@ -1,0 +1,913 @@
+//! The workspace pass: resolves calls across every summarised file, propagates what each
+//! function's future does to the streams it can reach to a fixpoint, and finds the
+//! write→read sections.
+//!
+//! Resolution is by name and, where the code writes it down, by type: `self.m()` goes to
+//! the same type's impls, `Type::m(..)`/`f(..)` by path, `x.m()` on a field or parameter
+//! of a known type to that type, a call on a generic parameter is *deferred* to the caller
+//! that binds it to a concrete type. Each unit is analysed once per round; callers see
+//! callees only through their exported [`Effects`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::source::Span;
+use crate::summary::{
+    FileSummary, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
+};
+use crate::vocab::{Io, Vocabulary};
+
+/// One unit with the file it came from.
+#[derive(Debug, Clone)]
+pub struct UnitRef {
+    pub file: usize,
+    pub unit: Unit,
+}
+
+/// What awaiting a unit's future does to one of its roots, with where it happens.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RootFx {
+    pub write: Option<Span>,
+    pub read: Option<Span>,
+    /// An unguarded write→read section on this root (the future loses a reply if dropped).
+    pub section: Option<Span>,
+    /// Methods called on this root while its type is a generic parameter.
+    pub deferred: BTreeSet<String>,
+}
+
+/// A unit's exported summary.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    pub roots: BTreeMap<RootRef, RootFx>,
+    /// A section on a stream the unit reaches by itself (a pooled or locked connection).
+    pub internal_section: bool,
+}
+
+impl Effects {
+    /// True when awaiting this future and dropping it can leave a reply on a stream.
+    pub fn loses_reply(&self) -> bool {
+        self.internal_section || self.roots.values().any(|r| r.section.is_some())
+    }
+}
+
+/// A write→read pair found in one unit.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub unit: usize,
+    pub stream: Place,
+    pub write: Step,
+    pub reads: Vec<Step>,
+    /// The section became concrete here: a generic callee was bound to a type whose method
+    /// is itself a section.
+    pub via_deferred: bool,
+}
+
+/// One await taking part in a section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub span: Span,
+    pub text: String,
+    /// The crate function that does the I/O, when it is not this await's own method.
+    pub callee: Option<usize>,
+}
+
+/// A call from one unit to a crate function, with how its slots are bound.
+#[derive(Debug, Clone)]
+struct CallSite {
+    caller: usize,
+    callee: usize,
+    bindings: Vec<Option<Place>>,
+    guarded: bool,
+}
+
+/// All summaries of a workspace, indexed for resolution.
+pub struct Workspace<'v> {
+    pub units: Vec<UnitRef>,
+    vocab: &'v Vocabulary,
+    fields: HashMap<String, HashMap<String, String>>,
+    drop_types: HashSet<String>,
+    by_method: HashMap<String, Vec<usize>>,
+    by_free_name: HashMap<String, Vec<usize>>,
+    children: HashMap<usize, Vec<usize>>,
+}
+
+/// The result of the workspace pass.
+pub struct Outcome {
+    pub effects: Vec<Effects>,
+    /// Sections that are not covered by a guard, in units whose stream outlives the future.
+    pub sections: Vec<Section>,
+}
+
+impl<'v> Workspace<'v> {
+    /// Merges per-file summaries (in file order) into one workspace.
+    pub fn new(files: Vec<FileSummary>, vocab: &'v Vocabulary) -> Self {
+        let mut units = Vec::new();
+        let mut fields: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let mut drop_types = HashSet::new();
+        for (file, summary) in files.into_iter().enumerate() {
+            let base = units.len();
+            for s in summary.structs {
+                fields.entry(s.name).or_default().extend(s.fields);
+            }
+            drop_types.extend(summary.drop_types);
+            for mut unit in summary.units {
+                if let UnitKind::AsyncBlock { parent, .. } = &mut unit.kind {
+                    *parent += base;
+                }
+                rebase_blocks(&mut unit.body, base);
+                units.push(UnitRef { file, unit });
+            }
+        }
+        let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_free_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            match u.unit.kind {
+                UnitKind::Fn { .. } if u.unit.self_ty.is_some() => {
+                    by_method.entry(u.unit.name.clone()).or_default().push(i)
+                }
+                UnitKind::Fn { .. } => by_free_name.entry(u.unit.name.clone()).or_default().push(i),
+                UnitKind::AsyncBlock { parent, .. } => children.entry(parent).or_default().push(i),
+            }
+        }
+        Workspace {
+            units,
+            vocab,
+            fields,
+            drop_types,
+            by_method,
+            by_free_name,
+            children,
+        }
+    }
+
+    /// Runs the fixpoint and collects the sections worth reporting.
+    pub fn solve(&self) -> Outcome {
+        let mut effects = vec![Effects::default(); self.units.len()];
+        // Effects only grow, and are bounded by roots x flags, so this terminates; the cap
+        // guards against a bug turning into a hang.
+        for _round in 0..64 {
+            let mut changed = false;
+            for i in 0..self.units.len() {
+                let fx = self.analyse(i, &effects, None).0;
+                if fx != effects[i] {
+                    effects[i] = fx;
+                    changed = true;
+                }
+            }
+            for i in 0..self.units.len() {
+                if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
+                    let merged = self.future_of_sync_fn(i, &effects);
+                    if merged != effects[i] {
+                        effects[i] = merged;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut sites = Vec::new();
+        let mut sections = Vec::new();
+        for i in 0..self.units.len() {
+            let (_, found) = self.analyse(i, &effects, Some(&mut sites));
+            sections.extend(found);
+        }
+        let exposed = self.exposure(&sites);
+        sections.retain(|s| self.is_reportable(s, &exposed));
+        Outcome { effects, sections }
+    }
+
+    /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
+    pub fn debug(&self, filter: &str, files: &[std::path::PathBuf]) -> String {
+        let mut effects = vec![Effects::default(); self.units.len()];
+        let outcome = self.solve();
+        effects.clone_from(&outcome.effects);
+        let mut sites = Vec::new();
+        let mut out = String::new();
+        for i in 0..self.units.len() {
+            let (_, found) = self.analyse(i, &effects, Some(&mut sites));
+            let u = &self.units[i];
+            let name = self.units[self.owner_fn(i)].unit.display_name();
+            if !name.contains(filter) {
+                continue;
+            }
+            out.push_str(&format!(
+                "#{i} {name} {:?} {}:{} pub={} fx={:?}\n",
+                u.unit.kind,
+                files[u.file].display(),
+                u.unit.span.line,
+                u.unit.is_pub,
+                effects[i]
+            ));
+            out.push_str(&format!(
+                "   slots={:?}\n   locals={:?}\n",
+                u.unit.slots, u.unit.locals
+            ));
+            out.push_str(&format!("   body={:?}\n", u.unit.body));
+            for s in found {
+                out.push_str(&format!(
+                    "   section {:?} write@{} reportable={}\n",
+                    s.stream,
+                    s.write.span.line,
+                    self.is_reportable(&s, &self.exposure(&sites))
+                ));
+            }
+        }
+        out
+    }
+
+    /// A sync fn's future is the `async` blocks it builds and does not spawn.
+    fn future_of_sync_fn(&self, i: usize, effects: &[Effects]) -> Effects {
+        let mut merged = effects[i].clone();
+        for &c in self.children.get(&i).into_iter().flatten() {
+            if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
+                merge(&mut merged, &effects[c], |r| {
+                    matches!(r, RootRef::Slot(_)).then_some(r)
+                });
+            }
+        }
+        merged
+    }
+
+    /// The fn a unit belongs to (an `async` block's outermost enclosing fn).
+    pub fn owner_fn(&self, mut i: usize) -> usize {
+        while let UnitKind::AsyncBlock { parent, .. } = self.units[i].unit.kind {
+            i = parent;
+        }
+        i
+    }
+
+    fn is_spawned(&self, mut i: usize) -> bool {
+        while let UnitKind::AsyncBlock { parent, spawned } = self.units[i].unit.kind {
+            if spawned {
+                return true;
+            }
+            i = parent;
+        }
+        false
+    }
+
+    /// Analyses one unit against the current effects of everything else.
+    fn analyse(
+        &self,
+        i: usize,
+        effects: &[Effects],
+        sites: Option<&mut Vec<CallSite>>,
+    ) -> (Effects, Vec<Section>) {
+        let unit = &self.units[i].unit;
+        let mut walker = Walker {
+            ws: self,
+            unit_index: i,
+            unit,
+            effects,
+            out: Effects::default(),
+            sections: Vec::new(),
+            sites,
+            flags_cleared: collect_cleared_flags(&unit.body),
+        };
+        let mut state = State::default();
+        walker.nodes(&unit.body, &mut state);
+        walker.finish(&state);
+        let mut out = walker.out;
+        if let UnitKind::Fn { is_async: true } = unit.kind {
+            for (i, slot) in unit.slots.iter().enumerate() {
+                let Some(io) = slot.bound_io else { continue };
+                let fx = out.roots.entry(RootRef::Slot(i)).or_default();
+                if fx.read.is_none() && fx.write.is_none() && fx.section.is_none() {
+                    match io {
+                        Io::Read => fx.read = Some(unit.span),
+                        Io::Write => fx.write = Some(unit.span),
+                    }
+                }
+            }
+        }
+        let mut sections = walker.sections;
+        if unit.guard_attr || unit.declared_safe {
+            // A guarded exchange recovers on the next call: callers see a complete one.
+            for fx in out.roots.values_mut() {
+                fx.section = None;
+                fx.write = None;
+                fx.read = None;
+            }
+            out.internal_section = false;
+            sections.clear();
+        }
+        (out, sections)
+    }
+
+    /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
+    /// call: public API, uncalled fns, or a caller passing an outliving place unguarded.
+    fn exposure(&self, sites: &[CallSite]) -> HashSet<(usize, usize)> {
+        let mut called: HashMap<usize, Vec<&CallSite>> = HashMap::new();
+        for s in sites {
+            called.entry(s.callee).or_default().push(s);
+        }
+        let mut exposed = HashSet::new();
+        for (i, u) in self.units.iter().enumerate() {
+            if !matches!(u.unit.kind, UnitKind::Fn { .. }) {
+                continue;
+            }
+            let api = u.unit.is_pub && u.unit.trait_name.is_none();
+            if api || !called.contains_key(&i) {
+                for s in 0..u.unit.slots.len() {
+                    exposed.insert((i, s));
+                }
+            }
+        }
+        loop {
+            let before = exposed.len();
+            for s in sites {
+                if s.guarded || self.is_spawned(s.caller) {
+                    continue;
+                }
+                let owner = self.owner_fn(s.caller);
+                let caller = &self.units[s.caller].unit;
+                for (slot, place) in s.bindings.iter().enumerate() {
+                    let Some(place) = place else { continue };
+                    let outlives = match place.root {
+                        RootRef::Local(l) => matches!(
+                            caller.locals[l].kind,
+                            RootKind::Local(Origin::LockGuard | Origin::Pooled)
+                        ),
+                        RootRef::Slot(j) => {
+                            matches!(caller.slots[j].kind, RootKind::SelfRef | RootKind::ParamRef)
+                                && exposed.contains(&(owner, j))
+                        }
+                    };
+                    if outlives {
+                        exposed.insert((s.callee, slot));
+                    }
+                }
+            }
+            if exposed.len() == before {
+                break;
+            }
+        }
+        exposed
+    }
+
+    fn is_reportable(&self, s: &Section, exposed: &HashSet<(usize, usize)>) -> bool {
+        if self.is_spawned(s.unit) {
+            return false;
+        }
+        let unit = &self.units[s.unit].unit;
+        let owner = self.owner_fn(s.unit);
+        let owner_unit = &self.units[owner].unit;
+        if owner_unit.guard_attr || owner_unit.declared_safe {
+            return false;
+        }
+        match s.stream.root {
+            RootRef::Local(l) => matches!(
+                unit.locals[l].kind,
+                RootKind::Local(Origin::LockGuard | Origin::Pooled)
+            ),
+            RootRef::Slot(j) => {
+                matches!(unit.slots[j].kind, RootKind::SelfRef | RootKind::ParamRef)
+                    && exposed.contains(&(owner, j))
+            }
+        }
+    }
+
+    /// The type of a place, following struct field types where they are written down.
+    fn type_of(&self, unit: &Unit, place: &Place) -> Option<String> {
+        let root = unit.root(place.root);
+        let mut ty = root.ty.clone()?;
+        for f in &place.fields {
+            ty = self.fields.get(&ty)?.get(f)?.clone();
+        }
+        Some(ty)
+    }
+
+    fn methods_of(&self, ty: &str, name: &str) -> Vec<usize> {
+        self.by_method
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| {
+                        self.units[i].unit.self_ty.as_deref() == Some(ty)
+                            && self.units[i].unit.has_self
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn resolve_method(&self, unit: &Unit, recv: Option<&Place>, name: &str) -> Vec<usize> {
+        if let Some(ty) = recv.and_then(|p| self.type_of(unit, p)) {
+            let exact = self.methods_of(&ty, name);
+            if !exact.is_empty() || self.is_crate_type(&ty) {
+                return exact;
+            }
+        }
+        if self.vocab.io_of(name).is_some() {
+            return Vec::new();
+        }
+        self.by_method
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| self.units[i].unit.has_self)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn is_crate_type(&self, ty: &str) -> bool {
+        self.fields.contains_key(ty)
+            || self
+                .by_method
+                .values()
+                .flatten()
+                .any(|&i| self.units[i].unit.self_ty.as_deref() == Some(ty))
+    }
+
+    fn resolve_path(&self, unit: &Unit, segments: &[String]) -> Vec<usize> {
+        let Some(name) = segments.last() else {
+            return Vec::new();
+        };
+        if segments.len() >= 2 {
+            let ty = &segments[segments.len() - 2];
+            let ty = if ty == "Self" {
+                unit.self_ty.clone().unwrap_or_default()
+            } else {
+                ty.clone()
+            };
+            if ty.chars().next().is_some_and(char::is_uppercase) {
+                return self
+                    .by_method
+                    .get(name)
+                    .map(|v| {
+                        v.iter()
+                            .copied()
+                            .filter(|&i| self.units[i].unit.self_ty.as_deref() == Some(ty.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+        }
+        self.by_free_name.get(name).cloned().unwrap_or_default()
+    }
+}
+
+fn rebase_blocks(nodes: &mut [Node], base: usize) {
+    for n in nodes {
+        match n {
+            Node::Await(a) => {
+                if let Target::Block(b) = &mut a.target {
+                    *b += base;
+                }
+            }
+            Node::Call(c) => {
+                if let Target::Block(b) = &mut c.target {
+                    *b += base;
+                }
+            }
+            Node::Branch(arms) => arms.iter_mut().for_each(|a| rebase_blocks(a, base)),
+            Node::Loop(body) => rebase_blocks(body, base),
+            Node::Guard(_) => {}
+        }
+    }
+}
+
+fn collect_cleared_flags(nodes: &[Node]) -> HashSet<(Place, String)> {
+    let mut out = HashSet::new();
+    fn walk(nodes: &[Node], out: &mut HashSet<(Place, String)>) {
+        for n in nodes {
+            match n {
+                Node::Guard(GuardEvent::FlagClear(p, f)) => {
+                    out.insert((p.clone(), f.clone()));
+                }
+                Node::Branch(arms) => arms.iter().for_each(|a| walk(a, out)),
+                Node::Loop(b) => walk(b, out),
+                _ => {}
+            }
+        }
+    }
+    walk(nodes, &mut out);
+    out
+}
+
+fn merge(into: &mut Effects, from: &Effects, map: impl Fn(RootRef) -> Option<RootRef>) {
+    into.internal_section |= from.internal_section;
+    for (&r, fx) in &from.roots {
+        let Some(r) = map(r) else { continue };
+        let e = into.roots.entry(r).or_default();
+        e.write = e.write.or(fx.write);
+        e.read = e.read.or(fx.read);
+        e.section = e.section.or(fx.section);
+        e.deferred.extend(fx.deferred.iter().cloned());
+    }
+}
+
+/// Flow state while walking a body in source order.
+#[derive(Clone, Default)]
+struct State {
+    /// Streams written by this unit: the write that started the exchange.
+    pending: BTreeMap<RootRef, Pending>,
+    guarded: bool,
+}
+
+#[derive(Clone)]
+struct Pending {
+    place: Place,
+    write: Step,
+    /// A read followed the write on every path so far.
+    answered: bool,
+}
+
+impl State {
+    /// Merges two paths: anything pending on either is pending; guarded only if both are.
+    fn join(a: State, b: State) -> State {
+        let mut pending = a.pending;
+        for (k, v) in b.pending {
+            match pending.get_mut(&k) {
+                Some(p) => p.answered &= v.answered,
+                None => {
+                    pending.insert(k, v);
+                }
+            }
+        }
+        State {
+            pending,
+            guarded: a.guarded && b.guarded,
+        }
+    }
+}
+
+/// One I/O fact of an await on a stream of the current unit.
+#[derive(Debug, Clone)]
+enum Event {
+    Io(Io, Place, Option<usize>),
+    Section(Place, Option<usize>, bool),
+    Deferred(RootRef, String),
+    Internal,
+}
+
+struct Walker<'w, 'v> {
+    ws: &'w Workspace<'v>,
+    unit_index: usize,
+    unit: &'w Unit,
+    effects: &'w [Effects],
+    out: Effects,
+    sections: Vec<Section>,
+    sites: Option<&'w mut Vec<CallSite>>,
+    flags_cleared: HashSet<(Place, String)>,
+}
+
+impl Walker<'_, '_> {
+    fn nodes(&mut self, nodes: &[Node], state: &mut State) {
+        for n in nodes {
+            match n {
+                Node::Await(a) => {
+                    let step = Step {
+                        span: a.span,
+                        text: a.text.clone(),
+                        callee: None,
+                    };
+                    let events = self.events(&a.target, state.guarded);
+                    self.apply(events, step, state);
+                }
+                Node::Call(c) => {
+                    // Not awaited here: only recorded as a call site.
+                    self.events(&c.target, state.guarded);
+                }
+                Node::Branch(arms) => {
+                    let mut joined: Option<State> = None;
+                    for arm in arms {
+                        let mut s = state.clone();
+                        self.nodes(arm, &mut s);
+                        joined = Some(match joined {
+                            None => s,
+                            Some(j) => State::join(j, s),
+                        });
+                    }
+                    if let Some(j) = joined {
+                        *state = j;
+                    }
+                }
+                Node::Loop(body) => {
+                    let mut s = state.clone();
+                    self.nodes(body, &mut s);
+                    *state = State::join(state.clone(), s);
+                }
+                Node::Guard(g) => {
+                    if self.is_guard(g) {
+                        state.guarded = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_guard(&self, g: &GuardEvent) -> bool {
+        match g {
+            GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
+            GuardEvent::FlagClear(..) => false,
+            GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
+            GuardEvent::DropGuard(t) => {
+                self.ws.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
+            }
+        }
+    }
+
+    fn fx(&mut self, r: RootRef) -> &mut RootFx {
+        self.out.roots.entry(r).or_default()
+    }
+
+    fn apply(&mut self, events: Vec<Event>, mut step: Step, state: &mut State) {
+        for e in &events {
+            match e {
+                Event::Section(place, callee, deferred) => {
+                    step.callee = *callee;
+                    if !state.guarded {
+                        self.fx(place.root).section.get_or_insert(step.span);
+                        if *deferred {
+                            self.sections.push(Section {
+                                unit: self.unit_index,
+                                stream: place.clone(),
+                                write: step.clone(),
+                                reads: vec![step.clone()],
+                                via_deferred: true,
+                            });
+                        }
+                    }
+                }
+                Event::Deferred(r, m) => {
+                    self.fx(*r).deferred.insert(m.clone());
+                }
+                Event::Internal => self.out.internal_section |= !state.guarded,
+                Event::Io(..) => {}
+            }
+        }
+        for e in &events {
+            let Event::Io(Io::Read, place, callee) = e else {
+                continue;
+            };
+            let read = Step {
+                callee: *callee,
+                ..step.clone()
+            };
+            let Some(pending) = state.pending.get_mut(&place.root) else {
+                // Nothing of ours is owed here: this read may answer a caller's request.
+                self.fx(place.root).read.get_or_insert(step.span);
+                continue;
+            };
+            pending.answered = true;
+            if state.guarded {
+                continue;
+            }
+            let (wplace, write) = (pending.place.clone(), pending.write.clone());
+            self.fx(place.root).section.get_or_insert(write.span);
+            if self.is_outliving_local(place.root) {
+                self.out.internal_section = true;
+            }
+            match self
+                .sections
+                .iter_mut()
+                .find(|s| s.write == write && !s.via_deferred)
+            {
+                Some(s) if !s.reads.iter().any(|r| r.span == read.span) => s.reads.push(read),
+                Some(_) => {}
+                None => self.sections.push(Section {
+                    unit: self.unit_index,
+                    stream: wplace,
+                    write,
+                    reads: vec![read],
+                    via_deferred: false,
+                }),
+            }
+        }
+        for e in events {
+            if let Event::Io(Io::Write, place, callee) = e {
+                let write = Step {
+                    callee,
+                    ..step.clone()
+                };
+                match state.pending.get_mut(&place.root) {
+                    Some(p) if !p.answered => {}
+                    _ => {
+                        state.pending.insert(
+                            place.root,
+                            Pending {
+                                place,
+                                write,
+                                answered: false,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Exports the writes still unanswered when the body ends.
+    fn finish(&mut self, state: &State) {
+        for (r, p) in &state.pending {
+            if !p.answered {
+                self.fx(*r).write.get_or_insert(p.write.span);
+            }
+        }
+    }
+
+    fn is_outliving_local(&self, r: RootRef) -> bool {
+        matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
+    }
+
+    fn record_site(&mut self, callee: usize, bindings: Vec<Option<Place>>, guarded: bool) {
+        let caller = self.unit_index;
+        if let Some(sites) = self.sites.as_deref_mut() {
+            sites.push(CallSite {
+                caller,
+                callee,
+                bindings,
+                guarded,
+            });
+        }
+    }
+
+    /// What awaiting `target` does, in terms of this unit's places.
+    fn events(&mut self, target: &Target, guarded: bool) -> Vec<Event> {
+        match target {
+            Target::Method {
+                recv,
+                name,
+                args,
+                recv_generic,
+                ..
+            } => {
+                let ws = self.ws;
+                let candidates = if *recv_generic && ws.vocab.io_of(name).is_none() {
+                    // A method on a generic parameter: which impl runs is the caller's choice.
+                    let mut ev = Vec::new();
+                    if let Some(p) = recv {
+                        ev.push(Event::Deferred(p.root, name.clone()));
+                    }
+                    for c in ws.by_method.get(name).into_iter().flatten().copied() {
+                        let mut b = vec![recv.clone()];
+                        b.extend(args.iter().cloned());
+                        self.record_site(c, b, guarded);
+                    }
+                    return ev;
+                } else {
+                    ws.resolve_method(self.unit, recv.as_ref(), name)
+                };
+                let mut bindings = vec![recv.clone()];
+                bindings.extend(args.iter().cloned());
+                if candidates.is_empty() {
+                    return self.external(name, recv.as_ref(), args.len());
+                }
+                self.calls(&candidates, bindings, guarded, Some(name))
+            }
+            Target::Path { segments, args } => {
+                let candidates = self.ws.resolve_path(self.unit, segments);
+                if candidates.is_empty() {
+                    return self.by_words(segments, args);
+                }
+                let mut ev = self.calls(&candidates, args.clone(), guarded, None);
+                if ev.is_empty() && candidates.iter().all(|&c| self.is_handwritten_future(c)) {
+                    ev = self.by_words(segments, args);
+                }
+                ev
+            }
+            Target::Block(b) => {
+                let mut ev = Vec::new();
+                let fx = self.effects[*b].clone();
+                if fx.internal_section {
+                    ev.push(Event::Internal);
+                }
+                for (r, f) in fx.roots {
+                    let place = Place {
+                        root: r,
+                        fields: vec![],
+                    };
+                    push_fx(&mut ev, &f, place, None, false);
+                }
+                ev
+            }
+            Target::Opaque => Vec::new(),
+        }
+    }
+
+    /// An external method: the vocabulary decides.
+    fn external(&self, name: &str, recv: Option<&Place>, nargs: usize) -> Vec<Event> {
+        let Some(place) = recv else { return Vec::new() };
+        // `lock.write()` / `lock.read()` take no argument; `stream.write(buf)` does.
+        let is_lock = self.ws.vocab.is_lock(name) && nargs == 0 && matches!(name, "read" | "write");
+        match self.ws.vocab.io_of(name) {
+            Some(io) if !is_lock => vec![Event::Io(io, place.clone(), None)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn by_words(&self, segments: &[String], args: &[Option<Place>]) -> Vec<Event> {
+        let n = segments.len();
+        let name = match segments.last().map(String::as_str) {
+            Some("new") if n >= 2 => &segments[n - 2],
+            Some(l) => &segments[n - 1].clone().replace(l, l),
+            None => return Vec::new(),
+        };
+        let Some(io) = Vocabulary::io_by_words(name) else {
+            return Vec::new();
+        };
+        args.iter()
+            .flatten()
+            .take(1)
+            .map(|p| Event::Io(io, p.clone(), None))
+            .collect()
+    }
+
+    /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.
+    fn is_handwritten_future(&self, c: usize) -> bool {
+        matches!(self.ws.units[c].unit.kind, UnitKind::Fn { is_async: false })
+            && !self.ws.children.contains_key(&c)
+    }
+
+    /// Maps candidate callees' effects onto this unit's places.
+    fn calls(
+        &mut self,
+        candidates: &[usize],
+        bindings: Vec<Option<Place>>,
+        guarded: bool,
+        method: Option<&str>,
+    ) -> Vec<Event> {
+        let mut ev = Vec::new();
+        for &c in candidates {
+            let callee = &self.ws.units[c].unit;
+            // `Type::method(x, ..)` binds x to self like `x.method(..)` does.
+            let b: Vec<Option<Place>> = if method.is_some() && !callee.has_self {
+                bindings.iter().skip(1).cloned().collect()
+            } else {
+                bindings.clone()
+            };
+            self.record_site(c, b.clone(), guarded);
+            let fx = self.effects[c].clone();
+            if fx.internal_section {
+                ev.push(Event::Internal);
+            }
+            let mut any = false;
+            for (r, f) in &fx.roots {
+                let RootRef::Slot(s) = *r else { continue };
+                let Some(Some(place)) = b.get(s) else {
+                    continue;
+                };
+                any |= f.write.is_some() || f.read.is_some() || f.section.is_some();
+                push_fx(&mut ev, f, place.clone(), Some(c), false);
+                for m in &f.deferred {
+                    any = true;
+                    ev.extend(self.resolve_deferred(place, m, c));
+                }
+            }
+            if !any && self.is_handwritten_future(c) {
+                if let Some(io) = Vocabulary::io_by_words(&callee.name) {
+                    if let Some(Some(p)) = b.first() {
+                        ev.push(Event::Io(io, p.clone(), Some(c)));
+                    }
+                }
+            }
+        }
+        ev
+    }
+
+    /// A generic callee calls `m` on what we bound to `place`: resolve it here, where the
+    /// type may be known, or defer again.
+    fn resolve_deferred(&mut self, place: &Place, m: &str, via: usize) -> Vec<Event> {
+        let ws = self.ws;
+        let root = self.unit.root(place.root);
+        if place.fields.is_empty() && root.generic {
+            return vec![Event::Deferred(place.root, m.to_string())];
+        }
+        let Some(ty) = ws.type_of(self.unit, place) else {
+            return Vec::new();
+        };
+        let mut ev = Vec::new();
+        for c in ws.methods_of(&ty, m) {
+            let fx = &self.effects[c];
+            if let Some(f) = fx.roots.get(&RootRef::Slot(0)) {
+                if f.section.is_some() {
+                    ev.push(Event::Section(place.clone(), Some(via), true));
+                } else {
+                    push_fx(&mut ev, f, place.clone(), Some(via), false);
+                }
+            }
+            if fx.internal_section {
+                ev.push(Event::Internal);
+            }
+        }
+        ev
+    }
+}
+
+fn push_fx(ev: &mut Vec<Event>, f: &RootFx, place: Place, callee: Option<usize>, deferred: bool) {
+    if f.section.is_some() {
+        ev.push(Event::Section(place.clone(), callee, deferred));
+    }
+    if f.read.is_some() {
+        ev.push(Event::Io(Io::Read, place.clone(), callee));
+    }
+    if f.write.is_some() {
+        ev.push(Event::Io(Io::Write, place, callee));
+    }
+}

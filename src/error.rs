@@ -1,0 +1,93 @@
+//! Failures to read or parse input. Unlike findings, these say the tool could not look at
+//! something; a run collects them per file and goes on.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// A file or folder the analysis could not use. Carries the path; every variant writes its
+/// own message.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error("`{}` does not exist", path.display())]
+    #[diagnostic(code(cancelsafe::io))]
+    NotFound { path: PathBuf },
+
+    #[error("cannot read `{}`: {message}", path.display())]
+    #[diagnostic(code(cancelsafe::io))]
+    Walk { path: PathBuf, message: String },
+
+    #[error("cannot read `{}`: {message}", path.display())]
+    #[diagnostic(code(cancelsafe::io))]
+    Read { path: PathBuf, message: String },
+
+    #[error("`{}` is not valid UTF-8 (byte {offset}); Rust source must be UTF-8", path.display())]
+    #[diagnostic(code(cancelsafe::io))]
+    NotUtf8 { path: PathBuf, offset: usize },
+
+    #[error("`{}` does not parse: {message}", path.display())]
+    #[diagnostic(code(cancelsafe::syntax_error))]
+    Syntax {
+        path: PathBuf,
+        message: String,
+        span: Span,
+    },
+
+    #[error("`{}` is too deeply nested to analyse ({message})", path.display())]
+    #[diagnostic(code(cancelsafe::too_complex))]
+    TooComplex { path: PathBuf, message: String },
+}
+
+/// The JSON shape of an error entry.
+#[derive(Debug, Serialize)]
+pub struct ErrorRecord {
+    pub kind: &'static str,
+    pub file: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl Error {
+    pub fn path(&self) -> &PathBuf {
+        match self {
+            Error::NotFound { path }
+            | Error::Walk { path, .. }
+            | Error::Read { path, .. }
+            | Error::NotUtf8 { path, .. }
+            | Error::Syntax { path, .. }
+            | Error::TooComplex { path, .. } => path,
+        }
+    }
+
+    /// Short machine name of the failure kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::Walk { .. } | Error::Read { .. } => "io",
+            Error::NotUtf8 { .. } => "not_utf8",
+            Error::Syntax { .. } => "syntax_error",
+            Error::TooComplex { .. } => "too_complex",
+        }
+    }
+
+    /// Where in the file, when known.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            Error::Syntax { span, .. } => Some(*span),
+            _ => None,
+        }
+    }
+
+    pub fn record(&self) -> ErrorRecord {
+        ErrorRecord {
+            kind: self.kind(),
+            file: self.path().to_string_lossy().into_owned(),
+            line: self.span().map(|s| s.line),
+            column: self.span().map(|s| s.column),
+            message: self.to_string(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! cancelsafe: finds cancellation-unsafe await points in async Rust.
+//!
+//! The pipeline: [`discover`] finds `.rs` files, each is parsed with `syn` and reduced to
+//! [`summary`] data on a worker thread (the tree is dropped there), [`callgraph`] resolves
+//! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
+//! result into [`Finding`]s. The engine never prints or exits; the binary does.
+
+pub mod callgraph;
+pub mod discover;
+pub mod error;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod summary;
+pub mod vocab;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use error::Error;
+pub use rules::{Finding, Label, Rule, Severity, RULES};
+pub use source::Span;
+pub use vocab::Vocabulary;
+
+use summary::FileSummary;
+
+/// What the engine needs to know besides the paths.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub vocab: Vocabulary,
+    /// Path fragments to skip (`tests/fixtures`).
+    pub excludes: Vec<String>,
+}
+
+/// The result of a run: findings, and the inputs that could not be analysed.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub files_scanned: usize,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Error>,
+}
+
+/// Deepest bracket nesting analysed; deeper files are reported instead of risking the stack.
+const MAX_NESTING: usize = 1500;
+/// Stack for parsing threads: syn parses, visits and drops trees recursively.
+const PARSER_STACK: usize = 256 << 20;
+
+/// Analyses every Rust file under `paths`.
+pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
+    let (files, mut errors) = discover::rust_files(paths, &config.excludes);
+    let (summaries, parse_errors) = summarize_all(&files, &config.vocab);
+    errors.extend(parse_errors);
+    let files_scanned = files.len();
+    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+    let outcome = workspace.solve();
+    let cx = rules::RuleCx {
+        workspace: &workspace,
+        outcome: &outcome,
+        files: &files,
+    };
+    let mut findings = rules::check_all(&cx);
+    findings.sort_by(|a, b| {
+        (&a.file, a.span.line, a.span.column, a.rule.id).cmp(&(
+            &b.file,
+            b.span.line,
+            b.span.column,
+            b.rule.id,
+        ))
+    });
+    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    Analysis {
+        files_scanned,
+        findings,
+        errors,
+    }
+}
+
+/// Debugging aid: the exported effects of every unit whose name contains `filter`, and the
+/// sections found in it before exposure filtering.
+pub fn debug_effects(paths: &[PathBuf], config: &Config, filter: &str) -> String {
+    let (files, _) = discover::rust_files(paths, &config.excludes);
+    let (summaries, _) = summarize_all(&files, &config.vocab);
+    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+    workspace.debug(filter, &files)
+}
+
+/// Summarises files in parallel on big-stack threads; results keep the file order.
+fn summarize_all(files: &[PathBuf], vocab: &Vocabulary) -> (Vec<FileSummary>, Vec<Error>) {
+    let results: Vec<Mutex<Option<Result<FileSummary, Error>>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (results, next) = (&results, &next);
+            std::thread::Builder::new()
+                .name("cancelsafe-parse".into())
+                .stack_size(PARSER_STACK)
+                .spawn_scoped(scope, move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let r = summarize_path(path, vocab);
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                })
+                .expect("spawn parser thread");
+        }
+    });
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(Ok(s)) => summaries.push(s),
+            Some(Err(e)) => {
+                errors.push(e);
+                summaries.push(FileSummary::default());
+            }
+            None => summaries.push(FileSummary::default()),
+        }
+    }
+    (summaries, errors)
+}
+
+/// Reads, checks and summarises one file. Never panics on bad input.
+pub fn summarize_path(path: &Path, vocab: &Vocabulary) -> Result<FileSummary, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    summarize_text(path, &text, vocab)
+}
+
+/// Summarises source text that claims to come from `path`.
+pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<FileSummary, Error> {
+    if let Some(depth) = too_deep(text) {
+        return Err(Error::TooComplex {
+            path: path.to_path_buf(),
+            message: format!("nesting depth over {depth}"),
+        });
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        summary::summarize_file(text, vocab)
+    }));
+    match result {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => {
+            let span = source::LineIndex::new(text).span(e.span());
+            Err(Error::Syntax {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+                span,
+            })
+        }
+        Err(_) => Err(Error::TooComplex {
+            path: path.to_path_buf(),
+            message: "the parser gave up".into(),
+        }),
+    }
+}
+
+/// Rough nesting check on brackets and prefix operators, before handing text to `syn`.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut max, mut run) = (0usize, 0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' | b'<' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' | b'>' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        run = if matches!(b, b'!' | b'-' | b'*' | b'&') {
+            run + 1
+        } else if b == b' ' {
+            run
+        } else {
+            0
+        };
+        if max > MAX_NESTING || run > MAX_NESTING {
+            return Some(MAX_NESTING);
+        }
+    }
+    None
+}

@@ -1,0 +1,160 @@
+//! `--format human`: miette diagnostics with the write and every read labelled.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use crate::{Error, Finding, Severity};
+
+/// How to draw: colours and width.
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: NamedSource<String>,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+fn span(s: &crate::Span) -> SourceSpan {
+    SourceSpan::new((s.start_byte as usize).into(), s.byte_len())
+}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("cancelsafe::{}", self.finding.rule.id)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.finding.help))
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.finding.rule.url()))
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let f = self.finding;
+        let primary =
+            LabeledSpan::new_primary_with_span(Some(f.primary_label.clone()), span(&f.span));
+        let rest = f
+            .labels
+            .iter()
+            .filter(|l| l.file == f.file)
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), span(&l.span)));
+        Some(Box::new(std::iter::once(primary).chain(rest)))
+    }
+}
+
+fn handler(style: &Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(style.width)
+}
+
+/// Renders one finding; `text` is the file's source.
+pub fn render_finding(f: &Finding, text: &str, style: &Style) -> String {
+    let diag = FindingDiagnostic {
+        finding: f,
+        source: NamedSource::new(f.file.to_string_lossy(), text.to_string()),
+    };
+    let mut out = String::new();
+    handler(style)
+        .render_report(&mut out, &diag)
+        .expect("render to string");
+    out
+}
+
+/// Renders a failure to read or parse a file.
+pub fn render_error(e: &Error, text: Option<&str>, style: &Style) -> String {
+    let mut out = String::new();
+    match (e.span(), text) {
+        (Some(s), Some(text)) => {
+            let report = miette::Report::new(e.clone()).with_source_code(NamedSource::new(
+                e.path().to_string_lossy(),
+                text.to_string(),
+            ));
+            let labelled = LabeledErr {
+                report,
+                span: span(&s),
+            };
+            handler(style)
+                .render_report(&mut out, &labelled)
+                .expect("render to string");
+        }
+        _ => handler(style)
+            .render_report(&mut out, e)
+            .expect("render to string"),
+    }
+    out
+}
+
+/// A miette report with a label at the syntax error.
+struct LabeledErr {
+    report: miette::Report,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for LabeledErr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.report, f)
+    }
+}
+
+impl fmt::Display for LabeledErr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.report, f)
+    }
+}
+
+impl std::error::Error for LabeledErr {}
+
+impl Diagnostic for LabeledErr {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.report.code()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.report.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("here".into()), self.span),
+        )))
+    }
+}

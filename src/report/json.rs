@@ -1,0 +1,80 @@
+//! `--format json`: the machine contract (version 1). One object, findings sorted by file,
+//! line and column, byte-identical across runs.
+
+use serde::Serialize;
+
+use crate::error::ErrorRecord;
+use crate::{Analysis, Finding};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    files_scanned: usize,
+    findings: Vec<FindingRecord<'a>>,
+    errors: Vec<ErrorRecord>,
+}
+
+#[derive(Serialize)]
+struct FindingRecord<'a> {
+    rule: &'a str,
+    code: &'a str,
+    severity: &'a str,
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    function: &'a str,
+    message: &'a str,
+    labels: Vec<LabelRecord<'a>>,
+    help: &'a str,
+    url: String,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct LabelRecord<'a> {
+    file: String,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+fn record(f: &Finding) -> FindingRecord<'_> {
+    FindingRecord {
+        rule: f.rule.id,
+        code: f.rule.code,
+        severity: f.severity.as_str(),
+        file: f.file.to_string_lossy().into_owned(),
+        line: f.span.line,
+        column: f.span.column,
+        end_line: f.span.end_line,
+        end_column: f.span.end_column,
+        function: &f.function,
+        message: &f.message,
+        labels: f
+            .labels
+            .iter()
+            .map(|l| LabelRecord {
+                file: l.file.to_string_lossy().into_owned(),
+                line: l.span.line,
+                column: l.span.column,
+                message: &l.message,
+            })
+            .collect(),
+        help: &f.help,
+        url: f.rule.url(),
+        fingerprint: &f.fingerprint,
+    }
+}
+
+/// Renders the whole analysis as one JSON object.
+pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
+    let report = Report {
+        version: 1,
+        files_scanned: a.files_scanned,
+        findings: findings.iter().map(|f| record(f)).collect(),
+        errors: a.errors.iter().map(|e| e.record()).collect(),
+    };
+    serde_json::to_string_pretty(&report).expect("findings serialise") + "\n"
+}

@@ -1,0 +1,135 @@
+//! The rule registry: one line per rule. Each rule's user docs live in `lints/<id>.md` and
+//! are compiled in, so `explain`, rustdoc and the Markdown file show the same text.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::callgraph::{Outcome, Workspace};
+use crate::source::Span;
+
+mod unguarded_write_then_read;
+
+/// How loudly a rule speaks by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct Rule {
+    /// Reads well as "allow `id`".
+    pub id: &'static str,
+    /// Short alias (`CS001`).
+    pub code: &'static str,
+    pub category: &'static str,
+    pub default: Severity,
+    pub summary: &'static str,
+    /// The whole of `lints/<id>.md`.
+    pub docs: &'static str,
+}
+
+impl Rule {
+    /// Where the rule's docs are published.
+    pub fn url(&self) -> String {
+        format!(
+            "https://github.com/cancelsafe/cancelsafe/blob/main/lints/{}.md",
+            self.id
+        )
+    }
+}
+
+/// Declares a rule with its docs from `lints/<id>.md`.
+macro_rules! declare_rule {
+    ($(#[$m:meta])* $vis:vis $name:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, summary: $sum:literal $(,)?) => {
+        $(#[$m])*
+        #[doc = include_str!(concat!("../../lints/", $id, ".md"))]
+        $vis static $name: $crate::rules::Rule = $crate::rules::Rule {
+            id: $id,
+            code: $code,
+            category: $cat,
+            default: $crate::rules::Severity::$def,
+            summary: $sum,
+            docs: include_str!(concat!("../../lints/", $id, ".md")),
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in code order.
+pub static RULES: &[&Rule] = &[&unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ];
+
+/// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
+pub fn find(name: &str) -> Option<&'static Rule> {
+    let name = name.trim_start_matches("cancelsafe::");
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(name) || r.code.eq_ignore_ascii_case(name))
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Label {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+/// One result: plain data, rendered by `report/`.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub file: PathBuf,
+    pub span: Span,
+    /// `Type::method` or the bare fn name.
+    pub function: String,
+    pub message: String,
+    /// The label on the primary span.
+    pub primary_label: String,
+    pub labels: Vec<Label>,
+    pub help: String,
+    /// Stable across line shifts: rule, function and the normalised text of the awaits.
+    pub fingerprint: String,
+}
+
+/// What a rule gets to look at.
+pub struct RuleCx<'a> {
+    pub workspace: &'a Workspace<'a>,
+    pub outcome: &'a Outcome,
+    pub files: &'a [PathBuf],
+}
+
+/// Runs every rule.
+pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unguarded_write_then_read::check(cx, &mut out);
+    out
+}
+
+/// A short stable hash (FNV-1a, hex) for fingerprints.
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for p in parts {
+        for b in p.bytes().chain([0xff]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}

@@ -1,0 +1,114 @@
+//! `unguarded_write_then_read`: a request written to a stream that outlives the future,
+//! then its reply awaited, with nothing to recover if the future is dropped in between.
+
+use super::{declare_rule, stable_hash, Finding, Label, RuleCx};
+use crate::callgraph::{Section, Step, Workspace};
+use crate::summary::{Place, RootKind, RootRef, Unit};
+
+declare_rule! {
+    pub UNGUARDED_WRITE_THEN_READ,
+    id: "unguarded_write_then_read",
+    code: "CS001",
+    category: "correctness",
+    default: Error,
+    summary: "a request written to a shared stream is followed by an awaited reply with no cancellation guard",
+}
+
+pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+    for s in &cx.outcome.sections {
+        out.push(finding(cx, s));
+    }
+}
+
+fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
+    let ws = cx.workspace;
+    let unit_ref = &ws.units[s.unit];
+    let owner = &ws.units[ws.owner_fn(s.unit)].unit;
+    let file = cx.files[unit_ref.file].clone();
+    let stream = render_place(&unit_ref.unit, &s.stream);
+    let function = owner.display_name();
+    let (message, primary_label) = if s.via_deferred {
+        (
+            format!("`{}` writes a request to `{stream}` and awaits its reply with no cancellation guard", s.write.text),
+            format!("request written and reply awaited here{}", via(ws, &s.write)),
+        )
+    } else {
+        (
+            format!("a request written to `{stream}` is followed by an awaited reply with no cancellation guard"),
+            format!("request written to `{stream}` here{}", via(ws, &s.write)),
+        )
+    };
+    let labels = if s.via_deferred {
+        Vec::new()
+    } else {
+        s.reads
+            .iter()
+            .map(|r| Label {
+                file: file.clone(),
+                span: r.span,
+                message: format!("reply awaited here{}: if the future is dropped at this point the reply stays on `{stream}`", via(ws, r)),
+            })
+            .collect()
+    };
+    let mut texts: Vec<&str> = vec![UNGUARDED_WRITE_THEN_READ.id, &function, &s.write.text];
+    texts.extend(s.reads.iter().map(|r| r.text.as_str()));
+    let fingerprint = stable_hash(&texts);
+    Finding {
+        rule: &UNGUARDED_WRITE_THEN_READ,
+        severity: UNGUARDED_WRITE_THEN_READ.default,
+        file,
+        span: s.write.span,
+        function,
+        message,
+        primary_label,
+        labels,
+        help: help(owner, &s.stream),
+        fingerprint,
+    }
+}
+
+/// ` (in `Type::f`)` when the I/O happens inside a crate function.
+fn via(ws: &Workspace<'_>, step: &Step) -> String {
+    match step.callee {
+        Some(c) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
+        None => String::new(),
+    }
+}
+
+fn render_place(unit: &Unit, place: &Place) -> String {
+    let mut s = unit.root(place.root).name.clone();
+    for f in &place.fields {
+        s.push('.');
+        s.push_str(f);
+    }
+    s
+}
+
+/// Names the fix with the exact attribute for this function's shape.
+fn help(owner: &Unit, stream: &Place) -> String {
+    let state = match stream.root {
+        RootRef::Slot(i)
+            if owner
+                .slots
+                .get(i)
+                .is_some_and(|r| r.kind == RootKind::SelfRef) =>
+        {
+            "self.cancel".to_string()
+        }
+        RootRef::Slot(i) => format!(
+            "{}.cancel",
+            owner
+                .slots
+                .get(i)
+                .map(|r| r.name.as_str())
+                .unwrap_or("conn")
+        ),
+        RootRef::Local(_) => "self.cancel".to_string(),
+    };
+    format!(
+        "if this future is dropped between the write and the read, the next request on this stream reads this reply; \
+         add a `cancel: cancelsafe::CancelState` field and put `#[cancelsafe::guard(state = {state})]` on the fn \
+         (or `drain = ...` to read owed replies instead of failing), or mark the connection busy before the write and \
+         discard it if the mark is still set"
+    )
+}

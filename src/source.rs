@@ -1,0 +1,93 @@
+//! The only place that turns `syn`/`proc_macro2` spans into positions.
+//!
+//! Spans are thread-local and only meaningful while the file's tokens are alive, so the
+//! summary builder converts every span it keeps into a [`Span`] right away, on the parsing
+//! thread. Summaries, findings and reporters only ever see [`Span`].
+
+use serde::Serialize;
+
+/// A source range: 1-based line and column (columns count characters), plus byte offsets
+/// for reporters that label source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    #[serde(skip)]
+    pub start_byte: u32,
+    #[serde(skip)]
+    pub end_byte: u32,
+}
+
+impl Span {
+    /// Byte length of the range (at least 1, so an empty span still shows a caret).
+    pub fn byte_len(&self) -> usize {
+        (self.end_byte.saturating_sub(self.start_byte) as usize).max(1)
+    }
+}
+
+/// Maps line/column pairs from `proc_macro2` to byte offsets in one file's text.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    /// Converts a `proc_macro2` span (1-based line, 0-based char column) to a [`Span`].
+    pub fn span(&self, span: proc_macro2::Span) -> Span {
+        let (start, end) = (span.start(), span.end());
+        let start_byte = self.byte_offset(start.line, start.column);
+        let end_byte = self.byte_offset(end.line, end.column).max(start_byte);
+        Span {
+            line: start.line as u32,
+            column: start.column as u32 + 1,
+            end_line: end.line as u32,
+            end_column: end.column as u32 + 1,
+            start_byte: start_byte as u32,
+            end_byte: end_byte as u32,
+        }
+    }
+
+    /// Span covering two spans (from the start of `a` to the end of `b`).
+    pub fn join(&self, a: proc_macro2::Span, b: proc_macro2::Span) -> Span {
+        let (a, b) = (self.span(a), self.span(b));
+        Span {
+            end_line: b.end_line,
+            end_column: b.end_column,
+            end_byte: b.end_byte.max(a.start_byte),
+            ..a
+        }
+    }
+
+    fn byte_offset(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        rest.char_indices()
+            .nth(column)
+            .map(|(i, _)| start + i)
+            .unwrap_or_else(|| start + rest.find('\n').unwrap_or(rest.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_multibyte_columns_to_byte_offsets() {
+        let text = "fn a() {}\nlet é = x;\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.byte_offset(2, 0), 10);
+        assert_eq!(idx.byte_offset(2, 5), 10 + "let é".len());
+        assert_eq!(idx.byte_offset(9, 0), text.len());
+    }
+}

@@ -1,0 +1,127 @@
+//! Macro bodies that syn leaves as tokens. Known async macros (`select!`, `join!`,
+//! `try_join!`) are parsed into their parts; any other body is tried as expressions, then
+//! as statements, so the awaits inside it are still seen.
+
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Pat, Stmt, Token};
+
+/// What a macro invocation's body holds, as far as the analysis is concerned.
+pub enum MacroBody {
+    /// `select!`-family: futures raced against each other, each with its handler.
+    Select(Vec<SelectBranch>),
+    /// `join!`-family: futures awaited together.
+    Join(Vec<Expr>),
+    Exprs(Vec<Expr>),
+    Stmts(Vec<Stmt>),
+    Opaque,
+}
+
+pub struct SelectBranch {
+    pub future: Option<Expr>,
+    pub handler: Expr,
+}
+
+const SELECT: &[&str] = &["select", "select_biased", "try_select"];
+const JOIN: &[&str] = &["join", "try_join"];
+
+/// Parses the body of macro `name` (last path segment).
+pub fn parse_body(name: &str, tokens: TokenStream) -> MacroBody {
+    if SELECT.contains(&name) {
+        return parse_select
+            .parse2(tokens)
+            .map(MacroBody::Select)
+            .unwrap_or(MacroBody::Opaque);
+    }
+    if JOIN.contains(&name) {
+        return parse_join
+            .parse2(tokens)
+            .map(MacroBody::Join)
+            .unwrap_or(MacroBody::Opaque);
+    }
+    if let Ok(exprs) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
+        return MacroBody::Exprs(exprs.into_iter().collect());
+    }
+    match syn::Block::parse_within.parse2(tokens) {
+        Ok(stmts) => MacroBody::Stmts(stmts),
+        Err(_) => MacroBody::Opaque,
+    }
+}
+
+fn skip_biased(input: ParseStream) -> syn::Result<()> {
+    if input.peek(syn::Ident) && input.peek2(Token![;]) {
+        let fork = input.fork();
+        let id: syn::Ident = fork.parse()?;
+        if id == "biased" {
+            input.parse::<syn::Ident>()?;
+            input.parse::<Token![;]>()?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_join(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    skip_biased(input)?;
+    let exprs = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
+    Ok(exprs.into_iter().collect())
+}
+
+fn parse_select(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
+    skip_biased(input)?;
+    let mut branches = Vec::new();
+    while !input.is_empty() {
+        let future = if input.peek(Token![else]) {
+            input.parse::<Token![else]>()?;
+            None
+        } else if (input.peek(syn::Ident) && input.peek2(Token![=>]))
+            && ["complete", "default"]
+                .contains(&input.fork().parse::<syn::Ident>()?.to_string().as_str())
+        {
+            input.parse::<syn::Ident>()?;
+            None
+        } else {
+            Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<Token![=]>()?;
+            let fut: Expr = input.parse()?;
+            if input.peek(Token![,]) && input.peek2(Token![if]) {
+                input.parse::<Token![,]>()?;
+                input.parse::<Token![if]>()?;
+                input.parse::<Expr>()?;
+            }
+            Some(fut)
+        };
+        input.parse::<Token![=>]>()?;
+        let handler: Expr = input.parse()?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        branches.push(SelectBranch { future, handler });
+    }
+    Ok(branches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tokio_select_with_preconditions_and_else() {
+        let tokens: TokenStream =
+            "biased; v = rx.recv(), if open => { v }, _ = sleep(d) => 1, else => 2"
+                .parse()
+                .unwrap();
+        let MacroBody::Select(branches) = parse_body("select", tokens) else {
+            panic!("not parsed as select");
+        };
+        assert_eq!(branches.len(), 3);
+        assert!(branches[0].future.is_some());
+        assert!(branches[2].future.is_none());
+    }
+
+    #[test]
+    fn other_macros_fall_back_to_expressions() {
+        let tokens: TokenStream = "\"{}\", x.read().await".parse().unwrap();
+        assert!(matches!(parse_body("println", tokens), MacroBody::Exprs(e) if e.len() == 2));
+    }
+}

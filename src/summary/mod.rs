@@ -1,0 +1,198 @@
+//! Per-function summaries: plain data extracted from one file's syntax tree.
+//!
+//! A [`Unit`] is one `fn`, method or `async` block. Its body is reduced to the
+//! [`Node`]s the analysis cares about (awaits, calls, guards, branches, loops) in source
+//! order. Summaries never hold syn nodes or `proc_macro2` spans, so the tree can be dropped
+//! on the parsing thread.
+
+mod build;
+mod macros;
+
+pub use build::summarize_file;
+
+use crate::source::Span;
+
+/// Everything one file contributes to the workspace pass.
+#[derive(Debug, Default, Clone)]
+pub struct FileSummary {
+    pub units: Vec<Unit>,
+    pub structs: Vec<StructDef>,
+    /// Types with a `Drop` impl in this file (drop guards).
+    pub drop_types: Vec<String>,
+}
+
+/// Field types of a struct, by field name (tuple fields by index).
+#[derive(Debug, Clone)]
+pub struct StructDef {
+    pub name: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// One function, method or `async` block.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The fn's own name (for an `async` block: the enclosing fn's).
+    pub name: String,
+    pub self_ty: Option<String>,
+    pub trait_name: Option<String>,
+    pub kind: UnitKind,
+    pub is_pub: bool,
+    /// The name of the fn (or the `async` keyword of a block).
+    pub span: Span,
+    /// Receiver and parameters, in call order; slot 0 is `self` when `has_self`.
+    pub slots: Vec<Root>,
+    pub has_self: bool,
+    pub locals: Vec<Root>,
+    pub body: Vec<Node>,
+    /// Carries `#[cancelsafe::guard(..)]` (or a configured guard attribute).
+    pub guard_attr: bool,
+    /// Its docs declare it cancel safe (`# Cancel safety` section saying so).
+    pub declared_safe: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    Fn {
+        is_async: bool,
+    },
+    /// An `async` block inside unit `parent` of the same file; `spawned` when it is handed
+    /// to a spawner (its own task).
+    AsyncBlock {
+        parent: usize,
+        spawned: bool,
+    },
+}
+
+/// A named thing a stream can be reached through.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub name: String,
+    pub kind: RootKind,
+    /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
+    pub ty: Option<String>,
+    /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
+    pub generic: bool,
+    /// Its generic type is bounded by a read-only (`AsyncRead`, `Stream`) or write-only
+    /// (`AsyncWrite`, `Sink`) I/O trait: what an `async fn` does with it when its body (a
+    /// macro, say) does not show it.
+    pub bound_io: Option<crate::vocab::Io>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RootKind {
+    /// `&self`, `&mut self`, `self: Pin<&mut Self>`, `self: Arc<Self>`.
+    SelfRef,
+    /// `self` by value: dropped with the future.
+    SelfOwned,
+    /// A `&`/`&mut` parameter, or a by-value one of a shared type (guard, pooled, `Arc`).
+    ParamRef,
+    /// A by-value parameter: dropped with the future.
+    ParamOwned,
+    Local(Origin),
+}
+
+/// Where a local binding's value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// Another place (`let s = &mut self.stream`, `let (r, w) = self.stream.split()`).
+    Alias(Place),
+    /// A guard of a shared lock (`self.conn.lock().await`).
+    LockGuard,
+    /// A pooled connection (`pool.get().await`).
+    Pooled,
+    /// Created inside the future or moved into it.
+    Owned,
+}
+
+/// A path to a value: a root plus fields (`self.inner.stream`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    pub root: RootRef,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RootRef {
+    Slot(usize),
+    Local(usize),
+}
+
+/// The analysis-relevant skeleton of a body.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Await(Await),
+    /// A call that is not awaited where it stands (sync calls, futures stored for later).
+    Call(Call),
+    /// Alternatives: `if`/`match` arms, `select!` branches.
+    Branch(Vec<Vec<Node>>),
+    /// A loop body (may run zero times).
+    Loop(Vec<Node>),
+    Guard(GuardEvent),
+}
+
+#[derive(Debug, Clone)]
+pub struct Await {
+    pub span: Span,
+    /// Normalised source text of the awaited expression (messages, fingerprints).
+    pub text: String,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub span: Span,
+    pub target: Target,
+}
+
+/// What an await or call invokes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// `recv.name(args)`.
+    Method {
+        recv: Option<Place>,
+        recv_ty: Option<String>,
+        recv_generic: bool,
+        name: String,
+        args: Vec<Option<Place>>,
+    },
+    /// `name(args)`, `Type::name(args)`, `Self::name(args)`.
+    Path {
+        segments: Vec<String>,
+        args: Vec<Option<Place>>,
+    },
+    /// An `async` block: the unit with this index (file-local while summarising,
+    /// workspace-wide after [`crate::callgraph::Workspace::new`]).
+    Block(usize),
+    Opaque,
+}
+
+/// A synchronous step that makes a later interruption recoverable.
+#[derive(Debug, Clone)]
+pub enum GuardEvent {
+    /// `owner.flag = true` (later reset with `= false`): the poison-flag pattern.
+    FlagSet(Place, String),
+    FlagClear(Place, String),
+    /// `owner.pending += 1`: owed replies counted for a lazy drain.
+    Counter(Place),
+    /// A binding of a type that may run code on drop (`let _guard = Rollback { .. }`).
+    DropGuard(String),
+    /// A scope guard from a known helper (`scopeguard::guard`, `defer!`, `drop_guard()`).
+    ScopeGuard,
+}
+
+impl Unit {
+    /// `Type::name` for methods, `name` for free functions.
+    pub fn display_name(&self) -> String {
+        match &self.self_ty {
+            Some(t) => format!("{t}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn root(&self, r: RootRef) -> &Root {
+        match r {
+            RootRef::Slot(i) => &self.slots[i],
+            RootRef::Local(i) => &self.locals[i],
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! What the engine knows about names it cannot see into: I/O methods of tokio, futures and
+//! tokio-util, future combinators that only forward, spawners, locks and pools.
+//!
+//! Kept as data so config can extend it (see [`Vocabulary::extend`]).
+
+/// Direction of an I/O call on a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Io {
+    Write,
+    Read,
+}
+
+/// Names the engine classifies without a body to look at.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub writes: Vec<String>,
+    pub reads: Vec<String>,
+    /// Future adapters whose output future does what their input does (`timeout(d, f)`,
+    /// `f.boxed()`); the analysis looks through them.
+    pub transparent: Vec<String>,
+    /// Calls that move a future onto another task, where the caller's cancellation cannot
+    /// reach it.
+    pub spawners: Vec<String>,
+    /// Awaited methods that hand out a guard of a shared lock.
+    pub locks: Vec<String>,
+    /// Awaited methods that hand out a pooled connection.
+    pub pools: Vec<String>,
+    /// Type names whose values, even when held by value, belong to something that outlives
+    /// the future (a lock guard, a pooled object, a shared handle).
+    pub shared_types: Vec<String>,
+    /// Attribute paths (last segments) that mark a function as guarded.
+    pub guard_attributes: Vec<String>,
+}
+
+const WRITES: &[&str] = &[
+    "write",
+    "write_all",
+    "write_buf",
+    "write_all_buf",
+    "write_vectored",
+    "write_fmt",
+    "flush",
+    "write_u8",
+    "write_i8",
+    "write_u16",
+    "write_i16",
+    "write_u32",
+    "write_i32",
+    "write_u64",
+    "write_i64",
+    "write_u128",
+    "write_i128",
+    "write_f32",
+    "write_f64",
+    "write_u16_le",
+    "write_i16_le",
+    "write_u32_le",
+    "write_i32_le",
+    "write_u64_le",
+    "write_i64_le",
+    "write_u128_le",
+    "write_i128_le",
+    "write_f32_le",
+    "write_f64_le",
+    "send",
+    "feed",
+    "send_all",
+    "send_message",
+    "send_frame",
+    "write_frame",
+    "write_packet",
+    "send_packet",
+];
+
+const READS: &[&str] = &[
+    "read",
+    "read_exact",
+    "read_buf",
+    "read_u8",
+    "read_i8",
+    "read_u16",
+    "read_i16",
+    "read_u32",
+    "read_i32",
+    "read_u64",
+    "read_i64",
+    "read_u128",
+    "read_i128",
+    "read_f32",
+    "read_f64",
+    "read_u16_le",
+    "read_i16_le",
+    "read_u32_le",
+    "read_i32_le",
+    "read_u64_le",
+    "read_i64_le",
+    "read_u128_le",
+    "read_i128_le",
+    "read_f32_le",
+    "read_f64_le",
+    "read_line",
+    "read_until",
+    "read_to_end",
+    "read_to_string",
+    "fill_buf",
+    "next",
+    "try_next",
+    "next_line",
+    "read_frame",
+    "read_packet",
+    "recv_frame",
+    "recv_packet",
+    "read_message",
+    "recv_message",
+    "read_response",
+    "read_reply",
+];
+
+const TRANSPARENT: &[&str] = &[
+    "timeout",
+    "timeout_at",
+    "boxed",
+    "boxed_local",
+    "pin",
+    "instrument",
+    "in_current_span",
+    "with_subscriber",
+    "map_err",
+    "map_ok",
+    "err_into",
+    "ok_into",
+    "inspect_err",
+    "fuse",
+    "catch_unwind",
+    "compat",
+    "into_future",
+    "run_until_cancelled",
+];
+
+const SPAWNERS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "spawn_blocking",
+    "spawn_on",
+    "spawn_local_on",
+    "spawn_with_handle",
+    "spawn_ok",
+    "spawn_obj",
+];
+
+const LOCKS: &[&str] = &[
+    "lock",
+    "lock_owned",
+    "write",
+    "read",
+    "write_owned",
+    "read_owned",
+    "upgradable_read",
+    "borrow_mut",
+];
+
+const POOLS: &[&str] = &[
+    "get",
+    "get_owned",
+    "acquire",
+    "get_conn",
+    "get_connection",
+    "checkout",
+    "get_async_connection",
+    "get_multiplexed_async_connection",
+    "timeout_get",
+    "try_get",
+    "dedicated_connection",
+    "get_timeout",
+];
+
+const SHARED_TYPES: &[&str] = &[
+    "MutexGuard",
+    "OwnedMutexGuard",
+    "RwLockWriteGuard",
+    "RwLockReadGuard",
+    "MappedMutexGuard",
+    "PooledConnection",
+    "PoolConnection",
+    "Pooled",
+    "Object",
+    "Arc",
+    "Rc",
+    "RefMut",
+];
+
+const GUARD_ATTRIBUTES: &[&str] = &["guard"];
+
+fn owned(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary {
+            writes: owned(WRITES),
+            reads: owned(READS),
+            transparent: owned(TRANSPARENT),
+            spawners: owned(SPAWNERS),
+            locks: owned(LOCKS),
+            pools: owned(POOLS),
+            shared_types: owned(SHARED_TYPES),
+            guard_attributes: owned(GUARD_ATTRIBUTES),
+        }
+    }
+}
+
+impl Vocabulary {
+    /// Classifies an external method by name.
+    pub fn io_of(&self, method: &str) -> Option<Io> {
+        if self.writes.iter().any(|w| w == method) {
+            Some(Io::Write)
+        } else if self.reads.iter().any(|r| r == method) {
+            Some(Io::Read)
+        } else {
+            None
+        }
+    }
+
+    /// Classifies a name the engine has no body for by its words: `read_packet`,
+    /// `ReadPacket`, `recv_msg` read; `write_command`, `send_request` write.
+    pub fn io_by_words(name: &str) -> Option<Io> {
+        let words = split_words(name);
+        let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
+        match (
+            has(&["read", "recv", "receive"]),
+            has(&["write", "send", "flush"]),
+        ) {
+            (true, false) => Some(Io::Read),
+            (false, true) => Some(Io::Write),
+            _ => None,
+        }
+    }
+
+    pub fn is_transparent(&self, name: &str) -> bool {
+        self.transparent.iter().any(|t| t == name)
+    }
+
+    pub fn is_spawner(&self, name: &str) -> bool {
+        self.spawners.iter().any(|t| t == name)
+    }
+
+    pub fn is_lock(&self, name: &str) -> bool {
+        self.locks.iter().any(|t| t == name)
+    }
+
+    /// An awaited call that hands out a pooled connection: listed names, or names with
+    /// the words of one (`checkout_connection`, `acquire_conn`, `get_pooled`).
+    pub fn is_pool(&self, name: &str) -> bool {
+        if self.pools.iter().any(|t| t == name) {
+            return true;
+        }
+        let words = split_words(name);
+        let has = |w: &str| words.iter().any(|x| x == w);
+        has("checkout")
+            || has("pooled")
+            || (has("acquire") && !has("permit") && !has("lock"))
+            || (words.len() >= 2
+                && ["conn", "connection"].contains(&words[words.len() - 1].as_str())
+                && ["get", "checkout", "take", "acquire"].contains(&words[0].as_str()))
+    }
+
+    pub fn is_shared_type(&self, name: &str) -> bool {
+        self.shared_types.iter().any(|t| t == name)
+    }
+
+    pub fn is_guard_attribute(&self, path: &[String]) -> bool {
+        match path {
+            [krate, last] => krate == "cancelsafe" && self.guard_attributes.contains(last),
+            [last] => last != "guard" && self.guard_attributes.contains(last),
+            _ => false,
+        }
+    }
+
+    /// Adds user-declared names (from config).
+    pub fn extend(&mut self, writes: &[String], reads: &[String], guards: &[String]) {
+        self.writes.extend(writes.iter().cloned());
+        self.reads.extend(reads.iter().cloned());
+        self.guard_attributes.extend(guards.iter().cloned());
+    }
+}
+
+/// Splits `snake_case` and `CamelCase` into lowercase words.
+pub fn split_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_of_names() {
+        assert_eq!(split_words("ReadPacket"), ["read", "packet"]);
+        assert_eq!(
+            split_words("write_command_data"),
+            ["write", "command", "data"]
+        );
+        assert_eq!(Vocabulary::io_by_words("recv_packet_part"), Some(Io::Read));
+        assert_eq!(Vocabulary::io_by_words("send_and_read"), None);
+        assert_eq!(Vocabulary::io_by_words("already"), None);
+    }
+
+    #[test]
+    fn guard_attribute_paths() {
+        let v = Vocabulary::default();
+        assert!(v.is_guard_attribute(&["cancelsafe".into(), "guard".into()]));
+        assert!(!v.is_guard_attribute(&["guard".into()]));
+        assert!(!v.is_guard_attribute(&["other".into(), "guard".into()]));
+    }
+}
