@@ -11,10 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::source::Span;
+use crate::summary::CancelSite;
 use crate::summary::{
     FileSummary, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
 };
-use crate::vocab::{Io, Vocabulary};
+use crate::vocab::{cancel_cost, Cost, Io, Vocabulary};
 
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct RootFx {
     pub section: Option<Span>,
     /// Methods called on this root while its type is a generic parameter.
     pub deferred: BTreeSet<String>,
+    /// Dropping the future mid-way loses data or an item on this root.
+    pub lossy: Option<Cost>,
 }
 
 /// A unit's exported summary.
@@ -59,6 +62,22 @@ pub struct Section {
     /// The section became concrete here: a generic callee was bound to a type whose method
     /// is itself a section.
     pub via_deferred: bool,
+}
+
+/// A fresh future raced where it can be dropped, whose drop loses data.
+#[derive(Debug, Clone)]
+pub struct Raced {
+    pub unit: usize,
+    pub site: CancelSite,
+    pub span: Span,
+    pub text: String,
+    pub cost: Cost,
+    /// The future is a whole write→read exchange (not just one lossy I/O call).
+    pub exchange: bool,
+    pub stream: Option<Place>,
+    /// The crate fn the loss happens in, or the lossy method's citation.
+    pub callee: Option<usize>,
+    pub source: Option<&'static str>,
 }
 
 /// One await taking part in a section.
@@ -93,6 +112,8 @@ pub struct Workspace<'v> {
 /// The result of the workspace pass.
 pub struct Outcome {
     pub effects: Vec<Effects>,
+    /// Cancellation sites (`select!` branches, `timeout`) racing a lossy future.
+    pub raced: Vec<Raced>,
     /// Sections that are not covered by a guard, in units whose stream outlives the future.
     pub sections: Vec<Section>,
 }
@@ -169,13 +190,19 @@ impl<'v> Workspace<'v> {
         }
         let mut sites = Vec::new();
         let mut sections = Vec::new();
+        let mut raced = Vec::new();
         for i in 0..self.units.len() {
-            let (_, found) = self.analyse(i, &effects, Some(&mut sites));
+            let (_, found, r) = self.analyse_full(i, &effects, Some(&mut sites));
             sections.extend(found);
+            raced.extend(r);
         }
         let exposed = self.exposure(&sites);
         sections.retain(|s| self.is_reportable(s, &exposed));
-        Outcome { effects, sections }
+        Outcome {
+            effects,
+            raced,
+            sections,
+        }
     }
 
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
@@ -255,6 +282,16 @@ impl<'v> Workspace<'v> {
         effects: &[Effects],
         sites: Option<&mut Vec<CallSite>>,
     ) -> (Effects, Vec<Section>) {
+        let (fx, sections, _) = self.analyse_full(i, effects, sites);
+        (fx, sections)
+    }
+
+    fn analyse_full(
+        &self,
+        i: usize,
+        effects: &[Effects],
+        sites: Option<&mut Vec<CallSite>>,
+    ) -> (Effects, Vec<Section>, Vec<Raced>) {
         let unit = &self.units[i].unit;
         let mut walker = Walker {
             ws: self,
@@ -263,6 +300,7 @@ impl<'v> Workspace<'v> {
             effects,
             out: Effects::default(),
             sections: Vec::new(),
+            raced: Vec::new(),
             sites,
             flags_cleared: collect_cleared_flags(&unit.body),
         };
@@ -283,6 +321,7 @@ impl<'v> Workspace<'v> {
             }
         }
         let mut sections = walker.sections;
+        let mut raced = walker.raced;
         if unit.guard_attr || unit.declared_safe {
             // A guarded exchange recovers on the next call: callers see a complete one.
             for fx in out.roots.values_mut() {
@@ -292,8 +331,9 @@ impl<'v> Workspace<'v> {
             }
             out.internal_section = false;
             sections.clear();
+            raced.clear();
         }
-        (out, sections)
+        (out, sections, raced)
     }
 
     /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
@@ -472,6 +512,15 @@ fn rebase_blocks(nodes: &mut [Node], base: usize) {
     }
 }
 
+fn has_counter(nodes: &[Node]) -> bool {
+    nodes.iter().any(|n| match n {
+        Node::Guard(GuardEvent::Counter(p)) => matches!(p.root, RootRef::Slot(0)),
+        Node::Branch(arms) => arms.iter().any(|a| has_counter(a)),
+        Node::Loop(b) => has_counter(b),
+        _ => false,
+    })
+}
+
 fn collect_cleared_flags(nodes: &[Node]) -> HashSet<(Place, String)> {
     let mut out = HashSet::new();
     fn walk(nodes: &[Node], out: &mut HashSet<(Place, String)>) {
@@ -499,6 +548,15 @@ fn merge(into: &mut Effects, from: &Effects, map: impl Fn(RootRef) -> Option<Roo
         e.read = e.read.or(fx.read);
         e.section = e.section.or(fx.section);
         e.deferred.extend(fx.deferred.iter().cloned());
+        e.lossy = worst(e.lossy, fx.lossy);
+    }
+}
+
+/// Data loss is worse than losing one item.
+fn worst(a: Option<Cost>, b: Option<Cost>) -> Option<Cost> {
+    match (a, b) {
+        (Some(Cost::LosesData), _) | (_, Some(Cost::LosesData)) => Some(Cost::LosesData),
+        (x, y) => x.or(y),
     }
 }
 
@@ -544,6 +602,7 @@ enum Event {
     Section(Place, Option<usize>, bool),
     Deferred(RootRef, String),
     Internal,
+    Lossy(Place, Cost, Option<usize>, Option<&'static str>),
 }
 
 struct Walker<'w, 'v> {
@@ -553,6 +612,7 @@ struct Walker<'w, 'v> {
     effects: &'w [Effects],
     out: Effects,
     sections: Vec<Section>,
+    raced: Vec<Raced>,
     sites: Option<&'w mut Vec<CallSite>>,
     flags_cleared: HashSet<(Place, String)>,
 }
@@ -568,11 +628,18 @@ impl Walker<'_, '_> {
                         callee: None,
                     };
                     let events = self.events(&a.target, state.guarded);
+                    if let (Some(site), false) = (a.site, state.guarded) {
+                        self.check_race(site, a, &events);
+                    }
                     self.apply(events, step, state);
                 }
                 Node::Call(c) => {
-                    // Not awaited here: only recorded as a call site.
+                    // Not awaited here: a call site, and maybe a sync helper that counts
+                    // owed replies (`fn write_sync(&mut self) { ..; self.pending += 1 }`).
                     self.events(&c.target, state.guarded);
+                    if self.is_counting_helper(&c.target) {
+                        state.guarded = true;
+                    }
                 }
                 Node::Branch(arms) => {
                     let mut joined: Option<State> = None;
@@ -639,6 +706,12 @@ impl Walker<'_, '_> {
                     self.fx(*r).deferred.insert(m.clone());
                 }
                 Event::Internal => self.out.internal_section |= !state.guarded,
+                Event::Lossy(place, cost, ..) => {
+                    if !state.guarded {
+                        let fx = self.fx(place.root);
+                        fx.lossy = worst(fx.lossy, Some(*cost));
+                    }
+                }
                 Event::Io(..) => {}
             }
         }
@@ -701,6 +774,55 @@ impl Walker<'_, '_> {
                 }
             }
         }
+    }
+
+    fn is_counting_helper(&self, target: &Target) -> bool {
+        let candidates = match target {
+            Target::Method { recv, name, .. } => {
+                self.ws.resolve_method(self.unit, recv.as_ref(), name)
+            }
+            Target::Path { segments, .. } => self.ws.resolve_path(self.unit, segments),
+            _ => return false,
+        };
+        !candidates.is_empty()
+            && candidates.iter().all(|&c| {
+                let u = &self.ws.units[c].unit;
+                matches!(u.kind, UnitKind::Fn { is_async: false }) && has_counter(&u.body)
+            })
+    }
+
+    /// Records a race whose losing future drops data.
+    fn check_race(&mut self, site: CancelSite, a: &crate::summary::Await, events: &[Event]) {
+        let mut found: Option<Raced> = None;
+        for e in events {
+            let (cost, exchange, stream, callee, source) = match e {
+                Event::Section(p, c, _) => (Cost::LosesData, true, Some(p.clone()), *c, None),
+                Event::Internal => (Cost::LosesData, true, None, None, None),
+                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p.clone()), *c, *src),
+                _ => continue,
+            };
+            let better = match &found {
+                None => true,
+                Some(f) => {
+                    (exchange && !f.exchange)
+                        || (cost == Cost::LosesData && f.cost != Cost::LosesData)
+                }
+            };
+            if better {
+                found = Some(Raced {
+                    unit: self.unit_index,
+                    site,
+                    span: a.span,
+                    text: a.text.clone(),
+                    cost,
+                    exchange,
+                    stream,
+                    callee,
+                    source,
+                });
+            }
+        }
+        self.raced.extend(found);
     }
 
     /// Exports the writes still unanswered when the body ends.
@@ -775,10 +897,15 @@ impl Walker<'_, '_> {
             Target::Block(b) => {
                 let mut ev = Vec::new();
                 let fx = self.effects[*b].clone();
+                let captured = self.ws.units[*b].unit.captured_locals;
                 if fx.internal_section {
                     ev.push(Event::Internal);
                 }
                 for (r, f) in fx.roots {
+                    // The block's own locals mean nothing here; captured ones are ours.
+                    if matches!(r, RootRef::Local(l) if l >= captured) {
+                        continue;
+                    }
                     let place = Place {
                         root: r,
                         fields: vec![],
@@ -796,10 +923,14 @@ impl Walker<'_, '_> {
         let Some(place) = recv else { return Vec::new() };
         // `lock.write()` / `lock.read()` take no argument; `stream.write(buf)` does.
         let is_lock = self.ws.vocab.is_lock(name) && nargs == 0 && matches!(name, "read" | "write");
-        match self.ws.vocab.io_of(name) {
+        let mut ev = match self.ws.vocab.io_of(name) {
             Some(io) if !is_lock => vec![Event::Io(io, place.clone(), None)],
             _ => Vec::new(),
+        };
+        if let Some((cost, source)) = cancel_cost(name) {
+            ev.push(Event::Lossy(place.clone(), cost, None, Some(source)));
         }
+        ev
     }
 
     fn by_words(&self, segments: &[String], args: &[Option<Place>]) -> Vec<Event> {
@@ -903,6 +1034,9 @@ impl Walker<'_, '_> {
 fn push_fx(ev: &mut Vec<Event>, f: &RootFx, place: Place, callee: Option<usize>, deferred: bool) {
     if f.section.is_some() {
         ev.push(Event::Section(place.clone(), callee, deferred));
+    }
+    if let Some(cost) = f.lossy {
+        ev.push(Event::Lossy(place.clone(), cost, callee, None));
     }
     if f.read.is_some() {
         ev.push(Event::Io(Io::Read, place.clone(), callee));

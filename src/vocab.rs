@@ -10,6 +10,154 @@ pub enum Io {
     Read,
 }
 
+/// What dropping a pending call costs, from tokio's `# Cancel safety` sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cost {
+    /// Bytes already moved are lost: the stream desyncs.
+    LosesData,
+    /// The message being sent is dropped.
+    LosesItem,
+}
+
+/// Known cancel costs of tokio / futures methods, each with the line that says so
+/// (tokio 1.53.1, tokio-util 0.7.19). Methods not listed are cancel safe or resumable
+/// (`read`, `read_buf`, `read_u8`, `write_buf`, `write_all_buf`, `read_until`, `next`).
+pub const CANCEL_COSTS: &[(&str, Cost, &str)] = &[
+    (
+        "read_exact",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:292",
+    ),
+    (
+        "read_to_end",
+        Cost::LosesData,
+        "tokio/src/macros/select.rs:90-133",
+    ),
+    (
+        "read_to_string",
+        Cost::LosesData,
+        "tokio/src/macros/select.rs:90-133",
+    ),
+    (
+        "read_line",
+        Cost::LosesData,
+        "tokio/src/io/util/async_buf_read_ext.rs:130",
+    ),
+    (
+        "write_all",
+        Cost::LosesData,
+        "tokio/src/io/util/async_write_ext.rs:355",
+    ),
+    (
+        "write_all_vectored",
+        Cost::LosesData,
+        "tokio-util/src/io/write_all_vectored.rs:45",
+    ),
+    (
+        "read_u16",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437",
+    ),
+    (
+        "read_i16",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u32",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_i32",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u64",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_i64",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u128",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_i128",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_f32",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_f64",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u16_le",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u32_le",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "read_u64_le",
+        Cost::LosesData,
+        "tokio/src/io/util/async_read_ext.rs:437-1278",
+    ),
+    (
+        "write_u16",
+        Cost::LosesData,
+        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
+    ),
+    (
+        "write_u32",
+        Cost::LosesData,
+        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
+    ),
+    (
+        "write_u64",
+        Cost::LosesData,
+        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
+    ),
+    (
+        "send",
+        Cost::LosesItem,
+        "tokio/src/sync/mpsc/bounded.rs:776; tokio-util/src/codec/framed.rs:23",
+    ),
+    (
+        "feed",
+        Cost::LosesItem,
+        "tokio-util/src/codec/framed_write.rs:23",
+    ),
+    (
+        "send_all",
+        Cost::LosesItem,
+        "tokio-util/src/codec/framed_write.rs:23",
+    ),
+];
+
+/// The documented cost of dropping `method` mid-way, if it has one.
+pub fn cancel_cost(method: &str) -> Option<(Cost, &'static str)> {
+    CANCEL_COSTS
+        .iter()
+        .find(|(m, _, _)| *m == method)
+        .map(|(_, c, src)| (*c, *src))
+}
+
 /// Names the engine classifies without a body to look at.
 #[derive(Debug, Clone)]
 pub struct Vocabulary {

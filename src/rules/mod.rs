@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::callgraph::{Outcome, Workspace};
 use crate::source::Span;
 
+mod cancel_unsafe_future_raced;
 mod unguarded_write_then_read;
 
 /// How loudly a rule speaks by default.
@@ -71,7 +72,10 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 /// Every rule, in code order.
-pub static RULES: &[&Rule] = &[&unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ];
+pub static RULES: &[&Rule] = &[
+    &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
+    &cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
+];
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
 pub fn find(name: &str) -> Option<&'static Rule> {
@@ -119,6 +123,7 @@ pub struct RuleCx<'a> {
 pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     unguarded_write_then_read::check(cx, &mut out);
+    cancel_unsafe_future_raced::check(cx, &mut out);
     out
 }
 

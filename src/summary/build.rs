@@ -183,6 +183,7 @@ impl<'a> FileCx<'a> {
             slots,
             has_self,
             locals: Vec::new(),
+            captured_locals: 0,
             body: Vec::new(),
             guard_attr: attrs
                 .iter()
@@ -534,6 +535,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.span = self.cx.lines.span(at);
         unit.body = Vec::new();
         unit.guard_attr = false;
+        unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());
         let mut child = BodyBuilder {
@@ -553,12 +555,20 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         idx
     }
 
-    fn push_await(&mut self, e: &Expr, whole: &Expr, out: &mut Vec<Node>) {
+    fn push_await(
+        &mut self,
+        e: &Expr,
+        whole: &Expr,
+        site: Option<CancelSite>,
+        out: &mut Vec<Node>,
+    ) {
         let target = self.target_of(e);
+        let site = site.or_else(|| timeout_site(e));
         out.push(Node::Await(Await {
             span: self.cx.lines.span(whole.span()),
             text: normalise(whole),
             target,
+            site,
         }));
     }
 
@@ -566,7 +576,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         match e {
             Expr::Await(a) => {
                 self.operands(&a.base, out);
-                self.push_await(&a.base, e, out);
+                self.push_await(&a.base, e, None, out);
             }
             Expr::MethodCall(m) => {
                 self.expr(&m.receiver, out);
@@ -818,7 +828,11 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     let mut nodes = Vec::new();
                     if let Some(fut) = &b.future {
                         self.operands(fut, &mut nodes);
-                        self.push_await(fut, fut, &mut nodes);
+                        // `&mut fut` polls a future made before the select; losing the race
+                        // does not drop it.
+                        let fresh =
+                            !matches!(strip_postfix(fut), Expr::Reference(_) | Expr::Path(_));
+                        self.push_await(fut, fut, fresh.then_some(CancelSite::Select), &mut nodes);
                     }
                     self.expr(&b.handler, &mut nodes);
                     arms.push(nodes);
@@ -828,7 +842,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             MacroBody::Join(futs) => {
                 for f in futs {
                     self.operands(&f, out);
-                    self.push_await(&f, &f, out);
+                    self.push_await(&f, &f, None, out);
                 }
             }
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e, out)),
@@ -867,6 +881,30 @@ const ACCESSORS: &[&str] = &[
     "get_inner_mut",
     "unwrap_or_else",
 ];
+
+/// `timeout(d, fut)`, `timeout_at(t, fut)`, `fut.timeout(d)`, `select(a, b)`.
+fn timeout_site(e: &Expr) -> Option<CancelSite> {
+    match strip_postfix(e) {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => match last_segment(&p.path).as_deref() {
+                Some("timeout" | "timeout_at") => Some(CancelSite::Timeout),
+                Some("select" | "select_all" | "select_ok") => Some(CancelSite::Select),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::MethodCall(m) if m.method == "timeout" || m.method == "timeout_at" => {
+            Some(CancelSite::Timeout)
+        }
+        Expr::MethodCall(m)
+            if ["boxed", "instrument", "map_err", "fuse"]
+                .contains(&m.method.to_string().as_str()) =>
+        {
+            timeout_site(&m.receiver)
+        }
+        _ => None,
+    }
+}
 
 fn is_call_target(t: &Target) -> bool {
     matches!(

@@ -43,6 +43,8 @@ pub struct Unit {
     pub slots: Vec<Root>,
     pub has_self: bool,
     pub locals: Vec<Root>,
+    /// For an `async` block: how many of `locals` are the enclosing unit's, captured.
+    pub captured_locals: usize,
     pub body: Vec<Node>,
     /// Carries `#[cancelsafe::guard(..)]` (or a configured guard attribute).
     pub guard_attr: bool,
@@ -136,6 +138,26 @@ pub struct Await {
     /// Normalised source text of the awaited expression (messages, fingerprints).
     pub text: String,
     pub target: Target,
+    /// Set when this await races the future against something that can drop it.
+    pub site: Option<CancelSite>,
+}
+
+/// A construct that drops a fresh future when something else finishes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelSite {
+    /// A `select!` branch (or `futures::future::select` operand).
+    Select,
+    /// The future inside `timeout(d, fut)` / `fut.timeout(d)`.
+    Timeout,
+}
+
+impl CancelSite {
+    pub fn describe(self) -> &'static str {
+        match self {
+            CancelSite::Select => "`select!` branch",
+            CancelSite::Timeout => "`timeout`",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

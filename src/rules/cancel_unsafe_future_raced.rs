@@ -1,0 +1,90 @@
+//! `cancel_unsafe_future_raced`: a fresh future that loses data when dropped, raced where it
+//! can be dropped (`select!` branch, `timeout`).
+
+use super::{declare_rule, stable_hash, Finding, RuleCx, Severity};
+use crate::callgraph::Raced;
+use crate::summary::{Place, Unit};
+use crate::vocab::Cost;
+
+declare_rule! {
+    pub CANCEL_UNSAFE_FUTURE_RACED,
+    id: "cancel_unsafe_future_raced",
+    code: "CS002",
+    category: "correctness",
+    default: Error,
+    summary: "a future that loses data when dropped is raced in `select!` or `timeout`",
+}
+
+pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+    for r in &cx.outcome.raced {
+        out.push(finding(cx, r));
+    }
+}
+
+fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
+    let ws = cx.workspace;
+    let unit = &ws.units[r.unit];
+    let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
+    let stream = r.stream.as_ref().map(|p| render_place(&unit.unit, p));
+    let on = stream
+        .as_deref()
+        .map(|s| format!(" on `{s}`"))
+        .unwrap_or_default();
+    let what = match (r.exchange, r.cost) {
+        (true, _) => format!("writes a request and awaits its reply{on}"),
+        (false, Cost::LosesData) => format!("loses the bytes it already moved{on} when dropped"),
+        (false, Cost::LosesItem) => format!("drops the item it was sending{on} when dropped"),
+    };
+    let through = match (r.callee, r.source) {
+        (Some(c), _) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
+        (None, Some(src)) => format!(" (tokio docs: {src})"),
+        (None, None) => String::new(),
+    };
+    let severity = match r.cost {
+        Cost::LosesData => Severity::Error,
+        Cost::LosesItem => Severity::Warning,
+    };
+    Finding {
+        rule: &CANCEL_UNSAFE_FUTURE_RACED,
+        severity,
+        file: cx.files[unit.file].clone(),
+        span: r.span,
+        function: owner.clone(),
+        message: format!(
+            "this {} can drop `{}`, which {what}",
+            r.site.describe(),
+            r.text
+        ),
+        primary_label: format!(
+            "dropped here when another branch wins or the time runs out{through}"
+        ),
+        labels: Vec::new(),
+        help: help(r),
+        fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, &owner, &r.text]),
+    }
+}
+
+fn render_place(unit: &Unit, place: &Place) -> String {
+    let mut s = unit.root(place.root).name.clone();
+    for f in &place.fields {
+        s.push('.');
+        s.push_str(f);
+    }
+    s
+}
+
+fn help(r: &Raced) -> String {
+    if r.exchange {
+        return "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers, discard the \
+                connection when the race is lost, or `tokio::spawn` the exchange and race its `JoinHandle`"
+            .into();
+    }
+    match r.cost {
+        Cost::LosesData => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
+                            or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)"
+            .into(),
+        Cost::LosesItem => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \
+                            or pin the send future outside the loop"
+            .into(),
+    }
+}
