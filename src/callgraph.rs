@@ -107,6 +107,7 @@ pub struct Workspace<'v> {
     by_method: HashMap<String, Vec<usize>>,
     by_free_name: HashMap<String, Vec<usize>>,
     children: HashMap<usize, Vec<usize>>,
+    impl_types: HashSet<String>,
 }
 
 /// The result of the workspace pass.
@@ -150,6 +151,10 @@ impl<'v> Workspace<'v> {
                 UnitKind::AsyncBlock { parent, .. } => children.entry(parent).or_default().push(i),
             }
         }
+        let impl_types = units
+            .iter()
+            .filter_map(|u| u.unit.self_ty.clone())
+            .collect();
         Workspace {
             units,
             vocab,
@@ -158,6 +163,7 @@ impl<'v> Workspace<'v> {
             by_method,
             by_free_name,
             children,
+            impl_types,
         }
     }
 
@@ -456,12 +462,7 @@ impl<'v> Workspace<'v> {
     }
 
     fn is_crate_type(&self, ty: &str) -> bool {
-        self.fields.contains_key(ty)
-            || self
-                .by_method
-                .values()
-                .flatten()
-                .any(|&i| self.units[i].unit.self_ty.as_deref() == Some(ty))
+        self.fields.contains_key(ty) || self.impl_types.contains(ty)
     }
 
     fn resolve_path(&self, unit: &Unit, segments: &[String]) -> Vec<usize> {
@@ -659,6 +660,12 @@ impl Walker<'_, '_> {
                     let mut s = state.clone();
                     self.nodes(body, &mut s);
                     *state = State::join(state.clone(), s);
+                }
+                Node::Guard(GuardEvent::FlagClear(p, f)) => {
+                    // The busy mark is lifted: what follows is unguarded again.
+                    if self.flags_cleared.contains(&(p.clone(), f.clone())) {
+                        state.guarded = false;
+                    }
                 }
                 Node::Guard(g) => {
                     if self.is_guard(g) {
@@ -937,7 +944,7 @@ impl Walker<'_, '_> {
         let n = segments.len();
         let name = match segments.last().map(String::as_str) {
             Some("new") if n >= 2 => &segments[n - 2],
-            Some(l) => &segments[n - 1].clone().replace(l, l),
+            Some(_) => &segments[n - 1],
             None => return Vec::new(),
         };
         let Some(io) = Vocabulary::io_by_words(name) else {

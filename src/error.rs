@@ -12,7 +12,7 @@ use crate::source::Span;
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
     #[error("`{}` does not exist", path.display())]
-    #[diagnostic(code(cancelsafe::io))]
+    #[diagnostic(code(cancelsafe::not_found))]
     NotFound { path: PathBuf },
 
     #[error("cannot read `{}`: {message}", path.display())]
@@ -24,7 +24,7 @@ pub enum Error {
     Read { path: PathBuf, message: String },
 
     #[error("`{}` is not valid UTF-8 (byte {offset}); Rust source must be UTF-8", path.display())]
-    #[diagnostic(code(cancelsafe::io))]
+    #[diagnostic(code(cancelsafe::not_utf8))]
     NotUtf8 { path: PathBuf, offset: usize },
 
     #[error("`{}` does not parse: {message}", path.display())]
@@ -71,6 +71,12 @@ impl Error {
             Error::Syntax { .. } => "syntax_error",
             Error::TooComplex { .. } => "too_complex",
         }
+    }
+
+    /// A file that was found but could not be analysed (not a folder the walk could not
+    /// enter, not a missing argument).
+    pub fn is_file_failure(&self) -> bool {
+        !matches!(self, Error::NotFound { .. } | Error::Walk { .. })
     }
 
     /// Where in the file, when known.

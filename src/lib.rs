@@ -43,6 +43,8 @@ pub struct Analysis {
 
 /// Deepest bracket nesting analysed; deeper files are reported instead of risking the stack.
 const MAX_NESTING: usize = 1500;
+/// Longest operator chain in one statement analysed.
+const MAX_CHAIN: usize = 20_000;
 /// Stack for parsing threads: syn parses, visits and drops trees recursively.
 const PARSER_STACK: usize = 256 << 20;
 
@@ -166,9 +168,11 @@ pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<Fil
     }
 }
 
-/// Rough nesting check on brackets and prefix operators, before handing text to `syn`.
+/// Rough nesting check before handing text to `syn`: bracket depth, runs of prefix
+/// operators, and operator chains within one statement (`1 + 1 + ...` nests one level per
+/// term in the tree, which syn and this crate walk recursively).
 fn too_deep(text: &str) -> Option<usize> {
-    let (mut depth, mut max, mut run) = (0usize, 0usize, 0usize);
+    let (mut depth, mut max, mut run, mut chain) = (0usize, 0usize, 0usize, 0usize);
     for b in text.bytes() {
         match b {
             b'(' | b'[' | b'{' | b'<' => {
@@ -185,7 +189,12 @@ fn too_deep(text: &str) -> Option<usize> {
         } else {
             0
         };
-        if max > MAX_NESTING || run > MAX_NESTING {
+        chain = match b {
+            b';' | b'{' | b'}' => 0,
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'^' | b'.' | b'=' => chain + 1,
+            _ => chain,
+        };
+        if max > MAX_NESTING || run > MAX_NESTING || chain > MAX_CHAIN {
             return Some(MAX_NESTING);
         }
     }

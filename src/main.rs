@@ -133,13 +133,13 @@ fn run() -> miette::Result<u8> {
 }
 
 fn exit_code(analysis: &Analysis, findings: &[&Finding]) -> u8 {
-    let readable = analysis.files_scanned
-        > analysis
-            .errors
-            .iter()
-            .filter(|e| e.span().is_some() || e.kind() != "not_found")
-            .count();
-    if analysis.files_scanned == 0 || !readable {
+    let failed = analysis
+        .errors
+        .iter()
+        .filter(|e| e.is_file_failure())
+        .count();
+    let missing_path = analysis.errors.iter().any(|e| e.kind() == "not_found");
+    if missing_path || analysis.files_scanned == 0 || failed >= analysis.files_scanned {
         EXIT_FAILURE
     } else if findings.iter().any(|f| f.severity == Severity::Error) {
         EXIT_FINDINGS

@@ -26,8 +26,23 @@ pub struct SelectBranch {
 const SELECT: &[&str] = &["select", "select_biased", "try_select"];
 const JOIN: &[&str] = &["join", "try_join"];
 
+/// Macros whose bodies are code as data (generated, not run here).
+const QUOTING: &[&str] = &[
+    "quote",
+    "quote_spanned",
+    "parse_quote",
+    "parse_quote_spanned",
+    "stringify",
+    "concat",
+    "include_str",
+    "include_bytes",
+];
+
 /// Parses the body of macro `name` (last path segment).
 pub fn parse_body(name: &str, tokens: TokenStream) -> MacroBody {
+    if QUOTING.contains(&name) {
+        return MacroBody::Opaque;
+    }
     if SELECT.contains(&name) {
         return parse_select
             .parse2(tokens)
