@@ -3,7 +3,6 @@
 
 use super::{declare_rule, stable_hash, Finding, RuleCx, Severity};
 use crate::callgraph::Raced;
-use crate::summary::{Place, Unit};
 use crate::vocab::Cost;
 
 declare_rule! {
@@ -25,7 +24,7 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
     let ws = cx.workspace;
     let unit = &ws.units[r.unit];
     let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
-    let stream = r.stream.as_ref().map(|p| render_place(&unit.unit, p));
+    let stream = r.stream.as_ref().map(|p| unit.unit.render_place(p));
     let on = stream
         .as_deref()
         .map(|s| format!(" on `{s}`"))
@@ -62,15 +61,6 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         help: help(r),
         fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, &owner, &r.text]),
     }
-}
-
-fn render_place(unit: &Unit, place: &Place) -> String {
-    let mut s = unit.root(place.root).name.clone();
-    for f in &place.fields {
-        s.push('.');
-        s.push_str(f);
-    }
-    s
 }
 
 fn help(r: &Raced) -> String {

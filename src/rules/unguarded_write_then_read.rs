@@ -25,7 +25,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     let unit_ref = &ws.units[s.unit];
     let owner = &ws.units[ws.owner_fn(s.unit)].unit;
     let file = cx.files[unit_ref.file].clone();
-    let stream = render_place(&unit_ref.unit, &s.stream);
+    let stream = unit_ref.unit.render_place(&s.stream);
     let function = owner.display_name();
     let (message, primary_label) = if s.via_deferred {
         (
@@ -73,15 +73,6 @@ fn via(ws: &Workspace<'_>, step: &Step) -> String {
         Some(c) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
         None => String::new(),
     }
-}
-
-fn render_place(unit: &Unit, place: &Place) -> String {
-    let mut s = unit.root(place.root).name.clone();
-    for f in &place.fields {
-        s.push('.');
-        s.push_str(f);
-    }
-    s
 }
 
 /// Names the fix with the exact attribute for this function's shape.

@@ -211,6 +211,16 @@ impl Unit {
         }
     }
 
+    /// `self.inner.stream`: a place as written in this unit.
+    pub fn render_place(&self, place: &Place) -> String {
+        let mut s = self.root(place.root).name.clone();
+        for f in &place.fields {
+            s.push('.');
+            s.push_str(f);
+        }
+        s
+    }
+
     pub fn root(&self, r: RootRef) -> &Root {
         match r {
             RootRef::Slot(i) => &self.slots[i],
