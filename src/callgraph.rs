@@ -108,6 +108,8 @@ pub struct Workspace<'v> {
     by_free_name: HashMap<String, Vec<usize>>,
     children: HashMap<usize, Vec<usize>>,
     impl_types: HashSet<String>,
+    /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
+    counting_helpers: HashSet<usize>,
 }
 
 /// The result of the workspace pass.
@@ -155,6 +157,12 @@ impl<'v> Workspace<'v> {
             .iter()
             .filter_map(|u| u.unit.self_ty.clone())
             .collect();
+        let counting_helpers = (0..units.len())
+            .filter(|&i| {
+                matches!(units[i].unit.kind, UnitKind::Fn { is_async: false })
+                    && has_counter(&units[i].unit.body)
+            })
+            .collect();
         Workspace {
             units,
             vocab,
@@ -164,6 +172,7 @@ impl<'v> Workspace<'v> {
             by_free_name,
             children,
             impl_types,
+            counting_helpers,
         }
     }
 
@@ -213,13 +222,14 @@ impl<'v> Workspace<'v> {
 
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
     pub fn debug(&self, filter: &str, files: &[std::path::PathBuf]) -> String {
-        let mut effects = vec![Effects::default(); self.units.len()];
-        let outcome = self.solve();
-        effects.clone_from(&outcome.effects);
+        let effects = self.solve().effects;
         let mut sites = Vec::new();
+        let found: Vec<Vec<Section>> = (0..self.units.len())
+            .map(|i| self.analyse(i, &effects, Some(&mut sites)).1)
+            .collect();
+        let exposed = self.exposure(&sites);
         let mut out = String::new();
-        for i in 0..self.units.len() {
-            let (_, found) = self.analyse(i, &effects, Some(&mut sites));
+        for (i, sections) in found.iter().enumerate() {
             let u = &self.units[i];
             let name = self.units[self.owner_fn(i)].unit.display_name();
             if !name.contains(filter) {
@@ -238,12 +248,12 @@ impl<'v> Workspace<'v> {
                 u.unit.slots, u.unit.locals
             ));
             out.push_str(&format!("   body={:?}\n", u.unit.body));
-            for s in found {
+            for s in sections {
                 out.push_str(&format!(
                     "   section {:?} write@{} reportable={}\n",
                     s.stream,
                     s.write.span.line,
-                    self.is_reportable(&s, &self.exposure(&sites))
+                    self.is_reportable(s, &exposed)
                 ));
             }
         }
@@ -792,10 +802,9 @@ impl Walker<'_, '_> {
             _ => return false,
         };
         !candidates.is_empty()
-            && candidates.iter().all(|&c| {
-                let u = &self.ws.units[c].unit;
-                matches!(u.kind, UnitKind::Fn { is_async: false }) && has_counter(&u.body)
-            })
+            && candidates
+                .iter()
+                .all(|c| self.ws.counting_helpers.contains(c))
     }
 
     /// Records a race whose losing future drops data.

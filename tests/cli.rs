@@ -6,9 +6,10 @@
 //! output do not depend on where the temp dir lives; the temp dir path is also replaced by
 //! `[TMP]` in case it shows up anyway.
 
+mod common;
+
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -89,13 +90,9 @@ impl Run {
 
 /// Runs the binary in `cwd`; `redact` is replaced by `[TMP]` in the output.
 fn cancelsafe(args: &[&str], cwd: &Path, redact: Option<&Path>) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-cancelsafe"))
+    let out = common::cancelsafe_command()
         .args(args)
         .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("CARGO_TERM_COLOR")
         .output()
         .expect("run cargo-cancelsafe");
     let clean = |bytes: Vec<u8>| {

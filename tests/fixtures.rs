@@ -11,9 +11,10 @@
 //! gets wrong still passes, with its `missed`/`unexpected` lines in the snapshot, so a fix to
 //! the engine shows up as a snapshot change.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const RULE_DIR: &str = "tests/fixtures/unguarded_write_then_read";
 
@@ -23,13 +24,9 @@ fn manifest_dir() -> &'static Path {
 
 /// Runs the binary in the crate root on a relative path, so paths in output are stable.
 fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-cancelsafe"))
+    let out = common::cancelsafe_command()
         .args(args)
         .current_dir(manifest_dir())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "80")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("CARGO_TERM_COLOR")
         .output()
         .expect("run cargo-cancelsafe");
     (

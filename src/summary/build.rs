@@ -66,7 +66,6 @@ impl<'a> FileCx<'a> {
                         in_trait_impl: false,
                     },
                 );
-                let _ = scope;
             }
             Item::Impl(imp) => {
                 let scope = Scope {
@@ -468,7 +467,6 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     .is_some_and(|p| p.fields.is_empty() && self.unit.root(p.root).generic);
                 Target::Method {
                     recv,
-                    recv_ty: None,
                     recv_generic,
                     name,
                     args: m.args.iter().map(|a| self.place_of(a)).collect(),
@@ -654,7 +652,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             Expr::If(i) => {
                 self.scopes.push(HashMap::new());
-                self.cond(&i.cond, out);
+                self.expr(&i.cond, out);
                 let mut then = Vec::new();
                 self.block(&i.then_branch, &mut then);
                 self.scopes.pop();
@@ -690,7 +688,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::While(w) => {
                 self.scopes.push(HashMap::new());
                 let mut body = Vec::new();
-                self.cond(&w.cond, &mut body);
+                self.expr(&w.cond, &mut body);
                 self.block(&w.body, &mut body);
                 self.scopes.pop();
                 out.push(Node::Loop(body));
@@ -728,11 +726,6 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             _ => self.operands(e, out),
         }
-    }
-
-    /// An `if`/`while` condition; `let` bindings in it stay in scope for the body.
-    fn cond(&mut self, e: &Expr, out: &mut Vec<Node>) {
-        self.expr(e, out);
     }
 
     fn args<'e>(

@@ -172,7 +172,6 @@ pub enum Target {
     /// `recv.name(args)`.
     Method {
         recv: Option<Place>,
-        recv_ty: Option<String>,
         recv_generic: bool,
         name: String,
         args: Vec<Option<Place>>,
