@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use cancelsafe_engine::report::{human, json};
+use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
 use cancelsafe_engine::{analyze, rules, Analysis, Config, Finding, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -32,6 +32,10 @@ struct Cli {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Cargo's spelling: `json` is `--format rustc-json` (for rust-analyzer's
+    /// `check.overrideCommand`), `human` is `--format human`.
+    #[arg(long, value_enum, conflicts_with = "format")]
+    message_format: Option<MessageFormat>,
     /// Cargo.toml of the workspace to scan when no PATH is given.
     #[arg(long)]
     manifest_path: Option<PathBuf>,
@@ -56,8 +60,31 @@ enum Command {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
 enum Format {
+    /// Diagnostics for people (miette).
+    Human,
+    /// cancelsafe's own JSON report (versioned contract).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// cargo's JSON compiler messages, one per line.
+    RustcJson,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum MessageFormat {
     Human,
     Json,
+}
+
+impl MessageFormat {
+    fn format(self) -> Format {
+        match self {
+            MessageFormat::Human => Format::Human,
+            MessageFormat::Json => Format::RustcJson,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -104,10 +131,18 @@ fn run() -> miette::Result<u8> {
         Some(Command::Explain { rule }) => return explain(rule),
         None => {}
     }
-    let paths = if cli.paths.is_empty() {
-        vec![workspace_root(cli.manifest_path.as_deref())?]
+    let format = cli.message_format.map_or(cli.format, MessageFormat::format);
+    // Needed to find the workspace, and by rustc-json to name each file's package.
+    let metadata = if cli.paths.is_empty() {
+        Some(cargo_metadata(cli.manifest_path.as_deref())?)
+    } else if format == Format::RustcJson {
+        cargo_metadata(cli.manifest_path.as_deref()).ok()
     } else {
-        cli.paths.clone()
+        None
+    };
+    let paths = match &metadata {
+        Some(meta) if cli.paths.is_empty() => vec![workspace_root(meta)?],
+        _ => cli.paths.clone(),
     };
     let config = Config {
         excludes: cli.exclude.clone(),
@@ -122,9 +157,18 @@ fn run() -> miette::Result<u8> {
     }
     let analysis = analyze(&paths, &config);
     let findings: Vec<&Finding> = analysis.findings.iter().collect();
-    let out = match cli.format {
+    let out = match format {
         Format::Json => json::render(&analysis, &findings),
         Format::Human => render_human(&analysis, &findings, use_color(cli.color)),
+        Format::Sarif => sarif::render(&analysis, &findings),
+        Format::Github => github::render(&analysis, &findings),
+        Format::RustcJson => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let packages = metadata
+                .map(|m| rustc_json::Package::from_metadata(&m, &cwd))
+                .unwrap_or_default();
+            rustc_json::render(&analysis, &findings, &packages)
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
@@ -226,8 +270,8 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// The workspace root from `cargo metadata --no-deps`.
-fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
+/// `cargo metadata --no-deps` for the workspace of `manifest` or of the current folder.
+fn cargo_metadata(manifest: Option<&Path>) -> miette::Result<serde_json::Value> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
     cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
@@ -244,8 +288,12 @@ fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))?;
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))
+}
+
+/// The workspace root from `cargo metadata`, relative to the current folder when inside it.
+fn workspace_root(meta: &serde_json::Value) -> miette::Result<PathBuf> {
     let root = meta["workspace_root"]
         .as_str()
         .ok_or_else(|| miette::miette!("`cargo metadata` gave no workspace_root"))?;

@@ -52,6 +52,20 @@ impl Rule {
             self.id
         )
     }
+
+    /// The text under `## <heading>` in the docs, trimmed, up to the next `## ` heading.
+    pub fn section(&self, heading: &str) -> Option<&'static str> {
+        let docs: &'static str = self.docs;
+        let marker = format!("## {heading}");
+        let start = docs
+            .match_indices(&marker)
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || docs[..i].ends_with('\n'))?;
+        let body = &docs[start..];
+        let body = &body[body.find('\n').map_or(body.len(), |n| n + 1)..];
+        let end = body.find("\n## ").map_or(body.len(), |n| n + 1);
+        Some(body[..end].trim())
+    }
 }
 
 /// Declares a rule with its docs from `lints/<id>.md`.
@@ -137,4 +151,19 @@ pub fn stable_hash(parts: &[&str]) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_is_the_text_under_a_heading() {
+        let rule = &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ;
+        let what = rule.section("What it does").expect("section exists");
+        assert!(what.starts_with("Checks for an `async fn`"), "{what}");
+        assert!(!what.contains("## "), "stops at the next heading: {what}");
+        assert!(rule.section("Why is this bad?").is_some());
+        assert!(rule.section("No such heading").is_none());
+    }
 }
