@@ -435,6 +435,38 @@ fn rustc_json_lines_are_cargo_messages() {
     snapshot("rustc_json", &shown);
 }
 
+/// What rust-analyzer does with each line: read it as a cargo message.
+#[test]
+fn rustc_json_lines_read_as_cargo_metadata_messages() {
+    use cargo_metadata::diagnostic::DiagnosticLevel;
+    use cargo_metadata::Message;
+
+    let pkg = Package::demo();
+    let run = pkg.run(&["--message-format=json", "src"]);
+    let mut levels = Vec::new();
+    let mut finished = None;
+    for line in run.stdout.lines() {
+        match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerMessage(m)) => {
+                assert_eq!(m.target.name, "demo");
+                assert!(m.message.spans.iter().any(|s| s.is_primary), "{line}");
+                levels.push(m.message.level);
+            }
+            Ok(Message::BuildFinished(b)) => finished = Some(b.success),
+            other => panic!("not a compiler message or build-finished: {other:?}\n{line}"),
+        }
+    }
+    assert_eq!(
+        levels,
+        [
+            DiagnosticLevel::Error,
+            DiagnosticLevel::Warning,
+            DiagnosticLevel::Error
+        ]
+    );
+    assert_eq!(finished, Some(false));
+}
+
 #[test]
 fn rustc_json_succeeds_without_findings() {
     let pkg = Package::new(&[("src/lib.rs", CLEAN)]);
