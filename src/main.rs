@@ -235,7 +235,7 @@ fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Res
         );
         if cli.prune_baseline {
             comparison.pruned.write(file)?;
-            note.push_str(&format!("; pruned {} fixed", plural(fixed, "entry")));
+            note.push_str(&format!("; pruned {}", plural(fixed, "fixed entry")));
         } else if fixed > 0 {
             note.push_str(&format!(
                 "; {fixed} fixed, run with --prune-baseline to drop them"

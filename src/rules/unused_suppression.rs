@@ -21,11 +21,9 @@ pub fn finding(d: &Directive, name: &str) -> Finding {
             name,
             format!("this suppression of `{}` matches no finding", rule.id),
             format!("covers {}", covered(d)),
-            format!(
-                "remove it, or move it to the line the finding is reported on, the line above it, \
-                 or above the enclosing fn; `{}` reports at the write (or the raced future)",
-                rule.id
-            ),
+            "remove it, or move it to the line the finding is reported on, the line above \
+             that, or above the enclosing fn"
+                .into(),
         ),
         None => {
             let known: Vec<&str> = super::RULES.iter().map(|r| r.id).collect();
