@@ -1,7 +1,8 @@
 //! `--diff-base REV`: keeps only findings whose primary span or a label touches a line
 //! changed since git revision REV (`git diff --unified=0 REV`, the working tree against REV),
-//! or lies in an untracked file. A line next to a deletion counts as changed, so removing a
-//! guard flags the section it guarded.
+//! or lies in an untracked file. The two lines around a deletion count as changed. Findings
+//! caused by a change elsewhere (a removed guard attribute) are not kept unless their own
+//! lines changed too.
 //!
 //! git runs as a subprocess with external diff tools, text conversion and the fsmonitor hook
 //! switched off, so nothing from the scanned repository is executed.
