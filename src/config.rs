@@ -63,14 +63,9 @@ struct Metadata {
     cancelsafe: Option<Table>,
 }
 
-/// Finds the settings for a scan of `start` (a folder or file); defaults when there are none.
+/// Finds the settings for a scan of the folder `start`; defaults when there are none.
 pub fn find(start: &Path) -> Result<Settings, Box<ConfigError>> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let start = if start.is_file() {
-        start.parent().unwrap_or(Path::new("."))
-    } else {
-        start
-    };
     let mut dir = Some(cwd.join(start));
     while let Some(here) = dir {
         let dedicated = here.join(FILE_NAME);

@@ -143,7 +143,7 @@ fn run() -> miette::Result<u8> {
     };
     let settings = match &cli.config {
         Some(file) => config::load(file),
-        None => config::find(&paths[0]),
+        None => config::find(&scan_folder(&paths[0])),
     }
     .map_err(|e| miette::Report::new(*e))?;
     let mut levels = settings.levels.clone();
@@ -244,25 +244,24 @@ fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Res
         eprintln!("{note}");
     }
     if let Some(rev) = &cli.diff_base {
-        let first = &paths[0];
-        let dir = if first.is_file() {
-            first.parent().unwrap_or(Path::new("."))
-        } else {
-            first
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
         let before = findings.len();
-        findings = ChangedLines::since(rev, dir)?.filter(findings);
+        findings = ChangedLines::since(rev, &scan_folder(&paths[0]))?.filter(findings);
         eprintln!(
             "cancelsafe: --diff-base {rev} hides {} outside changed lines",
             plural(before - findings.len(), "finding")
         );
     }
     Ok(findings)
+}
+
+/// The folder settings and the git repository are looked up from: the first scanned path,
+/// or its folder when it is a file.
+fn scan_folder(first: &Path) -> PathBuf {
+    match first.parent() {
+        Some(parent) if first.is_file() && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ if first.is_file() => PathBuf::from("."),
+        _ => first.to_path_buf(),
+    }
 }
 
 /// `1 finding`, `2 findings`; `entry` becomes `entries`.

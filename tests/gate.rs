@@ -308,6 +308,18 @@ impl Client {
         self.link.enqueue(b"TRACKED").await;
         self.link.dequeue().await
     }
+
+    pub async fn scoped(&mut self) -> u8 {
+        let _mark = on_cancel(|| discard_connection());
+        self.link.enqueue(b"SCOPED").await;
+        self.link.dequeue().await
+    }
+}
+
+/// Takes the handle by value: owned, unless the config says the type is a shared stream.
+pub async fn by_handle(mut handle: SharedHandle) -> u8 {
+    handle.enqueue(b"HANDLE").await;
+    handle.dequeue().await
 }
 "#;
 
@@ -325,15 +337,28 @@ fn extra_methods_and_guard_attributes_from_config() {
     assert_eq!(extended.code, Some(1));
     assert_eq!(
         extended.findings(),
-        pairs(&[("Client::call", CS001), ("Client::tracked", CS001)])
+        pairs(&[
+            ("Client::call", CS001),
+            ("Client::tracked", CS001),
+            ("Client::scoped", CS001),
+        ])
     );
 
     project.write(
         "cancelsafe.toml",
-        "[vocabulary]\nwrite-methods = [\"enqueue\"]\nread-methods = [\"dequeue\"]\nguard-attributes = [\"tracked_exchange\"]\n",
+        r#"[vocabulary]
+write-methods = ["enqueue"]
+read-methods = ["dequeue"]
+guard-attributes = ["tracked_exchange"]
+guard-functions = ["on_cancel"]
+stream-types = ["SharedHandle"]
+"#,
     );
     let guarded = project.run(&["--format", "json", "scan"]);
-    assert_eq!(guarded.findings(), pairs(&[("Client::call", CS001)]));
+    assert_eq!(
+        guarded.findings(),
+        pairs(&[("Client::call", CS001), ("by_handle", CS001)])
+    );
 }
 
 // ---------------------------------------------------------------------------------------
