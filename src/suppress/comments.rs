@@ -94,9 +94,9 @@ fn follows_ident(bytes: &[u8], i: usize) -> bool {
     i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
 }
 
-/// `br"..."`: the `r` follows a lone `b`.
+/// `br"..."`, `cr"..."`: the `r` follows a lone `b` or `c`.
 fn ends_with_byte_prefix(bytes: &[u8], i: usize) -> bool {
-    i > 0 && bytes[i - 1] == b'b' && !follows_ident(bytes, i - 1)
+    i > 0 && matches!(bytes[i - 1], b'b' | b'c') && !follows_ident(bytes, i - 1)
 }
 
 /// From the byte after an opening `"` to the byte after the closing one.
@@ -192,6 +192,7 @@ mod tests {
             "let b = r#\"x \" // still a string\"#; /* // nor /* nested */ this */\n",
             "let c = '\"'; let d: &'static str = \"\\\"//\"; // two\r\n",
             "fn f<'a>(x: &'a u8) {} // three\n",
+            "let e = (br#\"\" // \"#, cr\"//\"); let r#type = 1;\n",
             "    // four\n",
         );
         assert_eq!(
