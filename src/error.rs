@@ -97,3 +97,50 @@ impl Error {
         }
     }
 }
+
+/// A config file that cannot be used: unreadable, not TOML, an unknown key or a bad value.
+/// Points into the file when the position is known.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid configuration in `{}`", path.display())]
+#[diagnostic(code(cancelsafe::config))]
+pub struct ConfigError {
+    pub path: PathBuf,
+    #[source_code]
+    pub source_code: miette::NamedSource<String>,
+    /// What is wrong, shown at `span`.
+    pub reason: String,
+    #[label("{reason}")]
+    pub span: Option<miette::SourceSpan>,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// A failure of the gating steps around the analysis: baselines and `--diff-base`.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum GateError {
+    #[error("cannot read baseline `{}`: {message}", path.display())]
+    #[diagnostic(
+        code(cancelsafe::baseline),
+        help("create it with `--write-baseline {}`", path.display())
+    )]
+    BaselineRead { path: PathBuf, message: String },
+
+    #[error("cannot write baseline `{}`: {message}", path.display())]
+    #[diagnostic(code(cancelsafe::baseline))]
+    BaselineWrite { path: PathBuf, message: String },
+
+    #[error("`--diff-base` needs a git repository, and `{}` is not in one", path.display())]
+    #[diagnostic(code(cancelsafe::diff_base))]
+    NotGitRepo { path: PathBuf },
+
+    #[error("`--diff-base {rev}`: git does not know this revision")]
+    #[diagnostic(
+        code(cancelsafe::diff_base),
+        help("pass a commit, branch or tag, e.g. `--diff-base origin/main`")
+    )]
+    BadRevision { rev: String },
+
+    #[error("`--diff-base`: `git {command}` failed: {message}")]
+    #[diagnostic(code(cancelsafe::diff_base))]
+    Git { command: String, message: String },
+}

@@ -3,15 +3,22 @@
 //! The pipeline: [`discover`] finds `.rs` files, each is parsed with `syn` and reduced to
 //! [`summary`] data on a worker thread (the tree is dropped there), [`callgraph`] resolves
 //! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
-//! result into [`Finding`]s. The engine never prints or exits; the binary does.
+//! result into [`Finding`]s, and [`suppress`] applies the suppressions written in the code.
+//! After that, the binary gates the findings with pure steps: [`levels`], [`baseline`],
+//! [`diff_base`]. The engine never prints or exits; the binary does.
 
+pub mod baseline;
 pub mod callgraph;
+pub mod config;
+pub mod diff_base;
 pub mod discover;
 pub mod error;
+pub mod levels;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod summary;
+pub mod suppress;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +69,20 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
         files: &files,
     };
     let mut findings = rules::check_all(&cx);
+    sort_findings(&mut findings);
+    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
+    let mut findings = suppress::apply(findings, &files);
+    sort_findings(&mut findings);
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    Analysis {
+        files_scanned,
+        findings,
+        errors,
+    }
+}
+
+/// By file, line, column and rule; stable, so equal keys keep their order.
+fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (&a.file, a.span.line, a.span.column, a.rule.id).cmp(&(
             &b.file,
@@ -70,13 +91,6 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             b.rule.id,
         ))
     });
-    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
-    errors.sort_by(|a, b| a.path().cmp(b.path()));
-    Analysis {
-        files_scanned,
-        findings,
-        errors,
-    }
 }
 
 /// Debugging aid: the exported effects of every unit whose name contains `filter`, and the

@@ -5,9 +5,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cancelsafe_engine::baseline::Baseline;
+use cancelsafe_engine::diff_base::ChangedLines;
+use cancelsafe_engine::levels::{self, Level, Levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
-use cancelsafe_engine::{analyze, rules, Analysis, Config, Finding, Severity};
-use clap::{Parser, Subcommand, ValueEnum};
+use cancelsafe_engine::{analyze, config, rules, Analysis, Config, Finding, Severity, Vocabulary};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// No finding at a failing level.
 const EXIT_CLEAN: u8 = 0;
@@ -48,6 +51,32 @@ struct Cli {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Settings file (default: `cancelsafe.toml` or `Cargo.toml` metadata, looked up from
+    /// the scanned folder upward).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Drop the findings of RULE (id or code; `warnings`: every warning). Repeatable; a
+    /// later -A/-W/-D wins.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    allow: Vec<String>,
+    /// Report RULE as a warning, which does not fail the run (`warnings`: no-op).
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    warn: Vec<String>,
+    /// Report RULE as an error, which fails the run (`-D warnings`: every warning).
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    deny: Vec<String>,
+    /// Record today's findings in FILE (JSON) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report, and fail on, only findings not recorded in FILE.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: rewrite FILE without the entries no finding matches any more.
+    #[arg(long, requires = "baseline")]
+    prune_baseline: bool,
+    /// Report only findings on lines changed since git revision REV, or in untracked files.
+    #[arg(long, value_name = "REV")]
+    diff_base: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -114,8 +143,11 @@ fn args() -> Vec<String> {
 }
 
 fn run() -> miette::Result<u8> {
-    let cli = match Cli::try_parse_from(args()) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(args())
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let code = if e.use_stderr() {
                 EXIT_FAILURE
@@ -144,9 +176,18 @@ fn run() -> miette::Result<u8> {
         Some(meta) if cli.paths.is_empty() => vec![workspace_root(meta)?],
         _ => cli.paths.clone(),
     };
+    let settings = match &cli.config {
+        Some(file) => config::load(file),
+        None => config::find(&scan_folder(&paths[0])),
+    }
+    .map_err(|e| miette::Report::new(*e))?;
+    let mut levels = settings.levels.clone();
+    apply_level_flags(&mut levels, &matches)?;
+    let mut vocab = Vocabulary::default();
+    vocab.extend(&settings.vocabulary);
     let config = Config {
-        excludes: cli.exclude.clone(),
-        ..Config::default()
+        vocab,
+        excludes: [settings.exclude.as_slice(), cli.exclude.as_slice()].concat(),
     };
     if let Some(filter) = &cli.debug_effects {
         print!(
@@ -155,7 +196,12 @@ fn run() -> miette::Result<u8> {
         );
         return Ok(EXIT_CLEAN);
     }
-    let analysis = analyze(&paths, &config);
+    let mut analysis = analyze(&paths, &config);
+    analysis.findings = gate(
+        &cli,
+        &paths,
+        levels::apply(std::mem::take(&mut analysis.findings), &levels),
+    )?;
     let findings: Vec<&Finding> = analysis.findings.iter().collect();
     let out = match format {
         Format::Json => json::render(&analysis, &findings),
@@ -173,10 +219,106 @@ fn run() -> miette::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
-    Ok(exit_code(&analysis, &findings))
+    let recording = cli.write_baseline.is_some();
+    Ok(exit_code(&analysis, &findings, !recording))
 }
 
-fn exit_code(analysis: &Analysis, findings: &[&Finding]) -> u8 {
+/// `-A/-W/-D` in command-line order, so a later flag overrides an earlier one (as clippy
+/// does), on top of the config file's levels.
+fn apply_level_flags(levels: &mut Levels, matches: &ArgMatches) -> miette::Result<()> {
+    let mut flags = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        if let (Some(at), Some(names)) = (matches.indices_of(id), matches.get_many::<String>(id)) {
+            flags.extend(at.zip(names).map(|(i, name)| (i, level, id, name)));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    for (_, level, flag, name) in flags {
+        if name == "warnings" {
+            levels.set_warnings(level);
+            continue;
+        }
+        let Some(rule) = rules::find(name) else {
+            let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+            return Err(miette::miette!(
+                help = format!(
+                    "rules are named by id or code: {}, or `warnings`",
+                    known.join(", ")
+                ),
+                "unknown rule `{name}` in `--{flag}`"
+            ));
+        };
+        levels.set_rule(rule, level);
+    }
+    Ok(())
+}
+
+/// The optional gates after the levels: record or apply a baseline, keep changed lines.
+/// Their notes go to stderr, so every `--format` on stdout stays as it is.
+fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Result<Vec<Finding>> {
+    if let Some(file) = &cli.write_baseline {
+        Baseline::of(&findings, file).write(file)?;
+        eprintln!(
+            "cancelsafe: wrote {} to baseline `{}`",
+            plural(findings.len(), "finding"),
+            file.display()
+        );
+    }
+    if let Some(file) = &cli.baseline {
+        let comparison = Baseline::read(file)?.compare(findings, file);
+        findings = comparison.new;
+        let fixed = comparison.fixed.len();
+        let mut note = format!(
+            "cancelsafe: baseline `{}` hides {}",
+            file.display(),
+            plural(comparison.known, "known finding")
+        );
+        if cli.prune_baseline {
+            comparison.pruned.write(file)?;
+            note.push_str(&format!("; pruned {}", plural(fixed, "fixed entry")));
+        } else if fixed > 0 {
+            note.push_str(&format!(
+                "; {fixed} fixed, run with --prune-baseline to drop them"
+            ));
+        }
+        eprintln!("{note}");
+    }
+    if let Some(rev) = &cli.diff_base {
+        let before = findings.len();
+        findings = ChangedLines::since(rev, &scan_folder(&paths[0]))?.filter(findings);
+        eprintln!(
+            "cancelsafe: --diff-base {rev} hides {} outside changed lines",
+            plural(before - findings.len(), "finding")
+        );
+    }
+    Ok(findings)
+}
+
+/// The folder settings and the git repository are looked up from: the first scanned path,
+/// or its folder when it is a file.
+fn scan_folder(first: &Path) -> PathBuf {
+    match first.parent() {
+        Some(parent) if first.is_file() && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ if first.is_file() => PathBuf::from("."),
+        _ => first.to_path_buf(),
+    }
+}
+
+/// `1 finding`, `2 findings`; `entry` becomes `entries`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
+}
+
+/// `fail_on_findings` is off while recording a baseline: then only failures to run fail.
+fn exit_code(analysis: &Analysis, findings: &[&Finding], fail_on_findings: bool) -> u8 {
     let failed = analysis
         .errors
         .iter()
@@ -185,7 +327,7 @@ fn exit_code(analysis: &Analysis, findings: &[&Finding]) -> u8 {
     let missing_path = analysis.errors.iter().any(|e| e.kind() == "not_found");
     if missing_path || analysis.files_scanned == 0 || failed >= analysis.files_scanned {
         EXIT_FAILURE
-    } else if findings.iter().any(|f| f.severity == Severity::Error) {
+    } else if fail_on_findings && findings.iter().any(|f| f.severity == Severity::Error) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -66,6 +66,26 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// Converts a byte range of the text (found by scanning it, not by a parser) to a [`Span`].
+    pub fn span_of_bytes(&self, start: usize, end: usize) -> Span {
+        let position = |byte: usize| {
+            let line = self.line_starts.partition_point(|&s| s <= byte);
+            let line_start = self.line_starts[line - 1];
+            let column = self.text[line_start..byte].chars().count();
+            (line as u32, column as u32 + 1)
+        };
+        let (line, column) = position(start);
+        let (end_line, end_column) = position(end.max(start));
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+            start_byte: start as u32,
+            end_byte: end.max(start) as u32,
+        }
+    }
+
     fn byte_offset(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
@@ -89,5 +109,7 @@ mod tests {
         assert_eq!(idx.byte_offset(2, 0), 10);
         assert_eq!(idx.byte_offset(2, 5), 10 + "let é".len());
         assert_eq!(idx.byte_offset(9, 0), text.len());
+        let s = idx.span_of_bytes(10 + "let é".len(), text.len() - 1);
+        assert_eq!((s.line, s.column, s.end_line, s.end_column), (2, 6, 2, 11));
     }
 }

@@ -1,7 +1,9 @@
 //! What the engine knows about names it cannot see into: I/O methods of tokio, futures and
 //! tokio-util, future combinators that only forward, spawners, locks and pools.
 //!
-//! Kept as data so config can extend it (see [`Vocabulary::extend`]).
+//! Kept as data so config can extend it (see [`VocabularyExtension`]).
+
+use serde::Deserialize;
 
 /// Direction of an I/O call on a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,6 +180,30 @@ pub struct Vocabulary {
     pub shared_types: Vec<String>,
     /// Attribute paths (last segments) that mark a function as guarded.
     pub guard_attributes: Vec<String>,
+    /// Functions whose result, bound with `let`, guards the rest of the scope when dropped
+    /// (`scopeguard::guard(..)`).
+    pub guard_functions: Vec<String>,
+}
+
+/// Names a config file adds to the defaults (`[vocabulary]` in `cancelsafe.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VocabularyExtension {
+    /// Methods that write to a stream.
+    #[serde(default)]
+    pub write_methods: Vec<String>,
+    /// Methods that read a reply from a stream.
+    #[serde(default)]
+    pub read_methods: Vec<String>,
+    /// Types whose values are shared streams even when held by value.
+    #[serde(default)]
+    pub stream_types: Vec<String>,
+    /// Attributes (last path segment) that mark a fn as guarded.
+    #[serde(default)]
+    pub guard_attributes: Vec<String>,
+    /// Functions that return a scope guard.
+    #[serde(default)]
+    pub guard_functions: Vec<String>,
 }
 
 const WRITES: &[&str] = &[
@@ -339,6 +365,8 @@ const SHARED_TYPES: &[&str] = &[
 
 const GUARD_ATTRIBUTES: &[&str] = &["guard"];
 
+const GUARD_FUNCTIONS: &[&str] = &["guard", "guard_on_unwind", "guard_on_success"];
+
 fn owned(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -354,6 +382,7 @@ impl Default for Vocabulary {
             pools: owned(POOLS),
             shared_types: owned(SHARED_TYPES),
             guard_attributes: owned(GUARD_ATTRIBUTES),
+            guard_functions: owned(GUARD_FUNCTIONS),
         }
     }
 }
@@ -425,11 +454,19 @@ impl Vocabulary {
         }
     }
 
+    pub fn is_guard_function(&self, name: &str) -> bool {
+        self.guard_functions.iter().any(|t| t == name)
+    }
+
     /// Adds user-declared names (from config).
-    pub fn extend(&mut self, writes: &[String], reads: &[String], guards: &[String]) {
-        self.writes.extend(writes.iter().cloned());
-        self.reads.extend(reads.iter().cloned());
-        self.guard_attributes.extend(guards.iter().cloned());
+    pub fn extend(&mut self, extra: &VocabularyExtension) {
+        self.writes.extend(extra.write_methods.iter().cloned());
+        self.reads.extend(extra.read_methods.iter().cloned());
+        self.shared_types.extend(extra.stream_types.iter().cloned());
+        self.guard_attributes
+            .extend(extra.guard_attributes.iter().cloned());
+        self.guard_functions
+            .extend(extra.guard_functions.iter().cloned());
     }
 }
 

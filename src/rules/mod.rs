@@ -9,7 +9,9 @@ use crate::callgraph::{Outcome, Workspace};
 use crate::source::Span;
 
 mod cancel_unsafe_future_raced;
+pub(crate) mod suppression_without_reason;
 mod unguarded_write_then_read;
+pub(crate) mod unused_suppression;
 
 /// How loudly a rule speaks by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -89,6 +91,8 @@ pub(crate) use declare_rule;
 pub static RULES: &[&Rule] = &[
     &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
     &cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
+    &unused_suppression::UNUSED_SUPPRESSION,
+    &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
 ];
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.

@@ -354,9 +354,10 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     if segs.len() == 1 && segs[0].chars().next().is_some_and(char::is_uppercase) {
                         return (Origin::Owned, Some(segs[0].clone()));
                     }
-                    if segs.last().is_some_and(|l| {
-                        l == "guard" || l == "guard_on_unwind" || l == "guard_on_success"
-                    }) {
+                    if segs
+                        .last()
+                        .is_some_and(|l| self.cx.vocab.is_guard_function(l))
+                    {
                         return (Origin::Owned, Some("ScopeGuard".into()));
                     }
                 }

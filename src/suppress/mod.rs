@@ -1,0 +1,217 @@
+//! Suppressions, matched after analysis. Two forms, both fine on stable Rust:
+//!
+//! - `// cancelsafe: allow(RULE, ..) -- reason` on the finding's line, on the line above it,
+//!   or above / on the header line of the enclosing fn, impl, trait or mod (then it covers
+//!   that whole item);
+//! - `#[cfg_attr(any(), cancelsafe::allow(RULE, .., reason = "..."))]` on a fn, impl, trait
+//!   or mod (covers the item).
+//!
+//! A directive without a reason suppresses nothing and is reported
+//! (`suppression_without_reason`); a rule name in a directive that suppresses nothing is
+//! reported too (`unused_suppression`). Only files that mention `cancelsafe` are looked at,
+//! and only those with a directive are parsed (for item ranges).
+
+mod comments;
+mod items;
+
+use std::path::{Path, PathBuf};
+
+use crate::rules::{self, suppression_without_reason, unused_suppression, Finding};
+use crate::source::{LineIndex, Span};
+
+use items::Item;
+
+/// How a directive is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Comment,
+    Attribute,
+}
+
+/// One suppression written in the source.
+#[derive(Debug, Clone)]
+pub struct Directive {
+    pub file: PathBuf,
+    pub span: Span,
+    pub form: Form,
+    /// Rule names as written; `None` when the directive cannot be read.
+    pub names: Option<Vec<String>>,
+    pub reason: Option<String>,
+    /// The lines it covers, inclusive.
+    pub lines: (u32, u32),
+    /// The item it covers or sits in (`Conn::get`), empty at the top level of a file.
+    pub item: String,
+    /// Its source text with whitespace collapsed: stable across line shifts.
+    pub text: String,
+}
+
+impl Directive {
+    fn covers(&self, span: &Span) -> bool {
+        self.lines.0 <= span.end_line.max(span.line) && span.line <= self.lines.1
+    }
+}
+
+/// Removes the findings a directive with a reason covers, and adds a finding for each
+/// directive without a reason and each rule name that suppressed nothing.
+pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
+    let directives = collect(files);
+    if directives.is_empty() {
+        return findings;
+    }
+    let mut used: Vec<Vec<bool>> = directives
+        .iter()
+        .map(|d| vec![false; d.names.as_ref().map_or(0, Vec::len)])
+        .collect();
+    let mut out: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| {
+            let mut suppressed = false;
+            for (d, used) in directives.iter().zip(used.iter_mut()) {
+                if d.reason.is_none() || d.file != f.file || !d.covers(&f.span) {
+                    continue;
+                }
+                for (name, used) in d.names.iter().flatten().zip(used.iter_mut()) {
+                    if rules::find(name).is_some_and(|r| r.id == f.rule.id) {
+                        *used = true;
+                        suppressed = true;
+                    }
+                }
+            }
+            !suppressed
+        })
+        .collect();
+    for (d, used) in directives.iter().zip(used) {
+        match &d.names {
+            None => out.push(unused_suppression::unreadable(d)),
+            Some(_) if d.reason.is_none() => out.push(suppression_without_reason::finding(d)),
+            Some(names) => out.extend(
+                names
+                    .iter()
+                    .zip(used)
+                    .filter(|(_, used)| !used)
+                    .map(|(name, _)| unused_suppression::finding(d, name)),
+            ),
+        }
+    }
+    out
+}
+
+/// The directives of every file that mentions them, parsed on one big-stack thread
+/// (`syn` recurses; see `PARSER_STACK`).
+fn collect(files: &[PathBuf]) -> Vec<Directive> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("cancelsafe-suppress".into())
+            .stack_size(crate::PARSER_STACK)
+            .spawn_scoped(scope, || {
+                files
+                    .iter()
+                    .filter_map(|f| Some((f, std::fs::read_to_string(f).ok()?)))
+                    .filter(|(_, text)| {
+                        text.contains("cancelsafe") && crate::too_deep(text).is_none()
+                    })
+                    .flat_map(|(file, text)| directives_of(file, &text))
+                    .collect()
+            })
+            .expect("spawn suppression thread")
+            .join()
+            .unwrap_or_default()
+    })
+}
+
+fn directives_of(file: &Path, text: &str) -> Vec<Directive> {
+    let found: Vec<(comments::Comment, comments::Parsed)> = comments::line_comments(text)
+        .into_iter()
+        .filter_map(|c| Some((c, comments::parse(&text[c.start..c.end])?)))
+        .collect();
+    if found.is_empty() && !text.contains("cancelsafe::allow") {
+        return Vec::new();
+    }
+    let (items, attributes) = items::scan(text).unwrap_or_default();
+    let index = LineIndex::new(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (c, parsed) in found {
+        let span = index.span_of_bytes(c.start, c.end);
+        let target = if c.own_line {
+            next_code_line(&lines, span.line)
+        } else {
+            span.line
+        };
+        let (covered, item) = match items
+            .iter()
+            .filter(|i| i.start_line <= target && target <= i.head_line)
+            .max_by_key(|i| i.start_line)
+        {
+            Some(i) => ((i.start_line, i.end_line), i.name.clone()),
+            None => ((target, target), enclosing(&items, target)),
+        };
+        let (names, reason) = match parsed {
+            comments::Parsed::Allow { names, reason } => (Some(names), reason),
+            comments::Parsed::Malformed => (None, None),
+        };
+        out.push(Directive {
+            file: file.to_path_buf(),
+            span,
+            form: Form::Comment,
+            names,
+            reason,
+            lines: covered,
+            item,
+            text: collapse(&text[c.start..c.end]),
+        });
+    }
+    for a in attributes {
+        let item = &items[a.item];
+        out.push(Directive {
+            file: file.to_path_buf(),
+            span: a.span,
+            form: Form::Attribute,
+            names: a.names,
+            reason: a.reason,
+            lines: (item.start_line, item.end_line),
+            item: item.name.clone(),
+            text: collapse(&text[a.span.start_byte as usize..a.span.end_byte as usize]),
+        });
+    }
+    out
+}
+
+/// The first line after `line` (1-based) that is neither blank nor only a `//` comment.
+fn next_code_line(lines: &[&str], line: u32) -> u32 {
+    let mut n = line as usize + 1;
+    while lines
+        .get(n - 1)
+        .is_some_and(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
+    {
+        n += 1;
+    }
+    n as u32
+}
+
+/// The name of the innermost item around `line`, or empty.
+fn enclosing(items: &[Item], line: u32) -> String {
+    items
+        .iter()
+        .filter(|i| i.start_line <= line && line <= i.end_line)
+        .max_by_key(|i| i.start_line)
+        .map(|i| i.name.clone())
+        .unwrap_or_default()
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_line_comments_target_the_next_code_line() {
+        let lines = ["// a", "", "// b", "x", "y"];
+        assert_eq!(next_code_line(&lines, 1), 4);
+        assert_eq!(next_code_line(&lines, 4), 5);
+        assert_eq!(next_code_line(&lines, 5), 6);
+    }
+}
