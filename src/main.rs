@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use cancelsafe_engine::deps::DependencyGraph;
 use cancelsafe_engine::report::{human, json};
 use cancelsafe_engine::{analyze, rules, Analysis, Config, Finding, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,6 +42,12 @@ struct Cli {
     /// Print the summaries of functions whose name contains this text (debugging).
     #[arg(long, hide = true)]
     debug_effects: Option<String>,
+    /// Do not summarise the workspace's dependencies.
+    #[arg(long)]
+    no_deps: bool,
+    /// Also report findings inside dependencies.
+    #[arg(long, conflicts_with = "no_deps")]
+    include_deps: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -104,13 +111,24 @@ fn run() -> miette::Result<u8> {
         Some(Command::Explain { rule }) => return explain(rule),
         None => {}
     }
+    // Dependencies are summarised when scanning a cargo workspace (no PATH, or
+    // --manifest-path): that is where `cargo metadata` knows them.
+    let workspace_mode = cli.paths.is_empty() || cli.manifest_path.is_some();
+    let mut dependencies = None;
     let paths = if cli.paths.is_empty() {
-        vec![workspace_root(cli.manifest_path.as_deref())?]
+        let (root, graph) = workspace(cli.manifest_path.as_deref(), !cli.no_deps)?;
+        dependencies = graph;
+        vec![root]
     } else {
+        if workspace_mode && !cli.no_deps {
+            dependencies = workspace(cli.manifest_path.as_deref(), true)?.1;
+        }
         cli.paths.clone()
     };
     let config = Config {
         excludes: cli.exclude.clone(),
+        dependencies,
+        include_deps: cli.include_deps,
         ..Config::default()
     };
     if let Some(filter) = &cli.debug_effects {
@@ -173,13 +191,24 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
     let mut out = String::new();
     for f in findings {
         let text = std::fs::read_to_string(&f.file).unwrap_or_default();
-        out.push_str(&human::render_finding(f, &text, &style));
+        out.push_str(&human::render_finding_with(f, &text, &style, |p| {
+            std::fs::read_to_string(p).ok()
+        }));
         out.push('\n');
     }
     for e in &analysis.errors {
         let text = std::fs::read_to_string(e.path()).ok();
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
+    }
+    let deps = &analysis.dependencies;
+    if deps.crates > 0 {
+        out.push_str(&format!(
+            "cancelsafe: {} dependency crate{} summarised ({} files)\n",
+            deps.crates,
+            if deps.crates == 1 { "" } else { "s" },
+            deps.files,
+        ));
     }
     let n = findings.len();
     out.push_str(&format!(
@@ -226,11 +255,39 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// The workspace root from `cargo metadata --no-deps`.
-fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
+/// The workspace root, and its dependency graph when asked for, from `cargo metadata`
+/// (which reads manifests and may download sources, but builds and runs nothing). Without
+/// a dependency graph (offline, say) the scan goes on over the workspace alone.
+fn workspace(
+    manifest: Option<&Path>,
+    with_deps: bool,
+) -> miette::Result<(PathBuf, Option<DependencyGraph>)> {
+    if with_deps {
+        match cargo_metadata(manifest, true) {
+            Ok(json) => {
+                let root = workspace_root(&json)?;
+                return match DependencyGraph::from_metadata(&json) {
+                    Ok(graph) => Ok((root, Some(graph))),
+                    Err(e) => {
+                        eprintln!("warning: dependencies not summarised: {e}");
+                        Ok((root, None))
+                    }
+                };
+            }
+            Err(e) => eprintln!("warning: dependencies not summarised: {e:?}"),
+        }
+    }
+    let json = cargo_metadata(manifest, false)?;
+    Ok((workspace_root(&json)?, None))
+}
+
+fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<Vec<u8>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
+    cmd.args(["metadata", "--format-version", "1"]);
+    if !with_deps {
+        cmd.arg("--no-deps");
+    }
     if let Some(m) = manifest {
         cmd.arg("--manifest-path").arg(m);
     }
@@ -244,7 +301,12 @@ fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)
+    Ok(out.stdout)
+}
+
+/// The workspace root from `cargo metadata` output, relative to the current folder.
+fn workspace_root(json: &[u8]) -> miette::Result<PathBuf> {
+    let meta: serde_json::Value = serde_json::from_slice(json)
         .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))?;
     let root = meta["workspace_root"]
         .as_str()
