@@ -10,6 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+mod typing;
+
+use typing::TraitIndex;
+
 use crate::source::Span;
 use crate::summary::CancelSite;
 use crate::summary::{
@@ -110,6 +114,12 @@ pub struct Workspace<'v> {
     impl_types: HashSet<String>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
+    traits: TraitIndex,
+    /// Default methods of traits whose name is a macro metavariable, by trait.
+    wildcards: HashMap<String, Vec<usize>>,
+    /// Per file: the module path in the dependency it belongs to (`redis::aio`; `None` for
+    /// the scanned code).
+    file_crates: Vec<Option<String>>,
 }
 
 /// The result of the workspace pass.
@@ -124,7 +134,20 @@ pub struct Outcome {
 impl<'v> Workspace<'v> {
     /// Merges per-file summaries (in file order) into one workspace.
     pub fn new(files: Vec<FileSummary>, vocab: &'v Vocabulary) -> Self {
+        let crates = vec![None; files.len()];
+        Self::with_crates(files, crates, vocab)
+    }
+
+    /// Like [`Workspace::new`], with the dependency module of each file (`redis::aio`;
+    /// `None`: scanned code). A dependency's methods are reached by type or by a path naming the crate,
+    /// never by a bare method name from another crate.
+    pub fn with_crates(
+        files: Vec<FileSummary>,
+        file_crates: Vec<Option<String>>,
+        vocab: &'v Vocabulary,
+    ) -> Self {
         let mut units = Vec::new();
+        let mut impls = Vec::new();
         let mut fields: HashMap<String, HashMap<String, String>> = HashMap::new();
         let mut drop_types = HashSet::new();
         for (file, summary) in files.into_iter().enumerate() {
@@ -133,6 +156,7 @@ impl<'v> Workspace<'v> {
                 fields.entry(s.name).or_default().extend(s.fields);
             }
             drop_types.extend(summary.drop_types);
+            impls.extend(summary.impls);
             for mut unit in summary.units {
                 if let UnitKind::AsyncBlock { parent, .. } = &mut unit.kind {
                     *parent += base;
@@ -163,7 +187,17 @@ impl<'v> Workspace<'v> {
                     && has_counter(&units[i].unit.body)
             })
             .collect();
-        Workspace {
+        let traits = TraitIndex::new(&impls, units.iter().map(|u| &u.unit));
+        let mut wildcards: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let u = &u.unit;
+            if u.is_wildcard() && u.has_self && u.is_trait_default() {
+                if let Some(t) = &u.self_ty {
+                    wildcards.entry(t.clone()).or_default().push(i);
+                }
+            }
+        }
+        let mut ws = Workspace {
             units,
             vocab,
             fields,
@@ -173,7 +207,82 @@ impl<'v> Workspace<'v> {
             children,
             impl_types,
             counting_helpers,
+            traits,
+            wildcards,
+            file_crates,
+        };
+        ws.type_locals();
+        ws
+    }
+
+    /// Types locals made by calls from the callees' return types, in binding order (a local
+    /// may be made from an earlier one); twice, for calls into units typed later.
+    fn type_locals(&mut self) {
+        for _ in 0..2 {
+            let mut found = Vec::new();
+            for i in 0..self.units.len() {
+                let unit = &self.units[i].unit;
+                for (l, local) in unit.locals.iter().enumerate() {
+                    if local.ty.is_some() {
+                        continue;
+                    }
+                    if let Some(t) = local.made_by.as_deref() {
+                        if let Some(ty) = self.call_type(i, t) {
+                            found.push((i, l, ty));
+                        }
+                    }
+                }
+            }
+            if found.is_empty() {
+                break;
+            }
+            for (i, l, ty) in found {
+                self.units[i].unit.locals[l].ty = Some(ty);
+            }
         }
+    }
+
+    /// The type a call returns, when every candidate callee agrees.
+    fn call_type(&self, caller: usize, target: &Target) -> Option<String> {
+        let candidates = match target {
+            Target::Method {
+                recv,
+                recv_call,
+                name,
+                ..
+            } => self.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name),
+            Target::Path { segments, .. } => self.resolve_path(caller, segments),
+            _ => return None,
+        };
+        let mut types = candidates
+            .iter()
+            .map(|&c| self.units[c].unit.ret_ty.clone());
+        let first = types.next()??;
+        types.all(|t| t.as_deref() == Some(&first)).then_some(first)
+    }
+
+    /// The dependency crate a unit comes from (`None`: the scanned code).
+    fn crate_of(&self, i: usize) -> Option<&str> {
+        self.dependency_of(i)
+            .map(|m| m.split("::").next().unwrap_or(m))
+    }
+
+    /// The dependency module a unit lives in (`redis::aio`; `None`: the scanned code).
+    pub fn dependency_of(&self, i: usize) -> Option<&str> {
+        self.file_crates
+            .get(self.units[i].file)
+            .and_then(|c| c.as_deref())
+    }
+
+    /// A callee's effects as its callers see them. A dependency that loses an item it was
+    /// sending loses its own internal message (a request queued to its driver task): the
+    /// request is simply not made, which is what cancelling it means.
+    fn seen_from(&self, callee: usize, fx: &RootFx) -> RootFx {
+        let mut fx = fx.clone();
+        if self.crate_of(callee).is_some() && fx.lossy == Some(Cost::LosesItem) {
+            fx.lossy = None;
+        }
+        fx
     }
 
     /// Runs the fixpoint and collects the sections worth reporting.
@@ -435,7 +544,26 @@ impl<'v> Workspace<'v> {
         Some(ty)
     }
 
+    /// Methods `name` of type `ty`: its own, else the default methods of traits it
+    /// implements (a macro-written method whose name is a metavariable answers any name).
     fn methods_of(&self, ty: &str, name: &str) -> Vec<usize> {
+        let own = self.methods_of_exactly(ty, name);
+        if !own.is_empty() {
+            return own;
+        }
+        let mut out = Vec::new();
+        for t in self.traits.traits_of(ty) {
+            let found = self.methods_of_exactly(t, name);
+            if found.is_empty() {
+                out.extend(self.wildcards.get(t).into_iter().flatten().copied());
+            } else {
+                out.extend(found);
+            }
+        }
+        out
+    }
+
+    fn methods_of_exactly(&self, ty: &str, name: &str) -> Vec<usize> {
         self.by_method
             .get(name)
             .map(|v| {
@@ -450,8 +578,29 @@ impl<'v> Workspace<'v> {
             .unwrap_or_default()
     }
 
-    fn resolve_method(&self, unit: &Unit, recv: Option<&Place>, name: &str) -> Vec<usize> {
-        if let Some(ty) = recv.and_then(|p| self.type_of(unit, p)) {
+    /// The type of a method's receiver: written down, inferred for a local, or what the
+    /// call it is made by returns.
+    fn receiver_type(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_call: Option<&Target>,
+    ) -> Option<String> {
+        match (recv, recv_call) {
+            (Some(p), _) => self.type_of(&self.units[caller].unit, p),
+            (None, Some(t)) => self.call_type(caller, t),
+            (None, None) => None,
+        }
+    }
+
+    fn resolve_method(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_call: Option<&Target>,
+        name: &str,
+    ) -> Vec<usize> {
+        if let Some(ty) = self.receiver_type(caller, recv, recv_call) {
             let exact = self.methods_of(&ty, name);
             if !exact.is_empty() || self.is_crate_type(&ty) {
                 return exact;
@@ -460,12 +609,14 @@ impl<'v> Workspace<'v> {
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
         }
+        // By name alone, only within the caller's own crate.
+        let home = self.crate_of(caller);
         self.by_method
             .get(name)
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|&i| self.units[i].unit.has_self)
+                    .filter(|&i| self.units[i].unit.has_self && self.crate_of(i) == home)
                     .collect()
             })
             .unwrap_or_default()
@@ -475,7 +626,8 @@ impl<'v> Workspace<'v> {
         self.fields.contains_key(ty) || self.impl_types.contains(ty)
     }
 
-    fn resolve_path(&self, unit: &Unit, segments: &[String]) -> Vec<usize> {
+    fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {
+        let unit = &self.units[caller].unit;
         let Some(name) = segments.last() else {
             return Vec::new();
         };
@@ -499,7 +651,21 @@ impl<'v> Workspace<'v> {
                     .unwrap_or_default();
             }
         }
-        self.by_free_name.get(name).cloned().unwrap_or_default()
+        // A free fn of another crate only when the path names that crate (`redis::cmd`).
+        let home = self.crate_of(caller);
+        let named = segments.first().map(String::as_str);
+        self.by_free_name
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| {
+                        let c = self.crate_of(i);
+                        c == home || (c.is_some() && c == named)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -795,10 +961,15 @@ impl Walker<'_, '_> {
 
     fn is_counting_helper(&self, target: &Target) -> bool {
         let candidates = match target {
-            Target::Method { recv, name, .. } => {
-                self.ws.resolve_method(self.unit, recv.as_ref(), name)
-            }
-            Target::Path { segments, .. } => self.ws.resolve_path(self.unit, segments),
+            Target::Method {
+                recv,
+                recv_call,
+                name,
+                ..
+            } => self
+                .ws
+                .resolve_method(self.unit_index, recv.as_ref(), recv_call.as_deref(), name),
+            Target::Path { segments, .. } => self.ws.resolve_path(self.unit_index, segments),
             _ => return false,
         };
         !candidates.is_empty()
@@ -850,6 +1021,15 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// `self` in a trait's default method: its type is the implementor's, chosen by the
+    /// caller, so methods on it are deferred like those on a generic parameter.
+    fn is_open_self(&self, place: &Place) -> bool {
+        place.fields.is_empty()
+            && place.root == RootRef::Slot(0)
+            && self.unit.has_self
+            && self.unit.is_trait_default()
+    }
+
     fn is_outliving_local(&self, r: RootRef) -> bool {
         matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
     }
@@ -874,10 +1054,14 @@ impl Walker<'_, '_> {
                 name,
                 args,
                 recv_generic,
-                ..
+                recv_call,
             } => {
                 let ws = self.ws;
-                let candidates = if *recv_generic && ws.vocab.io_of(name).is_none() {
+                let open_self = recv.as_ref().is_some_and(|p| self.is_open_self(p))
+                    && ws
+                        .methods_of(self.unit.self_ty.as_deref().unwrap_or(""), name)
+                        .is_empty();
+                let candidates = if (*recv_generic || open_self) && ws.vocab.io_of(name).is_none() {
                     // A method on a generic parameter: which impl runs is the caller's choice.
                     let mut ev = Vec::new();
                     if let Some(p) = recv {
@@ -890,7 +1074,7 @@ impl Walker<'_, '_> {
                     }
                     return ev;
                 } else {
-                    ws.resolve_method(self.unit, recv.as_ref(), name)
+                    ws.resolve_method(self.unit_index, recv.as_ref(), recv_call.as_deref(), name)
                 };
                 let mut bindings = vec![recv.clone()];
                 bindings.extend(args.iter().cloned());
@@ -900,7 +1084,7 @@ impl Walker<'_, '_> {
                 self.calls(&candidates, bindings, guarded, Some(name))
             }
             Target::Path { segments, args } => {
-                let candidates = self.ws.resolve_path(self.unit, segments);
+                let candidates = self.ws.resolve_path(self.unit_index, segments);
                 if candidates.is_empty() {
                     return self.by_words(segments, args);
                 }
@@ -1001,7 +1185,13 @@ impl Walker<'_, '_> {
                     continue;
                 };
                 any |= f.write.is_some() || f.read.is_some() || f.section.is_some();
-                push_fx(&mut ev, f, place.clone(), Some(c), false);
+                push_fx(
+                    &mut ev,
+                    &self.ws.seen_from(c, f),
+                    place.clone(),
+                    Some(c),
+                    false,
+                );
                 for m in &f.deferred {
                     any = true;
                     ev.extend(self.resolve_deferred(place, m, c));
@@ -1023,7 +1213,7 @@ impl Walker<'_, '_> {
     fn resolve_deferred(&mut self, place: &Place, m: &str, via: usize) -> Vec<Event> {
         let ws = self.ws;
         let root = self.unit.root(place.root);
-        if place.fields.is_empty() && root.generic {
+        if place.fields.is_empty() && (root.generic || self.is_open_self(place)) {
             return vec![Event::Deferred(place.root, m.to_string())];
         }
         let Some(ty) = ws.type_of(self.unit, place) else {
@@ -1034,9 +1224,15 @@ impl Walker<'_, '_> {
             let fx = &self.effects[c];
             if let Some(f) = fx.roots.get(&RootRef::Slot(0)) {
                 if f.section.is_some() {
-                    ev.push(Event::Section(place.clone(), Some(via), true));
+                    ev.push(Event::Section(place.clone(), Some(c), true));
                 } else {
-                    push_fx(&mut ev, f, place.clone(), Some(via), false);
+                    push_fx(
+                        &mut ev,
+                        &ws.seen_from(c, f),
+                        place.clone(),
+                        Some(via),
+                        false,
+                    );
                 }
             }
             if fx.internal_section {

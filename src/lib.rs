@@ -10,6 +10,7 @@
 pub mod baseline;
 pub mod callgraph;
 pub mod config;
+pub mod deps;
 pub mod diff_base;
 pub mod discover;
 pub mod error;
@@ -38,12 +39,28 @@ pub struct Config {
     pub vocab: Vocabulary,
     /// Path fragments to skip (`tests/fixtures`).
     pub excludes: Vec<String>,
+    /// The workspace's dependency graph: the crates the code calls into are summarised too,
+    /// so a cancellation in the code that reaches a dependency's exchange is found.
+    pub dependencies: Option<deps::DependencyGraph>,
+    /// Also report findings inside dependencies.
+    pub include_deps: bool,
+}
+
+/// What was summarised besides the scanned code.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DependencyStats {
+    /// Dependency crates summarised.
+    pub crates: usize,
+    pub files: usize,
+    /// Dependency files that could not be analysed (not reported: not the user's code).
+    pub failed_files: usize,
 }
 
 /// The result of a run: findings, and the inputs that could not be analysed.
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub files_scanned: usize,
+    pub dependencies: DependencyStats,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
 }
@@ -57,11 +74,26 @@ const PARSER_STACK: usize = 256 << 20;
 
 /// Analyses every Rust file under `paths`.
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
-    let (files, mut errors) = discover::rust_files(paths, &config.excludes);
-    let (summaries, parse_errors) = summarize_all(&files, &config.vocab);
+    let (mut files, mut errors) = discover::rust_files(paths, &config.excludes);
+    let (mut summaries, parse_errors) = summarize_all(&files, &config.vocab);
     errors.extend(parse_errors);
     let files_scanned = files.len();
-    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+    let mut file_crates = vec![None; files.len()];
+    let mut dependencies = DependencyStats::default();
+    if let Some(graph) = &config.dependencies {
+        let chosen = select_dependencies(graph, &files, &config.excludes);
+        dependencies.crates = chosen.len();
+        for dep in &chosen {
+            let (dep_files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
+            let (dep_summaries, dep_errors) = summarize_all(&dep_files, &config.vocab);
+            dependencies.files += dep_files.len();
+            dependencies.failed_files += dep_errors.len();
+            file_crates.extend(dep_files.iter().map(|f| Some(module_path(dep, f))));
+            files.extend(dep_files);
+            summaries.extend(dep_summaries);
+        }
+    }
+    let workspace = callgraph::Workspace::with_crates(summaries, file_crates, &config.vocab);
     let outcome = workspace.solve();
     let cx = rules::RuleCx {
         workspace: &workspace,
@@ -69,13 +101,21 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
         files: &files,
     };
     let mut findings = rules::check_all(&cx);
+    if !config.include_deps {
+        let dependency_files: std::collections::HashSet<&PathBuf> =
+            files[files_scanned..].iter().collect();
+        findings.retain(|f| !dependency_files.contains(&f.file));
+    }
     sort_findings(&mut findings);
     findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
-    let mut findings = suppress::apply(findings, &files);
+    drop_raced_duplicates(&mut findings);
+    // Directives live in the scanned code only.
+    let mut findings = suppress::apply(findings, &files[..files_scanned]);
     sort_findings(&mut findings);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     Analysis {
         files_scanned,
+        dependencies,
         findings,
         errors,
     }
@@ -91,6 +131,61 @@ fn sort_findings(findings: &mut [Finding]) {
             b.rule.id,
         ))
     });
+}
+
+/// `redis::aio` for `.../redis-0.22.3/src/aio.rs` (or `src/aio/mod.rs`).
+fn module_path(dep: &deps::Dependency, file: &Path) -> String {
+    let mut path = dep.name.clone();
+    let Ok(rel) = file.strip_prefix(&dep.src_dir) else {
+        return path;
+    };
+    let rel = rel.with_extension("");
+    for part in rel.iter().filter_map(|c| c.to_str()) {
+        if !matches!(part, "lib" | "mod" | "main") {
+            path.push_str("::");
+            path.push_str(part);
+        }
+    }
+    path
+}
+
+/// A raced future that is a whole exchange is reported once, by the race rule, not again
+/// as a write-then-read section at the same await.
+fn drop_raced_duplicates(findings: &mut Vec<Finding>) {
+    let raced: std::collections::HashSet<(PathBuf, Span)> = findings
+        .iter()
+        .filter(|f| f.rule.id == rules::RACED_RULE_ID)
+        .map(|f| (f.file.clone(), f.span))
+        .collect();
+    findings.retain(|f| {
+        f.rule.id != rules::SECTION_RULE_ID || !raced.contains(&(f.file.clone(), f.span))
+    });
+}
+
+/// The dependencies the scanned files (and, one level down, those dependencies) name.
+fn select_dependencies(
+    graph: &deps::DependencyGraph,
+    files: &[PathBuf],
+    excludes: &[String],
+) -> Vec<deps::Dependency> {
+    let read_all = |files: &[PathBuf]| -> Vec<String> {
+        files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect()
+    };
+    let workspace_text = read_all(files);
+    let mut dep_text: std::collections::HashMap<PathBuf, Vec<String>> = Default::default();
+    graph.select(|dep, name| match dep {
+        None => workspace_text.iter().any(|t| deps::names_crate(t, name)),
+        Some(d) => dep_text
+            .entry(d.src_dir.clone())
+            .or_insert_with(|| {
+                read_all(&discover::rust_files(std::slice::from_ref(&d.src_dir), excludes).0)
+            })
+            .iter()
+            .any(|t| deps::names_crate(t, name)),
+    })
 }
 
 /// Debugging aid: the exported effects of every unit whose name contains `filter`, and the

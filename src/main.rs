@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
+use cancelsafe_engine::deps::DependencyGraph;
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
@@ -48,6 +49,12 @@ struct Cli {
     /// Print the summaries of functions whose name contains this text (debugging).
     #[arg(long, hide = true)]
     debug_effects: Option<String>,
+    /// Do not summarise the workspace's dependencies.
+    #[arg(long)]
+    no_deps: bool,
+    /// Also report findings inside dependencies.
+    #[arg(long, conflicts_with = "no_deps")]
+    include_deps: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -164,13 +171,31 @@ fn run() -> miette::Result<u8> {
         None => {}
     }
     let format = cli.message_format.map_or(cli.format, MessageFormat::format);
-    // Needed to find the workspace, and by rustc-json to name each file's package.
-    let metadata = if cli.paths.is_empty() {
-        Some(cargo_metadata(cli.manifest_path.as_deref())?)
+    let manifest = cli.manifest_path.as_deref();
+    // Dependencies are summarised when scanning a cargo workspace (no PATH, or
+    // --manifest-path): that is where `cargo metadata` knows them.
+    let with_deps = (cli.paths.is_empty() || manifest.is_some()) && !cli.no_deps;
+    let full = with_deps
+        .then(|| cargo_metadata(manifest, true))
+        .and_then(|m| {
+            m.map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
+                .ok()
+        });
+    // Also needed to find the workspace, and by rustc-json to name each file's package.
+    let metadata = if full.is_some() {
+        full
+    } else if cli.paths.is_empty() {
+        Some(cargo_metadata(manifest, false)?)
     } else if format == Format::RustcJson {
-        cargo_metadata(cli.manifest_path.as_deref()).ok()
+        cargo_metadata(manifest, false).ok()
     } else {
         None
+    };
+    let dependencies = match &metadata {
+        Some(meta) if with_deps => DependencyGraph::from_metadata(meta)
+            .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
+            .ok(),
+        _ => None,
     };
     let paths = match &metadata {
         Some(meta) if cli.paths.is_empty() => vec![workspace_root(meta)?],
@@ -188,6 +213,8 @@ fn run() -> miette::Result<u8> {
     let config = Config {
         vocab,
         excludes: [settings.exclude.as_slice(), cli.exclude.as_slice()].concat(),
+        dependencies,
+        include_deps: cli.include_deps,
     };
     if let Some(filter) = &cli.debug_effects {
         print!(
@@ -359,13 +386,24 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
     let mut out = String::new();
     for f in findings {
         let text = std::fs::read_to_string(&f.file).unwrap_or_default();
-        out.push_str(&human::render_finding(f, &text, &style));
+        out.push_str(&human::render_finding_with(f, &text, &style, |p| {
+            std::fs::read_to_string(p).ok()
+        }));
         out.push('\n');
     }
     for e in &analysis.errors {
         let text = std::fs::read_to_string(e.path()).ok();
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
+    }
+    let deps = &analysis.dependencies;
+    if deps.crates > 0 {
+        out.push_str(&format!(
+            "cancelsafe: {} dependency crate{} summarised ({} files)\n",
+            deps.crates,
+            if deps.crates == 1 { "" } else { "s" },
+            deps.files,
+        ));
     }
     let n = findings.len();
     out.push_str(&format!(
@@ -412,11 +450,16 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// `cargo metadata --no-deps` for the workspace of `manifest` or of the current folder.
-fn cargo_metadata(manifest: Option<&Path>) -> miette::Result<serde_json::Value> {
+/// `cargo metadata` for the workspace of `manifest` or of the current folder; with the
+/// dependency graph when asked (cargo reads manifests and may download sources, but builds
+/// and runs nothing).
+fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<serde_json::Value> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
-    cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
+    cmd.args(["metadata", "--format-version", "1"]);
+    if !with_deps {
+        cmd.arg("--no-deps");
+    }
     if let Some(m) = manifest {
         cmd.arg("--manifest-path").arg(m);
     }

@@ -17,6 +17,46 @@ pub struct Style {
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
     source: NamedSource<String>,
+    /// Labels in other files (a callee in a dependency), each shown with its own source.
+    elsewhere: Vec<Elsewhere>,
+}
+
+/// A label in another file than the finding's, rendered as a related advice.
+struct Elsewhere {
+    message: String,
+    source: Option<NamedSource<String>>,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Elsewhere {}
+
+impl Diagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("here".into()), self.span),
+        )))
+    }
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -62,6 +102,15 @@ impl Diagnostic for FindingDiagnostic<'_> {
         Some(&self.source)
     }
 
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere.iter().map(|e| e as &dyn Diagnostic),
+        ))
+    }
+
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
         let primary =
@@ -86,11 +135,46 @@ fn handler(style: &Style) -> GraphicalReportHandler {
         .with_width(style.width)
 }
 
-/// Renders one finding; `text` is the file's source.
+/// Renders one finding; `text` is the file's source. Labels in other files are named by
+/// path and line.
 pub fn render_finding(f: &Finding, text: &str, style: &Style) -> String {
+    render_finding_with(f, text, style, |_| None)
+}
+
+/// Renders one finding, with the source of other files its labels point into from `read`.
+pub fn render_finding_with(
+    f: &Finding,
+    text: &str,
+    style: &Style,
+    read: impl Fn(&std::path::Path) -> Option<String>,
+) -> String {
+    let elsewhere = f
+        .labels
+        .iter()
+        .filter(|l| l.file != f.file)
+        .map(|l| {
+            let source = read(&l.file).map(|t| NamedSource::new(l.file.to_string_lossy(), t));
+            let message = match source {
+                Some(_) => l.message.clone(),
+                None => format!(
+                    "{} ({}:{}:{})",
+                    l.message,
+                    l.file.display(),
+                    l.span.line,
+                    l.span.column
+                ),
+            };
+            Elsewhere {
+                message,
+                source,
+                span: span(&l.span),
+            }
+        })
+        .collect();
     let diag = FindingDiagnostic {
         finding: f,
         source: NamedSource::new(f.file.to_string_lossy(), text.to_string()),
+        elsewhere,
     };
     let mut out = String::new();
     handler(style)

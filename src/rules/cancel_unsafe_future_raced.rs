@@ -1,7 +1,7 @@
 //! `cancel_unsafe_future_raced`: a fresh future that loses data when dropped, raced where it
 //! can be dropped (`select!` branch, `timeout`).
 
-use super::{declare_rule, stable_hash, Finding, RuleCx, Severity};
+use super::{declare_rule, stable_hash, Finding, Label, RuleCx, Severity};
 use crate::callgraph::Raced;
 use crate::vocab::Cost;
 
@@ -43,6 +43,9 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         Cost::LosesData => Severity::Error,
         Cost::LosesItem => Severity::Warning,
     };
+    if let Some(f) = dependency_finding(cx, r, &owner, &what, severity) {
+        return f;
+    }
     Finding {
         rule: &CANCEL_UNSAFE_FUTURE_RACED,
         severity,
@@ -61,6 +64,52 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         help: help(r),
         fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, &owner, &r.text]),
     }
+}
+
+/// The incident's shape: the exchange is in a dependency, the cancellation here. Named by
+/// the dependency's function, with a label on it, and the fixes open to the caller.
+fn dependency_finding(
+    cx: &RuleCx<'_>,
+    r: &Raced,
+    owner: &str,
+    what: &str,
+    severity: Severity,
+) -> Option<Finding> {
+    let ws = cx.workspace;
+    let callee = r.callee?;
+    let module = ws.dependency_of(callee)?;
+    let krate = module.split("::").next().unwrap_or(module);
+    let unit = &ws.units[callee];
+    let name = format!("{module}::{}", unit.unit.display_name());
+    let what = if r.exchange {
+        "writes a request and awaits its reply on a connection that outlives the future"
+    } else {
+        what
+    };
+    Some(Finding {
+        rule: &CANCEL_UNSAFE_FUTURE_RACED,
+        severity,
+        file: cx.files[ws.units[r.unit].file].clone(),
+        span: r.span,
+        function: owner.to_string(),
+        message: format!(
+            "this {} can cancel `{name}`, which {what}",
+            r.site.describe()
+        ),
+        primary_label: "dropped here when another branch wins or the time runs out".into(),
+        labels: vec![Label {
+            file: cx.files[unit.file].clone(),
+            span: unit.unit.span,
+            message: format!("in dependency `{krate}`: `{name}` {what}"),
+        }],
+        help: format!(
+            "use a cancel-safe API of `{krate}` if it has one (a multiplexed connection that hands \
+             requests to a driver task, or a pool that discards interrupted connections), \
+             `tokio::spawn` the call and race its `JoinHandle`, or discard the connection when \
+             the race is lost"
+        ),
+        fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, owner, &r.text]),
+    })
 }
 
 fn help(r: &Raced) -> String {

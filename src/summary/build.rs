@@ -79,6 +79,9 @@ impl<'a> FileCx<'a> {
                         self.out.drop_types.push(t.clone());
                     }
                 }
+                if let Some(header) = impl_header(imp) {
+                    self.out.impls.push(header);
+                }
                 for it in &imp.items {
                     if let ImplItem::Fn(m) = it {
                         let is_pub =
@@ -108,6 +111,11 @@ impl<'a> FileCx<'a> {
                 }
             }
             Item::Struct(s) => self.structure(s),
+            Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                for items in super::templates::transcribers(&m.mac) {
+                    self.items(&items, scope);
+                }
+            }
             _ => {}
         }
     }
@@ -160,6 +168,7 @@ impl<'a> FileCx<'a> {
                         ty: scope.self_ty.clone(),
                         generic: false,
                         bound_io: None,
+                        made_by: None,
                     });
                 }
                 FnArg::Typed(pt) => {
@@ -188,6 +197,7 @@ impl<'a> FileCx<'a> {
                 .iter()
                 .any(|a| self.vocab.is_guard_attribute(&path_segments(a.path()))),
             declared_safe: declares_cancel_safe(attrs),
+            ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -215,6 +225,7 @@ impl<'a> FileCx<'a> {
             ty: type_name(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
+            made_by: None,
         }
     }
 }
@@ -263,6 +274,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             ty,
             generic: false,
             bound_io: None,
+            made_by: None,
         });
         let r = RootRef::Local(self.unit.locals.len() - 1);
         self.scopes.last_mut().expect("scope").insert(name, r);
@@ -318,8 +330,17 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 out.push(Node::Guard(GuardEvent::DropGuard(t)));
             }
         }
+        let made_by = match (&origin, names.len(), &annotated, &ty) {
+            (Origin::Owned, 1, None, None) => call_shape(self, strip_value(init)).map(Box::new),
+            _ => None,
+        };
         for name in names {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
+        }
+        if let Some(last) = self.unit.locals.last_mut() {
+            if made_by.is_some() {
+                last.made_by = made_by;
+            }
         }
     }
 
@@ -466,9 +487,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 let recv_generic = recv
                     .as_ref()
                     .is_some_and(|p| p.fields.is_empty() && self.unit.root(p.root).generic);
+                let recv_call = match recv {
+                    None => call_shape(self, strip_value(&m.receiver)).map(Box::new),
+                    Some(_) => None,
+                };
                 Target::Method {
                     recv,
                     recv_generic,
+                    recv_call,
                     name,
                     args: m.args.iter().map(|a| self.place_of(a)).collect(),
                 }
@@ -847,6 +873,134 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             MacroBody::Opaque => {}
         }
+    }
+}
+
+/// The call an expression's value comes from, without summarising anything (no `async`
+/// blocks are made here): `client.connect(..)`, `Client::open(..)`.
+fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
+    match e {
+        Expr::MethodCall(m) => {
+            let recv = b.place_of(&m.receiver);
+            let recv_call = match recv {
+                None => call_shape(b, strip_value(&m.receiver)).map(Box::new),
+                Some(_) => None,
+            };
+            Some(Target::Method {
+                recv_generic: false,
+                recv,
+                recv_call,
+                name: m.method.to_string(),
+                args: m.args.iter().map(|a| b.place_of(a)).collect(),
+            })
+        }
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => Some(Target::Path {
+                segments: path_segments(&p.path),
+                args: c.args.iter().map(|a| b.place_of(a)).collect(),
+            }),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Looks through `.await`, `?` and unwrapping to the expression that makes the value.
+fn strip_value(e: &Expr) -> &Expr {
+    match strip_postfix(e) {
+        Expr::Await(a) => strip_value(&a.base),
+        other => other,
+    }
+}
+
+/// `impl Trait for Type`: its header; blanket impls keep their parameter's bounds.
+fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
+    let trait_name = imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p))?;
+    let params = generic_names(&imp.generics);
+    let self_param = match strip_group(&imp.self_ty) {
+        Type::Path(p) if p.path.segments.len() == 1 => {
+            let id = p.path.segments[0].ident.to_string();
+            params.contains(&id).then_some(id)
+        }
+        _ => None,
+    };
+    let Some(param) = self_param else {
+        return Some(ImplHeader {
+            trait_name,
+            self_ty: type_name(&imp.self_ty),
+            bounds: Vec::new(),
+        });
+    };
+    let mut bounds = Vec::new();
+    let mut push = |b: &syn::TypeParamBound| {
+        if let syn::TypeParamBound::Trait(t) = b {
+            bounds.extend(last_segment(&t.path));
+        }
+    };
+    for tp in imp.generics.type_params().filter(|tp| tp.ident == param) {
+        tp.bounds.iter().for_each(&mut push);
+    }
+    for pred in imp.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Type(pt) = pred {
+            if matches!(&pt.bounded_ty, Type::Path(bp) if bp.path.is_ident(&param)) {
+                pt.bounds.iter().for_each(&mut push);
+            }
+        }
+    }
+    Some(ImplHeader {
+        trait_name,
+        self_ty: None,
+        bounds,
+    })
+}
+
+/// The type a fn hands back once awaited and unwrapped: `RedisResult<Connection>`,
+/// `impl Future<Output = io::Result<Conn>>`, `Pin<Box<..>>` -> the inner name; `Self` is
+/// the impl's type.
+fn return_type(out: &syn::ReturnType, self_ty: Option<&str>) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = out else {
+        return None;
+    };
+    value_type(ty, self_ty)
+}
+
+fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
+    match strip_group(ty) {
+        Type::Reference(r) => value_type(&r.elem, self_ty),
+        Type::ImplTrait(it) => it.bounds.iter().find_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => {
+                let seg = t.path.segments.last()?;
+                let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+                    return None;
+                };
+                args.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::AssocType(at) if at.ident == "Output" => {
+                        value_type(&at.ty, self_ty)
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        }),
+        Type::Path(p) => {
+            let seg = p.path.segments.last()?;
+            let name = seg.ident.to_string();
+            if name == "Self" {
+                return self_ty.map(str::to_string);
+            }
+            let unwraps = name.ends_with("Result")
+                || matches!(name.as_str(), "Option" | "Box" | "Pin" | "Poll" | "Arc");
+            if unwraps {
+                if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
+                    return args.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(inner) => value_type(inner, self_ty),
+                        _ => None,
+                    });
+                }
+            }
+            Some(name)
+        }
+        _ => None,
     }
 }
 

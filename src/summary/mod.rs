@@ -7,6 +7,7 @@
 
 mod build;
 mod macros;
+mod templates;
 
 pub use build::summarize_file;
 
@@ -19,6 +20,18 @@ pub struct FileSummary {
     pub structs: Vec<StructDef>,
     /// Types with a `Drop` impl in this file (drop guards).
     pub drop_types: Vec<String>,
+    /// `impl Trait for Type` headers, bodies or not (blanket impls give trait methods to
+    /// every type meeting their bounds).
+    pub impls: Vec<ImplHeader>,
+}
+
+/// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
+#[derive(Debug, Clone)]
+pub struct ImplHeader {
+    pub trait_name: String,
+    pub self_ty: Option<String>,
+    /// For a blanket impl: the traits its type parameter must implement.
+    pub bounds: Vec<String>,
 }
 
 /// Field types of a struct, by field name (tuple fields by index).
@@ -50,7 +63,14 @@ pub struct Unit {
     pub guard_attr: bool,
     /// Its docs declare it cancel safe (`# Cancel safety` section saying so).
     pub declared_safe: bool,
+    /// The type of the value it returns, looked through `Result`/`Option`/`Box`/`Pin` and
+    /// `impl Future<Output = ..>` (`-> RedisResult<aio::Connection>` -> `Connection`).
+    pub ret_ty: Option<String>,
 }
+
+/// Names that stand for a `macro_rules!` metavariable (`fn $name`) in units summarised from a
+/// macro's transcriber: such a method answers to any name its trait is called with.
+pub const METAVAR_PREFIX: &str = "__cancelsafe_metavar_";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -78,6 +98,9 @@ pub struct Root {
     /// (`AsyncWrite`, `Sink`) I/O trait: what an `async fn` does with it when its body (a
     /// macro, say) does not show it.
     pub bound_io: Option<crate::vocab::Io>,
+    /// For a local with no written type: the call whose (awaited, unwrapped) result it
+    /// holds, so the workspace pass can type it from the callee's return type.
+    pub made_by: Option<Box<Target>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +196,9 @@ pub enum Target {
     Method {
         recv: Option<Place>,
         recv_generic: bool,
+        /// When the receiver is itself a call (`cmd("GET").arg(k).query_async(c)`): that
+        /// call, so the receiver can be typed from its return type.
+        recv_call: Option<Box<Target>>,
         name: String,
         args: Vec<Option<Place>>,
     },
@@ -202,12 +228,23 @@ pub enum GuardEvent {
 }
 
 impl Unit {
-    /// `Type::name` for methods, `name` for free functions.
+    /// `Type::name` for methods, `name` for free functions (`$name` for a macro template).
     pub fn display_name(&self) -> String {
+        let name = self.name.replace(METAVAR_PREFIX, "$");
         match &self.self_ty {
-            Some(t) => format!("{t}::{}", self.name),
-            None => self.name.clone(),
+            Some(t) => format!("{t}::{name}"),
+            None => name,
         }
+    }
+
+    /// A method from a macro template whose name is a metavariable.
+    pub fn is_wildcard(&self) -> bool {
+        self.name.starts_with(METAVAR_PREFIX)
+    }
+
+    /// A default method of a trait: `self` is whatever type implements it.
+    pub fn is_trait_default(&self) -> bool {
+        self.trait_name.is_some() && self.trait_name == self.self_ty
     }
 
     /// `self.inner.stream`: a place as written in this unit.

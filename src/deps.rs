@@ -1,0 +1,321 @@
+//! The dependencies worth summarising, from `cargo metadata` output. In the incident the
+//! unsafe exchange was in the library and the cancellation in the application: to warn at
+//! the application's `timeout`, the library's functions must be summarised too.
+//!
+//! Only what the code can call into is taken: the workspace's direct dependencies that its
+//! source names (`redis::`, `use redis`), and, one level down, what those name in turn.
+//! Crates the vocabulary already describes (tokio, futures) and proc-macro crates are left
+//! out. Nothing is built or run: the sources are read as text.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// A dependency crate to summarise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The name code uses for it (`redis`, `tokio_util`).
+    pub name: String,
+    pub package: String,
+    pub version: String,
+    /// `registry+https://..`, `git+..`; `None` for a path dependency.
+    pub source: Option<String>,
+    /// The lib target's root file (`.../redis-0.22.3/src/lib.rs`).
+    pub lib_root: PathBuf,
+    /// The folder holding its sources (the lib root's folder).
+    pub src_dir: PathBuf,
+    /// Crates this one depends on, by the names its code uses, with their package ids.
+    deps: Vec<(String, String)>,
+    id: String,
+}
+
+impl Dependency {
+    /// A registry crate's sources never change for a given version: cache them by this key.
+    /// Path and git dependencies are cached per file by content instead.
+    pub fn immutable_key(&self) -> Option<String> {
+        let source = self.source.as_deref()?;
+        source
+            .starts_with("registry+")
+            .then(|| format!("{}-{}-{}", self.package, self.version, source))
+    }
+
+    /// `redis 0.22.3`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.package, self.version)
+    }
+}
+
+/// Every dependency of the workspace that could be summarised, and the direct ones.
+#[derive(Debug, Default, Clone)]
+pub struct DependencyGraph {
+    by_id: HashMap<String, Dependency>,
+    /// Direct dependencies of workspace members: (name used in code, package id).
+    direct: Vec<(String, String)>,
+}
+
+/// Crates whose behaviour the vocabulary already knows by method name.
+const DESCRIBED_BY_VOCABULARY: &[&str] = &[
+    "tokio",
+    "tokio-util",
+    "tokio-stream",
+    "futures",
+    "futures-util",
+    "futures-core",
+    "futures-io",
+    "futures-sink",
+    "futures-channel",
+    "futures-lite",
+    "async-std",
+    "async-io",
+    "smol",
+];
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    workspace_members: Vec<String>,
+    resolve: Option<Resolve>,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    id: String,
+    name: String,
+    version: String,
+    source: Option<String>,
+    targets: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    kind: Vec<String>,
+    src_path: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
+    #[serde(default)]
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    name: String,
+    pkg: String,
+    #[serde(default)]
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+impl DependencyGraph {
+    /// Reads `cargo metadata --format-version 1` output (with dependencies).
+    pub fn from_metadata(json: &serde_json::Value) -> Result<Self, String> {
+        let meta =
+            Metadata::deserialize(json).map_err(|e| format!("bad `cargo metadata` output: {e}"))?;
+        let members: BTreeSet<&str> = meta.workspace_members.iter().map(String::as_str).collect();
+        let resolve = meta
+            .resolve
+            .ok_or("`cargo metadata` gave no dependency graph (was --no-deps passed?)")?;
+        let code_deps = |n: &Node| -> Vec<(String, String)> {
+            n.deps
+                .iter()
+                .filter(|d| {
+                    d.dep_kinds.is_empty()
+                        || d.dep_kinds
+                            .iter()
+                            .any(|k| k.kind.as_deref() != Some("build"))
+                })
+                .map(|d| (d.name.clone(), d.pkg.clone()))
+                .collect()
+        };
+        let node_deps: HashMap<&str, Vec<(String, String)>> = resolve
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), code_deps(n)))
+            .collect();
+        let mut direct = BTreeMap::new();
+        for m in &members {
+            for (name, pkg) in node_deps.get(m).into_iter().flatten() {
+                if !members.contains(pkg.as_str()) {
+                    direct.insert(name.clone(), pkg.clone());
+                }
+            }
+        }
+        let mut by_id = HashMap::new();
+        for p in meta.packages {
+            if members.contains(p.id.as_str()) || DESCRIBED_BY_VOCABULARY.contains(&p.name.as_str())
+            {
+                continue;
+            }
+            let Some(lib) = p
+                .targets
+                .iter()
+                .find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib"))
+            else {
+                continue; // proc-macro crates and binaries: nothing to call at run time
+            };
+            let src_dir = lib.src_path.parent().map(PathBuf::from).unwrap_or_default();
+            let dep = Dependency {
+                name: p.name.replace('-', "_"),
+                package: p.name.clone(),
+                version: p.version,
+                source: p.source,
+                lib_root: lib.src_path.clone(),
+                src_dir,
+                deps: node_deps.get(p.id.as_str()).cloned().unwrap_or_default(),
+                id: p.id.clone(),
+            };
+            by_id.insert(p.id, dep);
+        }
+        Ok(DependencyGraph {
+            by_id,
+            direct: direct.into_iter().collect(),
+        })
+    }
+
+    /// The dependencies `mentions` says the code names: direct ones the workspace names,
+    /// then the ones those name. `mentions(dep, name)` answers whether a crate's sources
+    /// (`None`: the workspace's) name `name`.
+    pub fn select(
+        &self,
+        mut mentions: impl FnMut(Option<&Dependency>, &str) -> bool,
+    ) -> Vec<Dependency> {
+        let mut chosen: BTreeMap<String, Dependency> = BTreeMap::new();
+        let mut frontier = Vec::new();
+        for (name, id) in &self.direct {
+            if let Some(dep) = self.by_id.get(id) {
+                if mentions(None, name) && !chosen.contains_key(id) {
+                    chosen.insert(id.clone(), dep.clone());
+                    frontier.push(dep.clone());
+                }
+            }
+        }
+        for parent in frontier {
+            for (name, id) in &parent.deps {
+                if chosen.contains_key(id) {
+                    continue;
+                }
+                if let Some(dep) = self.by_id.get(id) {
+                    if mentions(Some(&parent), name) {
+                        chosen.insert(id.clone(), dep.clone());
+                    }
+                }
+            }
+        }
+        let mut out: Vec<Dependency> = chosen.into_values().collect();
+        out.sort_by(|a, b| (&a.package, &a.version, &a.id).cmp(&(&b.package, &b.version, &b.id)));
+        out
+    }
+}
+
+/// Whether source text names crate `name` as a path root (`name::`, `use name`,
+/// `extern crate name`).
+pub fn names_crate(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(name) {
+        let start = from + at;
+        let end = start + name.len();
+        from = end;
+        let before_ok = start == 0 || {
+            let b = bytes[start - 1];
+            !(b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+        };
+        if !before_ok {
+            continue;
+        }
+        let rest = &text[end..];
+        if rest.starts_with("::")
+            || (rest.starts_with([';', ' ', '\n', ',', '}'])
+                && (text[..start].trim_end().ends_with("use")
+                    || text[..start].trim_end().ends_with("crate")))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crate_is_named_by_a_path_or_a_use() {
+        assert!(names_crate("let c = redis::Client::open(u)?;", "redis"));
+        assert!(names_crate("use redis;\n", "redis"));
+        assert!(names_crate("extern crate redis;", "redis"));
+        assert!(!names_crate("let redis_url = 1; fn myredis() {}", "redis"));
+        assert!(!names_crate("crate::redis::x", "redis"));
+    }
+
+    fn metadata() -> serde_json::Value {
+        serde_json::json!({
+            "packages": [
+                {"id": "app 0.1.0 (path+file:///app)", "name": "app", "version": "0.1.0", "source": null,
+                 "targets": [{"kind": ["bin"], "src_path": "/app/src/main.rs"}]},
+                {"id": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "name": "redis",
+                 "version": "0.22.3", "source": "registry+https://github.com/rust-lang/crates.io-index",
+                 "targets": [{"kind": ["lib"], "src_path": "/reg/redis-0.22.3/src/lib.rs"}]},
+                {"id": "combine 4.6.6 (registry+x)", "name": "combine", "version": "4.6.6", "source": "registry+x",
+                 "targets": [{"kind": ["lib"], "src_path": "/reg/combine/src/lib.rs"}]},
+                {"id": "tokio 1.0.0 (registry+x)", "name": "tokio", "version": "1.0.0", "source": "registry+x",
+                 "targets": [{"kind": ["lib"], "src_path": "/reg/tokio/src/lib.rs"}]},
+                {"id": "serde_derive 1.0.0 (registry+x)", "name": "serde_derive", "version": "1.0.0", "source": "registry+x",
+                 "targets": [{"kind": ["proc-macro"], "src_path": "/reg/sd/src/lib.rs"}]}
+            ],
+            "workspace_members": ["app 0.1.0 (path+file:///app)"],
+            "resolve": {"nodes": [
+                {"id": "app 0.1.0 (path+file:///app)", "deps": [
+                    {"name": "redis", "pkg": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "dep_kinds": [{"kind": null}]},
+                    {"name": "tokio", "pkg": "tokio 1.0.0 (registry+x)", "dep_kinds": [{"kind": null}]},
+                    {"name": "serde_derive", "pkg": "serde_derive 1.0.0 (registry+x)", "dep_kinds": [{"kind": null}]}
+                ]},
+                {"id": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "deps": [
+                    {"name": "combine", "pkg": "combine 4.6.6 (registry+x)", "dep_kinds": [{"kind": null}]}
+                ]}
+            ]}
+        })
+    }
+
+    #[test]
+    fn direct_named_dependencies_and_what_they_name_are_selected() {
+        let graph = DependencyGraph::from_metadata(&metadata()).unwrap();
+        let picked = graph.select(|dep, name| match dep {
+            None => name == "redis" || name == "tokio",
+            Some(d) => d.name == "redis" && name == "combine",
+        });
+        let names: Vec<&str> = picked.iter().map(|d| d.package.as_str()).collect();
+        assert_eq!(names, ["combine", "redis"]);
+        let redis = picked.iter().find(|d| d.package == "redis").unwrap();
+        assert_eq!(redis.src_dir, PathBuf::from("/reg/redis-0.22.3/src"));
+        assert!(redis
+            .immutable_key()
+            .unwrap()
+            .starts_with("redis-0.22.3-registry+"));
+    }
+
+    #[test]
+    fn unnamed_dependencies_are_skipped() {
+        let graph = DependencyGraph::from_metadata(&metadata()).unwrap();
+        assert!(graph.select(|_, _| false).is_empty());
+    }
+
+    #[test]
+    fn metadata_without_a_graph_is_an_error() {
+        let empty = serde_json::json!({"packages": [], "workspace_members": [], "resolve": null});
+        let err = DependencyGraph::from_metadata(&empty).unwrap_err();
+        assert!(err.contains("--no-deps"), "{err}");
+    }
+}

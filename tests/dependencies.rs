@@ -1,0 +1,159 @@
+//! Dependency-aware analysis on a real registry crate: two small workspaces depend on
+//! `redis = "=0.22.3"` (cargo fetches it when `cargo metadata` runs) and race `con.get(..)`
+//! in `timeout` and `select!`. Over `aio::Connection` every race is reported at the
+//! application's site; over `MultiplexedConnection` none is.
+//!
+//! Each fixture is copied to a temporary folder so cargo's lock and fetch never touch the
+//! checkout.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::cancelsafe_command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dependencies")
+        .join(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let to = dir.path().join(name);
+    copy_dir(&from, &to);
+    (dir, to)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Runs the tool on the workspace at `root` and returns (exit code, JSON report).
+fn scan(root: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = cancelsafe_command()
+        .current_dir(root)
+        .args(["cancelsafe", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run cargo-cancelsafe");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+/// `rule line: message` per finding, with the registry path cut from labels.
+fn summary(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let labels: Vec<String> = f["labels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|l| {
+                    let file = l["file"].as_str().unwrap_or_default();
+                    let tail = file.rsplit("redis-0.22.3/").next().unwrap_or(file);
+                    format!("  label redis-0.22.3/{tail}:{} {}", l["line"], l["message"])
+                })
+                .collect();
+            format!(
+                "{} {} {}:{}: {}\n{}",
+                f["severity"].as_str().unwrap_or_default(),
+                f["code"].as_str().unwrap_or_default(),
+                f["file"].as_str().unwrap_or_default(),
+                f["line"],
+                f["message"].as_str().unwrap_or_default(),
+                labels.join("\n")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn races_of_a_dependency_exchange_are_reported_at_the_applications_sites() {
+    let (_dir, root) = fixture("redis_connection");
+    let (code, report) = scan(&root, &[]);
+    insta::assert_snapshot!(summary(&report).join("\n"));
+    assert_eq!(code, 1, "errors fail the run");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
+    for f in report["findings"].as_array().into_iter().flatten() {
+        assert_eq!(f["code"], "CS002");
+        assert!(
+            f["help"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("cancel-safe API of `redis`"),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn the_same_code_over_a_multiplexed_connection_is_clean() {
+    let (_dir, root) = fixture("redis_multiplexed");
+    let (code, report) = scan(&root, &[]);
+    assert_eq!(summary(&report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn without_dependencies_nothing_is_seen() {
+    let (_dir, root) = fixture("redis_connection");
+    let (code, report) = scan(&root, &["--no-deps"]);
+    assert_eq!(summary(&report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn findings_inside_dependencies_only_when_asked() {
+    let (_dir, root) = fixture("redis_connection");
+    let (_, report) = scan(&root, &["--include-deps"]);
+    let in_redis: Vec<&Value> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["file"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("redis-0.22.3")
+        })
+        .collect();
+    assert!(
+        in_redis
+            .iter()
+            .any(|f| f["function"] == "Connection::req_packed_command"),
+        "redis' own section is reported with --include-deps: {in_redis:#?}"
+    );
+}
+
+#[test]
+fn the_human_report_counts_summarised_dependencies() {
+    let (_dir, root) = fixture("redis_connection");
+    let out = cancelsafe_command()
+        .current_dir(&root)
+        .arg("cancelsafe")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("dependency crate"))
+        .unwrap_or_else(|| panic!("no dependency line in:\n{text}"));
+    assert!(line.contains("summarised"), "{line}");
+    assert!(text.contains("in dependency `redis`"), "{text}");
+}
