@@ -38,7 +38,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             format!("request written to `{stream}` here{}", via(ws, &s.write)),
         )
     };
-    let labels = if s.via_deferred {
+    let mut labels = if s.via_deferred {
         Vec::new()
     } else {
         s.reads
@@ -50,6 +50,12 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             })
             .collect()
     };
+    let chain = s.reached_by.as_deref().unwrap_or_default();
+    labels.extend(chain.iter().map(|l| Label {
+        file: cx.files[ws.units[l.unit].file].clone(),
+        span: l.span,
+        message: l.label.clone(),
+    }));
     let mut texts: Vec<&str> = vec![UNGUARDED_WRITE_THEN_READ.id, &function, &s.write.text];
     texts.extend(s.reads.iter().map(|r| r.text.as_str()));
     let fingerprint = stable_hash(&texts);
@@ -62,9 +68,35 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
         message,
         primary_label,
         labels,
-        help: help(owner, &s.stream),
+        help: format!("{}\n{}", help(owner, &s.stream), reach_note(cx, s)),
         fingerprint,
+        reached: Some(s.reached_by.is_some()),
     }
+}
+
+/// Says whether a cancellation site in the scanned code reaches the section, and how.
+fn reach_note(cx: &RuleCx<'_>, s: &Section) -> String {
+    let ws = cx.workspace;
+    let Some(chain) = &s.reached_by else {
+        return "note: no cancellation site in the scanned code reaches this section; code that \
+                calls it from elsewhere (`select!`, `timeout`, a web handler) can still drop it"
+            .into();
+    };
+    let steps: Vec<String> = chain
+        .iter()
+        .map(|l| {
+            let unit = &ws.units[l.unit];
+            let owner = ws.units[ws.owner_fn(l.unit)].unit.display_name();
+            // The file name only: the label itself carries the full path.
+            let file = cx.files[unit.file]
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let what = l.label.split(',').next().unwrap_or(&l.label);
+            format!("{what} in `{owner}` ({file}:{})", l.span.line)
+        })
+        .collect();
+    format!("note: reached: {}", steps.join(" → "))
 }
 
 /// ` (in `Type::f`)` when the I/O happens inside a crate function.

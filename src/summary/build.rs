@@ -4,11 +4,12 @@
 //! Visitors here never descend into nested items or closures' bodies as part of the
 //! enclosing unit: a nested `async` block becomes a unit of its own, as does a nested fn.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quote::ToTokens;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, TraitItem, Type};
+use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, Token, TraitItem, Type};
 
 use super::macros::{parse_body, MacroBody};
 use super::*;
@@ -23,6 +24,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn
         lines: &lines,
         vocab,
         out: FileSummary::default(),
+        borrowing_methods: borrowing_methods(&file.items),
     };
     cx.items(&file.items, &Scope::default());
     Ok(cx.out)
@@ -32,6 +34,9 @@ struct FileCx<'a> {
     lines: &'a LineIndex<'a>,
     vocab: &'a Vocabulary,
     out: FileSummary,
+    /// Methods of this file that return a borrow of their receiver
+    /// (`async fn connection(&mut self) -> Result<&mut Conn>`): accessors.
+    borrowing_methods: HashSet<String>,
 }
 
 /// The impl or trait a fn sits in.
@@ -41,6 +46,8 @@ struct Scope {
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,
+    /// A service trait whose methods are request handlers (`impl Service<Request<B>>`).
+    service: Option<Framework>,
 }
 
 impl<'a> FileCx<'a> {
@@ -64,6 +71,7 @@ impl<'a> FileCx<'a> {
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
+                        service: None,
                     },
                 );
             }
@@ -73,6 +81,10 @@ impl<'a> FileCx<'a> {
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
                     generics: generic_names(&imp.generics),
                     in_trait_impl: imp.trait_.is_some(),
+                    service: imp
+                        .trait_
+                        .as_ref()
+                        .and_then(|(_, p, _)| service_trait(p, &imp.attrs)),
                 };
                 if scope.trait_name.as_deref() == Some("Drop") {
                     if let Some(t) = &scope.self_ty {
@@ -93,6 +105,7 @@ impl<'a> FileCx<'a> {
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
+                    service: None,
                 };
                 for it in &t.items {
                     if let TraitItem::Fn(m) = it {
@@ -188,6 +201,8 @@ impl<'a> FileCx<'a> {
                 .iter()
                 .any(|a| self.vocab.is_guard_attribute(&path_segments(a.path()))),
             declared_safe: declares_cancel_safe(attrs),
+            handler: handler_of(sig, attrs, scope),
+            site_roots: Vec::new(),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -229,6 +244,9 @@ struct BodyBuilder<'c, 'a> {
     pending: HashMap<String, Target>,
     /// Inside the arguments of a spawner call.
     spawned: bool,
+    /// Task handles bound by `let h = spawn(..)`, with the futures they run; `h.abort()`
+    /// makes those futures droppable.
+    spawn_handles: HashMap<String, Vec<Target>>,
 }
 
 impl<'c, 'a> BodyBuilder<'c, 'a> {
@@ -245,6 +263,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             scopes: vec![scope],
             pending: HashMap::new(),
             spawned: false,
+            spawn_handles: HashMap::new(),
         }
     }
 
@@ -280,7 +299,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         match stmt {
             Stmt::Local(local) => {
                 if let Some(init) = &local.init {
+                    let before = self.cx.out.units.len();
                     self.expr(&init.expr, out);
+                    self.remember_spawn(&local.pat, &init.expr, before);
                     if let Some((_, diverge)) = &init.diverge {
                         self.expr(diverge, out);
                     }
@@ -418,7 +439,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::Index(i) => self.place_of(&i.expr),
             Expr::Await(a) => match strip_postfix(&a.base) {
                 Expr::MethodCall(m)
-                    if self.cx.vocab.is_lock(&m.method.to_string()) && m.args.is_empty() =>
+                    if (self.cx.vocab.is_lock(&m.method.to_string()) && m.args.is_empty())
+                        || self.cx.borrowing_methods.contains(&m.method.to_string()) =>
                 {
                     self.place_of(&m.receiver)
                 }
@@ -427,6 +449,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if ACCESSORS.contains(&name.as_str())
+                    || self.cx.borrowing_methods.contains(&name)
                     || (self.cx.vocab.is_lock(&name) && m.args.is_empty())
                 {
                     self.place_of(&m.receiver)
@@ -533,6 +556,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.span = self.cx.lines.span(at);
         unit.body = Vec::new();
         unit.guard_attr = false;
+        unit.handler = None;
+        unit.site_roots = Vec::new();
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());
@@ -544,6 +569,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             scopes: self.scopes.clone(),
             pending: self.pending.clone(),
             spawned: false,
+            spawn_handles: HashMap::new(),
         };
         let mut nodes = Vec::new();
         child.block(block, &mut nodes);
@@ -553,33 +579,259 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         idx
     }
 
+    /// An await of `e` (the whole expression `whole`, for spans and text). `built`: the
+    /// `async` blocks built while evaluating its operands, which a site drops with it.
     fn push_await(
         &mut self,
         e: &Expr,
         whole: &Expr,
         site: Option<CancelSite>,
+        built: &[usize],
         out: &mut Vec<Node>,
     ) {
-        let target = self.target_of(e);
-        let site = site.or_else(|| timeout_site(e));
+        let span = self.cx.lines.span(whole.span());
+        let site = site
+            .or_else(|| combinator_site(e))
+            .or_else(|| self.handed_future(e).map(|_| CancelSite::Handed));
+        if let Some(site) = site {
+            let blocks = built.iter().map(|&b| Target::Block(b)).collect();
+            self.add_site_roots(site, span, blocks);
+        }
+        if let (Some(site), Some(operands)) = (site, combinator_operands(e)) {
+            // `select(a, b)`, `try_join_all([..])`: each operand is raced on its own.
+            let awaits: Vec<Node> = operands
+                .into_iter()
+                .map(|op| {
+                    let fresh = self.dropped_when_it_loses(op);
+                    Node::Await(Await {
+                        span: self.cx.lines.span(op.span()),
+                        text: normalise(op),
+                        target: self.target_of(op),
+                        site: (fresh || site == CancelSite::TryJoin).then_some(site),
+                    })
+                })
+                .collect();
+            match site {
+                CancelSite::Select => {
+                    out.push(Node::Branch(awaits.into_iter().map(|a| vec![a]).collect()))
+                }
+                _ => out.extend(awaits),
+            }
+            return;
+        }
+        let target = match (site, self.handed_future(e)) {
+            (Some(CancelSite::Handed), Some(fut)) => self.target_of(fut),
+            _ => self.target_of(e),
+        };
         out.push(Node::Await(Await {
-            span: self.cx.lines.span(whole.span()),
+            span,
             text: normalise(whole),
             target,
             site,
         }));
     }
 
+    /// Whether a raced operand is dropped when it loses: a future written in place, or a
+    /// stored one moved in by value. `&mut fut` and a pinned `fut` (`tokio::pin!(fut)`) are
+    /// polled by reference and survive the race.
+    fn dropped_when_it_loses(&self, op: &Expr) -> bool {
+        match strip_postfix(op) {
+            Expr::Reference(_) => false,
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|id| self.pending.contains_key(&id.to_string())),
+            _ => true,
+        }
+    }
+
+    /// The future handed to a combinator that can finish without it: the argument of
+    /// `token.run_until_cancelled(fut)`, or a stored future handed by value to an awaited
+    /// call that is not a join, a spawner or a transparent adapter
+    /// (`close_event.do_until(next_message)`).
+    fn handed_future<'e>(&self, e: &'e Expr) -> Option<&'e Expr> {
+        if let Expr::MethodCall(m) = strip_postfix(e) {
+            if CANCELLED_BY_TOKEN.contains(&m.method.to_string().as_str()) {
+                return m.args.first();
+            }
+        }
+        let (name, args): (String, Vec<&Expr>) = match strip_postfix(e) {
+            Expr::MethodCall(m) => (m.method.to_string(), m.args.iter().collect()),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => (last_segment(&p.path)?, c.args.iter().collect()),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let vocab = self.cx.vocab;
+        if name.contains("join") || vocab.is_spawner(&name) || vocab.is_transparent(&name) {
+            return None;
+        }
+        args.into_iter().find(|a| match a {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|id| self.pending.contains_key(&id.to_string())),
+            _ => false,
+        })
+    }
+
+    /// The `async` blocks of this unit built since unit index `before`.
+    fn blocks_since(&self, before: usize) -> Vec<usize> {
+        (before..self.cx.out.units.len())
+            .filter(|&i| {
+                matches!(self.cx.out.units[i].kind,
+                    UnitKind::AsyncBlock { parent, .. } if parent == self.idx)
+            })
+            .collect()
+    }
+
+    fn add_site_roots(&mut self, site: CancelSite, span: Span, targets: Vec<Target>) {
+        for target in targets {
+            self.unit.site_roots.push(SiteRoot { site, span, target });
+        }
+    }
+
+    /// The futures handed to a spawner: `async` blocks built in its arguments since
+    /// `before`, and calls (`spawn(worker(conn))`).
+    fn spawned_targets<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e Expr>,
+        before: usize,
+    ) -> Vec<Target> {
+        let mut targets: Vec<Target> = (before..self.cx.out.units.len())
+            .filter(|&i| {
+                matches!(self.cx.out.units[i].kind,
+                    UnitKind::AsyncBlock { parent, spawned: true } if parent == self.idx)
+            })
+            .map(Target::Block)
+            .collect();
+        for a in args {
+            if matches!(strip_postfix(a), Expr::Call(_) | Expr::MethodCall(_)) {
+                let t = self.target_of(strip_postfix(a));
+                if is_call_target(&t) {
+                    targets.push(t);
+                }
+            }
+        }
+        targets
+    }
+
+    /// `let h = tokio::spawn(..)`: remembers what `h` runs, for a later `h.abort()`.
+    fn remember_spawn(&mut self, pat: &Pat, init: &Expr, before: usize) {
+        let Some(name) = pat_ident(pat) else { return };
+        let spawn_args: Vec<&Expr> = match strip_postfix(init) {
+            Expr::Call(c)
+                if matches!(&*c.func, Expr::Path(p)
+                if last_segment(&p.path).is_some_and(|l| self.cx.vocab.is_spawner(&l))) =>
+            {
+                c.args.iter().collect()
+            }
+            Expr::MethodCall(m) if self.cx.vocab.is_spawner(&m.method.to_string()) => {
+                m.args.iter().collect()
+            }
+            _ => return,
+        };
+        let targets = self.spawned_targets(spawn_args.into_iter(), before);
+        self.spawn_handles.insert(name, targets);
+    }
+
+    /// `h.abort()` / `h.abort_handle()` on a handle of a task spawned here.
+    fn abort_site(&mut self, m: &syn::ExprMethodCall, span: Span) {
+        if !matches!(m.method.to_string().as_str(), "abort" | "abort_handle") {
+            return;
+        }
+        let Expr::Path(p) = strip_postfix(&m.receiver) else {
+            return;
+        };
+        let Some(targets) = p
+            .path
+            .get_ident()
+            .and_then(|id| self.spawn_handles.get(&id.to_string()))
+        else {
+            return;
+        };
+        let targets = targets.clone();
+        self.add_site_roots(CancelSite::Abort, span, targets);
+    }
+
+    /// A receiver whose type is a task set that aborts its tasks when dropped.
+    fn is_join_set(&self, recv: &Expr) -> bool {
+        self.place_of(recv)
+            .filter(|p| p.fields.is_empty())
+            .and_then(|p| self.unit.root(p.root).ty.clone())
+            .is_some_and(|t| JOIN_SETS.contains(&t.as_str()))
+    }
+
+    /// Handlers given to a router: crate fns named in the arguments and `async` blocks
+    /// (closures) built in them since `before`.
+    fn register_handlers(
+        &mut self,
+        fw: Framework,
+        args: &Punctuated<Expr, Token![,]>,
+        before: usize,
+        span: Span,
+        closures: bool,
+    ) {
+        let mut targets: Vec<Target> = Vec::new();
+        if closures {
+            targets.extend(self.blocks_since(before).into_iter().map(Target::Block));
+        }
+        for a in args {
+            // `service_fn(move |req| handle(db.clone(), req))`: the closure returns the
+            // handler's future.
+            if let (true, Expr::Closure(c)) = (closures, a) {
+                if let body @ (Expr::Call(_) | Expr::MethodCall(_)) = strip_postfix(&c.body) {
+                    let t = self.target_of(body);
+                    if is_call_target(&t) {
+                        targets.push(t);
+                    }
+                }
+                continue;
+            }
+            let Expr::Path(p) = a else { continue };
+            let segments = path_segments(&p.path);
+            let is_local = p
+                .path
+                .get_ident()
+                .is_some_and(|id| self.lookup(&id.to_string()).is_some());
+            let fn_like = segments
+                .last()
+                .is_some_and(|l| l.chars().next().is_some_and(|c| c.is_lowercase()));
+            if !is_local && fn_like {
+                targets.push(Target::Path {
+                    segments,
+                    args: Vec::new(),
+                });
+            }
+        }
+        self.add_site_roots(CancelSite::Handler(fw), span, targets);
+    }
+
     fn expr(&mut self, e: &Expr, out: &mut Vec<Node>) {
         match e {
             Expr::Await(a) => {
+                let before = self.cx.out.units.len();
                 self.operands(&a.base, out);
-                self.push_await(&a.base, e, None, out);
+                let built = self.blocks_since(before);
+                self.push_await(&a.base, e, None, &built, out);
             }
             Expr::MethodCall(m) => {
                 self.expr(&m.receiver, out);
-                let spawner = self.cx.vocab.is_spawner(&m.method.to_string());
+                let name = m.method.to_string();
+                let spawner = self.cx.vocab.is_spawner(&name);
+                let before = self.cx.out.units.len();
                 self.args(m.args.iter(), spawner, out);
+                let span = self.cx.lines.span(m.method.span());
+                if spawner && self.is_join_set(&m.receiver) {
+                    // Dropping a `JoinSet` aborts every task in it.
+                    let targets = self.spawned_targets(m.args.iter(), before);
+                    self.add_site_roots(CancelSite::Abort, span, targets);
+                }
+                if let Some((fw, closures)) = registration_method(&name) {
+                    self.register_handlers(fw, &m.args, before, span, closures);
+                }
+                self.abort_site(m, span);
                 let target = self.target_of(e);
                 out.push(Node::Call(Call {
                     span: self.cx.lines.span(m.method.span()),
@@ -587,16 +839,24 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 }));
             }
             Expr::Call(c) => {
-                let spawner = match &*c.func {
-                    Expr::Path(p) => path_segments(&p.path)
-                        .last()
-                        .is_some_and(|l| self.cx.vocab.is_spawner(l)),
+                let segments = match &*c.func {
+                    Expr::Path(p) => path_segments(&p.path),
                     other => {
                         self.expr(other, out);
-                        false
+                        Vec::new()
                     }
                 };
+                let spawner = segments.last().is_some_and(|l| self.cx.vocab.is_spawner(l));
+                let before = self.cx.out.units.len();
                 self.args(c.args.iter(), spawner, out);
+                let span = self.cx.lines.span(c.func.span());
+                if segments.iter().any(|s| s == "AbortOnDropHandle") {
+                    let targets = self.spawned_targets(c.args.iter().flat_map(call_args), before);
+                    self.add_site_roots(CancelSite::Abort, span, targets);
+                }
+                if let Some(fw) = segments.last().and_then(|l| registration_fn(l)) {
+                    self.register_handlers(fw, &c.args, before, span, true);
+                }
                 let target = self.target_of(e);
                 if !matches!(target, Target::Opaque) {
                     out.push(Node::Call(Call {
@@ -814,6 +1074,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
 
     fn mac(&mut self, mac: &syn::Macro, out: &mut Vec<Node>) {
         let name = path_segments(&mac.path).last().cloned().unwrap_or_default();
+        if name == "pin" || name == "pin_mut" {
+            // `tokio::pin!(fut)` shadows `fut` with a pinned reference to it.
+            let pinned: Punctuated<syn::Ident, Token![,]> = mac
+                .parse_body_with(Punctuated::parse_terminated)
+                .unwrap_or_default();
+            for id in pinned {
+                self.pending.remove(&id.to_string());
+            }
+            return;
+        }
         match parse_body(&name, mac.tokens.clone()) {
             MacroBody::Select(branches) => {
                 let mut arms = Vec::new();
@@ -821,11 +1091,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     let mut nodes = Vec::new();
                     if let Some(fut) = &b.future {
                         self.operands(fut, &mut nodes);
-                        // `&mut fut` polls a future made before the select; losing the race
-                        // does not drop it.
-                        let fresh =
-                            !matches!(strip_postfix(fut), Expr::Reference(_) | Expr::Path(_));
-                        self.push_await(fut, fut, fresh.then_some(CancelSite::Select), &mut nodes);
+                        let fresh = self.dropped_when_it_loses(fut);
+                        self.push_await(
+                            fut,
+                            fut,
+                            fresh.then_some(CancelSite::Select),
+                            &[],
+                            &mut nodes,
+                        );
                     }
                     self.expr(&b.handler, &mut nodes);
                     arms.push(nodes);
@@ -833,9 +1106,13 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 out.push(Node::Branch(arms));
             }
             MacroBody::Join(futs) => {
+                // `try_join!` drops the other futures when one fails.
+                let site = (name == "try_join").then_some(CancelSite::TryJoin);
                 for f in futs {
+                    let before = self.cx.out.units.len();
                     self.operands(&f, out);
-                    self.push_await(&f, &f, None, out);
+                    let built = self.blocks_since(before);
+                    self.push_await(&f, &f, site, &built, out);
                 }
             }
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e, out)),
@@ -875,13 +1152,15 @@ const ACCESSORS: &[&str] = &[
     "unwrap_or_else",
 ];
 
-/// `timeout(d, fut)`, `timeout_at(t, fut)`, `fut.timeout(d)`, `select(a, b)`.
-fn timeout_site(e: &Expr) -> Option<CancelSite> {
+/// `timeout(d, fut)`, `timeout_at(t, fut)`, `fut.timeout(d)`, `select(a, b)`,
+/// `try_join_all(futs)`.
+fn combinator_site(e: &Expr) -> Option<CancelSite> {
     match strip_postfix(e) {
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => match last_segment(&p.path).as_deref() {
                 Some("timeout" | "timeout_at") => Some(CancelSite::Timeout),
-                Some("select" | "select_all" | "select_ok") => Some(CancelSite::Select),
+                Some(name) if SELECTS.contains(&name) => Some(CancelSite::Select),
+                Some(name) if TRY_JOINS.contains(&name) => Some(CancelSite::TryJoin),
                 _ => None,
             },
             _ => None,
@@ -893,9 +1172,79 @@ fn timeout_site(e: &Expr) -> Option<CancelSite> {
             if ["boxed", "instrument", "map_err", "fuse"]
                 .contains(&m.method.to_string().as_str()) =>
         {
-            timeout_site(&m.receiver)
+            combinator_site(&m.receiver)
         }
         _ => None,
+    }
+}
+
+/// `futures::future` functions that race their operands.
+const SELECTS: &[&str] = &["select", "select_all", "select_ok"];
+/// `futures::future` functions that drop the other operands when one fails.
+const TRY_JOINS: &[&str] = &["try_join", "try_join3", "try_join4", "try_join_all"];
+
+/// The futures a `select(a, b)` / `select_all([a, b])` / `try_join(a, b)` call races: its
+/// arguments, looking into array literals. `None` for other calls.
+fn combinator_operands(e: &Expr) -> Option<Vec<&Expr>> {
+    let Expr::Call(c) = strip_postfix(e) else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else { return None };
+    let name = last_segment(&p.path)?;
+    if !SELECTS.contains(&name.as_str()) && !TRY_JOINS.contains(&name.as_str()) {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for a in &c.args {
+        match a {
+            Expr::Array(arr) => ops.extend(arr.elems.iter()),
+            Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Async(_)
+            | Expr::Reference(_)
+            | Expr::Path(_) => ops.push(a),
+            _ => {}
+        }
+    }
+    Some(ops)
+}
+
+/// Router functions that take a handler (`axum::routing::get(h)`,
+/// `hyper::service::service_fn(h)`).
+fn registration_fn(name: &str) -> Option<Framework> {
+    match name {
+        "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "trace" | "any"
+        | "on" => Some(Framework::Axum),
+        "service_fn" => Some(Framework::Hyper),
+        _ => None,
+    }
+}
+
+/// Router methods that take a handler: actix-web `.to(h)`, warp `.and_then(h)` /
+/// `.then(h)`, axum `get(a).post(b)`. The flag says whether closures count.
+fn registration_method(name: &str) -> Option<(Framework, bool)> {
+    match name {
+        "to" => Some((Framework::ActixWeb, true)),
+        // `Option::and_then(|x| ..)` and `FutureExt::then(|x| ..)` take closures too:
+        // only named fns count here.
+        "and_then" | "then" => Some((Framework::Warp, false)),
+        "post" | "put" | "delete" | "patch" => Some((Framework::Axum, false)),
+        _ => None,
+    }
+}
+
+/// tokio-util `CancellationToken` methods that drop their future when the token is cancelled.
+const CANCELLED_BY_TOKEN: &[&str] = &["run_until_cancelled", "run_until_cancelled_owned"];
+
+/// Task sets that abort their tasks when dropped (tokio `JoinSet`, tokio-util `JoinMap`).
+const JOIN_SETS: &[&str] = &["JoinSet", "JoinMap", "JoinQueue"];
+
+/// The arguments of a call expression, or nothing.
+fn call_args(e: &Expr) -> Vec<&Expr> {
+    match strip_postfix(e) {
+        Expr::Call(c) => c.args.iter().collect(),
+        Expr::MethodCall(m) => m.args.iter().collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -1151,4 +1500,102 @@ fn declares_cancel_safe(attrs: &[syn::Attribute]) -> bool {
     .iter()
     .any(|s| section.contains(s));
     safe && !section.contains("not cancel")
+}
+
+/// Names of methods in `items` (and nested modules) that take `&self`/`&mut self` and return
+/// a borrow with an elided lifetime, bare or in `Result`/`Option`: by the elision rules the
+/// borrow is of the receiver.
+fn borrowing_methods(items: &[Item]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for item in items {
+        match item {
+            Item::Impl(imp) => {
+                for it in &imp.items {
+                    if let ImplItem::Fn(m) = it {
+                        if takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output) {
+                            out.insert(m.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(borrowing_methods(inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn takes_self_by_ref(sig: &syn::Signature) -> bool {
+    matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if r.reference.is_some())
+}
+
+fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
+    fn borrow(t: &Type) -> bool {
+        match strip_group(t) {
+            Type::Reference(r) => r.lifetime.as_ref().is_none_or(|l| l.ident == "_"),
+            Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+                ["Result", "Option"].contains(&seg.ident.to_string().as_str())
+                    && matches!(&seg.arguments, syn::PathArguments::AngleBracketed(a)
+                        if matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if borrow(t)))
+            }),
+            _ => false,
+        }
+    }
+    matches!(output, syn::ReturnType::Type(_, t) if borrow(t))
+}
+
+/// The framework whose request handlers an implemented trait's methods are:
+/// `Service<Request<B>>` (hyper, tower), axum's `Handler`, a tonic service
+/// (`#[tonic::async_trait]` / `#[async_trait]` impls whose methods take `Request<_>`).
+fn service_trait(p: &syn::Path, attrs: &[syn::Attribute]) -> Option<Framework> {
+    let last = p.segments.last()?;
+    let args = last.arguments.to_token_stream().to_string();
+    match last.ident.to_string().as_str() {
+        "Service" if args.contains("Request") => Some(Framework::Hyper),
+        "Handler" => Some(Framework::Axum),
+        _ if attrs
+            .iter()
+            .any(|a| last_segment(a.path()).is_some_and(|l| l == "async_trait")) =>
+        {
+            Some(Framework::Tonic)
+        }
+        _ => None,
+    }
+}
+
+/// HTTP-method attributes of actix-web (`#[get("/")]`, `#[actix_web::post("/x")]`).
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route",
+];
+
+/// Whether a fn is a request handler by its own shape.
+fn handler_of(sig: &syn::Signature, attrs: &[syn::Attribute], scope: &Scope) -> Option<Framework> {
+    let routed = attrs.iter().any(|a| {
+        let segs = path_segments(a.path());
+        matches!(a.meta, syn::Meta::List(_))
+            && segs
+                .last()
+                .is_some_and(|l| ROUTE_ATTRIBUTES.contains(&l.as_str()))
+            && (segs.len() == 1 || segs[0] == "actix_web")
+    });
+    if routed && sig.asyncness.is_some() {
+        return Some(Framework::ActixWeb);
+    }
+    match scope.service? {
+        f @ (Framework::Hyper | Framework::Axum) if sig.ident == "call" => Some(f),
+        Framework::Tonic if sig.asyncness.is_some() && takes_request(sig) => Some(Framework::Tonic),
+        _ => None,
+    }
+}
+
+/// A parameter of type `Request<_>` (`tonic::Request<HelloRequest>`).
+fn takes_request(sig: &syn::Signature) -> bool {
+    sig.inputs.iter().any(|i| match i {
+        FnArg::Typed(pt) => outer_type_name(&pt.ty).is_some_and(|t| t == "Request"),
+        FnArg::Receiver(_) => false,
+    })
 }
