@@ -590,9 +590,20 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         out: &mut Vec<Node>,
     ) {
         let span = self.cx.lines.span(whole.span());
-        let site = site
-            .or_else(|| combinator_site(e))
-            .or_else(|| self.handed_future(e).map(|_| CancelSite::Handed));
+        let site = site.or_else(|| combinator_site(e));
+        if site.is_none() {
+            if let Some(fut) = self.handed_future(e) {
+                // The combinator polls the handed future and may drop it; the call itself
+                // is awaited as usual below.
+                let target = self.target_of(fut);
+                out.push(Node::Await(Await {
+                    span,
+                    text: normalise(whole),
+                    target,
+                    site: Some(CancelSite::Handed),
+                }));
+            }
+        }
         if let Some(site) = site {
             let blocks = built.iter().map(|&b| Target::Block(b)).collect();
             self.add_site_roots(site, span, blocks);
@@ -619,10 +630,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             return;
         }
-        let target = match (site, self.handed_future(e)) {
-            (Some(CancelSite::Handed), Some(fut)) => self.target_of(fut),
-            _ => self.target_of(e),
-        };
+        let target = self.target_of(e);
         out.push(Node::Await(Await {
             span,
             text: normalise(whole),
@@ -664,14 +672,19 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             _ => return None,
         };
         let vocab = self.cx.vocab;
-        if name.contains("join") || vocab.is_spawner(&name) || vocab.is_transparent(&name) {
+        if name.contains("join")
+            || vocab.is_spawner(&name)
+            || vocab.is_transparent(&name)
+            || vocab.io_of(&name).is_some()
+        {
             return None;
         }
         args.into_iter().find(|a| match a {
-            Expr::Path(p) => p
-                .path
-                .get_ident()
-                .is_some_and(|id| self.pending.contains_key(&id.to_string())),
+            Expr::Path(p) => p.path.get_ident().is_some_and(|id| {
+                self.pending
+                    .get(&id.to_string())
+                    .is_some_and(looks_like_a_future)
+            }),
             _ => false,
         })
     }
@@ -1231,6 +1244,30 @@ fn registration_method(name: &str) -> Option<(Framework, bool)> {
         "post" | "put" | "delete" | "patch" => Some((Framework::Axum, false)),
         _ => None,
     }
+}
+
+/// A stored call that may be a future: not a constructor (`Command::new(..)`,
+/// `Packet::with_len(..)`, `Frame::from(..)`), whose value is plain data.
+fn looks_like_a_future(t: &Target) -> bool {
+    let name = match t {
+        Target::Method { name, .. } => name,
+        Target::Path { segments, .. } => match segments.last() {
+            Some(n) => n,
+            None => return false,
+        },
+        Target::Block(_) => return true,
+        Target::Opaque => return false,
+    };
+    !(name == "new"
+        || name == "default"
+        || name == "clone"
+        || name.starts_with("new_")
+        || name.starts_with("with_")
+        || name.starts_with("from")
+        || name.starts_with("into")
+        || name.starts_with("to_")
+        || name.starts_with("as_")
+        || name.chars().next().is_some_and(char::is_uppercase))
 }
 
 /// tokio-util `CancellationToken` methods that drop their future when the token is cancelled.
