@@ -909,7 +909,7 @@ impl Walker<'_, '_> {
             };
             let better = found
                 .as_ref()
-                .is_none_or(|f| (exchange, cost) > (f.exchange, f.cost));
+                .map_or(true, |f| (exchange, cost) > (f.exchange, f.cost));
             if better {
                 found = Some(Raced {
                     unit: self.unit_index,

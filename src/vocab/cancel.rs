@@ -59,10 +59,20 @@ const TOKIO: &str = "tokio-1.54.1/src/";
 const UTIL: &str = "tokio-util-0.7.20/src/";
 const STREAM: &str = "tokio-stream-0.1.19/src/";
 
-/// (method, owner, args, verdict, crate prefix, path:line). The first row of a name is the
-/// verdict when the receiver's type is not known.
+/// (method, owner, args, verdict, crate prefix, path:line).
+type Row = (
+    &'static str,
+    &'static str,
+    Option<usize>,
+    Verdict,
+    &'static str,
+    &'static str,
+);
+
+/// The built-in table. The first row of a name is the verdict when the receiver's type is
+/// not known.
 #[rustfmt::skip]
-const CANCEL_COSTS: &[(&str, &str, Option<usize>, Verdict, &str, &str)] = &[
+const CANCEL_COSTS: &[Row] = &[
     // Reads: `tokio::io::AsyncReadExt`, `AsyncBufReadExt`.
     ("read", "AsyncReadExt", Some(1), Safe, TOKIO, "io/util/async_read_ext.rs:148"),
     ("read_buf", "AsyncReadExt", None, Safe, TOKIO, "io/util/async_read_ext.rs:216"),
@@ -180,7 +190,7 @@ pub fn lookup<'f>(
 ) -> Option<&'f CancelFact> {
     let mut rows = facts
         .iter()
-        .filter(|f| f.method == method && f.args.is_none_or(|n| n == args));
+        .filter(|f| f.method == method && f.args.map_or(true, |n| n == args));
     let first = rows.clone().next();
     let owned_by = |f: &&CancelFact| {
         owner.is_some_and(|o| f.owner == o || f.owner.rsplit("::").next() == Some(o))
