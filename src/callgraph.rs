@@ -19,7 +19,7 @@ use crate::vocab::{Cost, Io, Verdict, Vocabulary};
 
 mod reach;
 
-pub use reach::{Link, Reach};
+pub use reach::{Hop, Link, Reach};
 
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
@@ -237,7 +237,7 @@ impl<'v> Workspace<'v> {
         sections.retain(|s| self.is_reportable(s, &exposed));
         let reach = Reach::new(self, rec.starts, &rec.calls);
         for s in &mut sections {
-            s.reached_by = reach.chain(self, s.unit);
+            s.reached_by = reach.chain(s.unit);
         }
         Outcome {
             effects,

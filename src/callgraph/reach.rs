@@ -24,7 +24,16 @@ pub struct Link {
     /// The unit the span is in (its file is the link's file).
     pub unit: usize,
     pub span: Span,
-    pub label: String,
+    pub hop: Hop,
+}
+
+/// What a link of a chain does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hop {
+    /// The site that can drop the future of unit `target`.
+    Site { site: CancelSite, target: usize },
+    /// A call (or an `async` block run) on the way to the section.
+    Call { callee: usize },
 }
 
 /// How each reached unit was first reached.
@@ -85,7 +94,7 @@ impl Reach {
     }
 
     /// The chain from a site to `unit` (site first), or `None` when no site reaches it.
-    pub fn chain(&self, ws: &Workspace<'_>, unit: usize) -> Option<Vec<Link>> {
+    pub fn chain(&self, unit: usize) -> Option<Vec<Link>> {
         let mut links = Vec::new();
         let mut at = unit;
         // Each step moves to a unit reached earlier, so this ends at a start.
@@ -96,7 +105,10 @@ impl Reach {
                     links.push(Link {
                         unit: s.unit,
                         span: s.span,
-                        label: site_label(s.site),
+                        hop: Hop::Site {
+                            site: s.site,
+                            target: at,
+                        },
                     });
                     links.reverse();
                     return Some(links);
@@ -105,36 +117,13 @@ impl Reach {
                     links.push(Link {
                         unit: from,
                         span,
-                        label: call_label(&ws.units[at].unit),
+                        hop: Hop::Call { callee: at },
                     });
                     at = from;
                 }
             }
         }
         None
-    }
-}
-
-fn site_label(site: CancelSite) -> String {
-    match site {
-        CancelSite::Select => "cancelled here by `select!`, when another branch wins".into(),
-        CancelSite::Timeout => "cancelled here by `timeout`, when the time runs out".into(),
-        CancelSite::Handed => {
-            "cancelled here by the combinator it is handed to, which can finish without it".into()
-        }
-        CancelSite::TryJoin => "cancelled here by `try_join`, when another operand fails".into(),
-        CancelSite::Abort => "cancelled here by aborting the task".into(),
-        CancelSite::Handler(f) => format!(
-            "cancelled here: the {} is dropped when the client disconnects",
-            f.describe()
-        ),
-    }
-}
-
-fn call_label(callee: &Unit) -> String {
-    match callee.kind {
-        UnitKind::Fn { .. } => format!("calls `{}`", callee.display_name()),
-        UnitKind::AsyncBlock { .. } => "runs this `async` block".into(),
     }
 }
 
