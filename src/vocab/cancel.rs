@@ -218,6 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn declared_rows_take_precedence() {
+        let mut vocab = crate::Vocabulary::default();
+        vocab.declare_cancel_fact(CancelFact {
+            method: "send".into(),
+            owner: "Outbox".into(),
+            args: None,
+            verdict: Safe,
+            source: "outbox.rs:12".into(),
+        });
+        let row = vocab
+            .cancel_fact("send", Some("Outbox"), 1)
+            .expect("declared row");
+        assert_eq!((row.verdict, row.source.as_str()), (Safe, "outbox.rs:12"));
+        let other = vocab
+            .cancel_fact("send", Some("Sender"), 1)
+            .expect("built-in row");
+        assert_eq!(other.verdict, Loses(LosesItem));
+    }
+
+    #[test]
     fn receiver_type_and_arity_disambiguate() {
         assert_eq!(verdict("send", Some("UdpSocket"), 1), Some(Safe));
         assert_eq!(verdict("read", None, 0), Some(Loses(LosesQueuePlace)));
