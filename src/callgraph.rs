@@ -15,11 +15,15 @@ mod typing;
 use typing::TraitIndex;
 
 use crate::source::Span;
-use crate::summary::CancelSite;
 use crate::summary::{
-    FileSummary, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
+    CancelSite, FileSummary, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit,
+    UnitKind,
 };
-use crate::vocab::{cancel_cost, Cost, Io, Vocabulary};
+use crate::vocab::{Cost, Io, Verdict, Vocabulary};
+
+mod reach;
+
+pub use reach::{Hop, Link, Reach};
 
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
@@ -66,6 +70,9 @@ pub struct Section {
     /// The section became concrete here: a generic callee was bound to a type whose method
     /// is itself a section.
     pub via_deferred: bool,
+    /// How a cancellation site in the scanned code reaches this section's future (site,
+    /// then each call on the way), or `None` when none does.
+    pub reached_by: Option<Vec<Link>>,
 }
 
 /// A fresh future raced where it can be dropped, whose drop loses data.
@@ -81,7 +88,7 @@ pub struct Raced {
     pub stream: Option<Place>,
     /// The crate fn the loss happens in, or the lossy method's citation.
     pub callee: Option<usize>,
-    pub source: Option<&'static str>,
+    pub source: Option<String>,
 }
 
 /// One await taking part in a section.
@@ -100,6 +107,16 @@ struct CallSite {
     callee: usize,
     bindings: Vec<Option<Place>>,
     guarded: bool,
+    /// The await or call that makes it.
+    span: Span,
+}
+
+/// What the last pass records besides effects: the calls (for exposure and reach) and the
+/// cancellation sites.
+#[derive(Default)]
+struct Recorded {
+    calls: Vec<CallSite>,
+    starts: Vec<reach::Start>,
 }
 
 /// All summaries of a workspace, indexed for resolution.
@@ -162,6 +179,11 @@ impl<'v> Workspace<'v> {
                     *parent += base;
                 }
                 rebase_blocks(&mut unit.body, base);
+                for r in &mut unit.site_roots {
+                    if let Target::Block(b) = &mut r.target {
+                        *b += base;
+                    }
+                }
                 units.push(UnitRef { file, unit });
             }
         }
@@ -312,16 +334,20 @@ impl<'v> Workspace<'v> {
                 break;
             }
         }
-        let mut sites = Vec::new();
+        let mut rec = Recorded::default();
         let mut sections = Vec::new();
         let mut raced = Vec::new();
         for i in 0..self.units.len() {
-            let (_, found, r) = self.analyse_full(i, &effects, Some(&mut sites));
+            let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
             sections.extend(found);
             raced.extend(r);
         }
-        let exposed = self.exposure(&sites);
+        let exposed = self.exposure(&rec.calls);
         sections.retain(|s| self.is_reportable(s, &exposed));
+        let reach = Reach::new(self, rec.starts, &rec.calls);
+        for s in &mut sections {
+            s.reached_by = reach.chain(s.unit);
+        }
         Outcome {
             effects,
             raced,
@@ -332,11 +358,11 @@ impl<'v> Workspace<'v> {
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
     pub fn debug(&self, filter: &str, files: &[std::path::PathBuf]) -> String {
         let effects = self.solve().effects;
-        let mut sites = Vec::new();
+        let mut rec = Recorded::default();
         let found: Vec<Vec<Section>> = (0..self.units.len())
-            .map(|i| self.analyse(i, &effects, Some(&mut sites)).1)
+            .map(|i| self.analyse(i, &effects, Some(&mut rec)).1)
             .collect();
-        let exposed = self.exposure(&sites);
+        let exposed = self.exposure(&rec.calls);
         let mut out = String::new();
         for (i, sections) in found.iter().enumerate() {
             let u = &self.units[i];
@@ -405,9 +431,9 @@ impl<'v> Workspace<'v> {
         &self,
         i: usize,
         effects: &[Effects],
-        sites: Option<&mut Vec<CallSite>>,
+        rec: Option<&mut Recorded>,
     ) -> (Effects, Vec<Section>) {
-        let (fx, sections, _) = self.analyse_full(i, effects, sites);
+        let (fx, sections, _) = self.analyse_full(i, effects, rec);
         (fx, sections)
     }
 
@@ -415,9 +441,12 @@ impl<'v> Workspace<'v> {
         &self,
         i: usize,
         effects: &[Effects],
-        sites: Option<&mut Vec<CallSite>>,
+        mut rec: Option<&mut Recorded>,
     ) -> (Effects, Vec<Section>, Vec<Raced>) {
         let unit = &self.units[i].unit;
+        if let Some(rec) = rec.as_deref_mut() {
+            rec.starts.extend(self.declared_starts(i));
+        }
         let mut walker = Walker {
             ws: self,
             unit_index: i,
@@ -426,8 +455,9 @@ impl<'v> Workspace<'v> {
             out: Effects::default(),
             sections: Vec::new(),
             raced: Vec::new(),
-            sites,
+            rec,
             flags_cleared: collect_cleared_flags(&unit.body),
+            at: unit.span,
         };
         let mut state = State::default();
         walker.nodes(&unit.body, &mut state);
@@ -459,6 +489,31 @@ impl<'v> Workspace<'v> {
             raced.clear();
         }
         (out, sections, raced)
+    }
+
+    /// Sites a unit declares without awaiting them: it is a request handler, or it builds
+    /// futures that a router, an `abort()` or a `try_join_all` can drop.
+    fn declared_starts(&self, i: usize) -> Vec<reach::Start> {
+        let unit = &self.units[i].unit;
+        let mut starts: Vec<reach::Start> = unit
+            .site_roots
+            .iter()
+            .map(|r| reach::Start {
+                site: r.site,
+                unit: i,
+                span: r.span,
+                targets: reach::targets_of(self, i, &r.target),
+            })
+            .collect();
+        if let Some(fw) = unit.handler {
+            starts.push(reach::Start {
+                site: CancelSite::Handler(fw),
+                unit: i,
+                span: unit.span,
+                targets: vec![i],
+            });
+        }
+        starts
     }
 
     /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
@@ -729,12 +784,9 @@ fn merge(into: &mut Effects, from: &Effects, map: impl Fn(RootRef) -> Option<Roo
     }
 }
 
-/// Data loss is worse than losing one item.
+/// Data loss is worse than losing one item, which is worse than a queue place.
 fn worst(a: Option<Cost>, b: Option<Cost>) -> Option<Cost> {
-    match (a, b) {
-        (Some(Cost::LosesData), _) | (_, Some(Cost::LosesData)) => Some(Cost::LosesData),
-        (x, y) => x.or(y),
-    }
+    a.max(b)
 }
 
 /// Flow state while walking a body in source order.
@@ -743,6 +795,8 @@ struct State {
     /// Streams written by this unit: the write that started the exchange.
     pending: BTreeMap<RootRef, Pending>,
     guarded: bool,
+    /// Streams this future has read from into its own memory.
+    consumed: BTreeSet<RootRef>,
 }
 
 #[derive(Clone)]
@@ -765,9 +819,12 @@ impl State {
                 }
             }
         }
+        let mut consumed = a.consumed;
+        consumed.extend(b.consumed);
         State {
             pending,
             guarded: a.guarded && b.guarded,
+            consumed,
         }
     }
 }
@@ -779,7 +836,7 @@ enum Event {
     Section(Place, Option<usize>, bool),
     Deferred(RootRef, String),
     Internal,
-    Lossy(Place, Cost, Option<usize>, Option<&'static str>),
+    Lossy(Place, Cost, Option<usize>, Option<String>),
 }
 
 struct Walker<'w, 'v> {
@@ -790,8 +847,10 @@ struct Walker<'w, 'v> {
     out: Effects,
     sections: Vec<Section>,
     raced: Vec<Raced>,
-    sites: Option<&'w mut Vec<CallSite>>,
+    rec: Option<&'w mut Recorded>,
     flags_cleared: HashSet<(Place, String)>,
+    /// The await or call being walked (where the calls it makes happen).
+    at: Span,
 }
 
 impl Walker<'_, '_> {
@@ -804,13 +863,20 @@ impl Walker<'_, '_> {
                         text: a.text.clone(),
                         callee: None,
                     };
+                    self.at = a.span;
+                    let first_call = self.rec.as_ref().map_or(0, |r| r.calls.len());
                     let events = self.events(&a.target, state.guarded);
-                    if let (Some(site), false) = (a.site, state.guarded) {
-                        self.check_race(site, a, &events);
+                    if let Some(site) = a.site {
+                        self.record_start(site, a.span, first_call);
+                        if site.races() && !state.guarded {
+                            self.check_race(site, a, &events);
+                        }
                     }
-                    self.apply(events, step, state);
+                    let buffered = reads_into_outliving_buffer(self.unit, &a.target);
+                    self.apply(events, step, state, buffered);
                 }
                 Node::Call(c) => {
+                    self.at = c.span;
                     // Not awaited here: a call site, and maybe a sync helper that counts
                     // owed replies (`fn write_sync(&mut self) { ..; self.pending += 1 }`).
                     self.events(&c.target, state.guarded);
@@ -867,7 +933,23 @@ impl Walker<'_, '_> {
         self.out.roots.entry(r).or_default()
     }
 
-    fn apply(&mut self, events: Vec<Event>, mut step: Step, state: &mut State) {
+    /// A site at `span` drops the futures of the calls recorded since `first_call`.
+    fn record_start(&mut self, site: CancelSite, span: Span, first_call: usize) {
+        let unit = self.unit_index;
+        if let Some(rec) = self.rec.as_deref_mut() {
+            let targets = rec.calls[first_call..].iter().map(|c| c.callee).collect();
+            rec.starts.push(reach::Start {
+                site,
+                unit,
+                span,
+                targets,
+            });
+        }
+    }
+
+    /// Applies one await's events to the flow state. `buffered`: its reads land in a buffer
+    /// that outlives the future (`read_buf(&mut self.buf)`).
+    fn apply(&mut self, events: Vec<Event>, mut step: Step, state: &mut State, buffered: bool) {
         for e in &events {
             match e {
                 Event::Section(place, callee, deferred) => {
@@ -881,6 +963,7 @@ impl Walker<'_, '_> {
                                 write: step.clone(),
                                 reads: vec![step.clone()],
                                 via_deferred: true,
+                                reached_by: None,
                             });
                         }
                     }
@@ -906,6 +989,12 @@ impl Walker<'_, '_> {
                 callee: *callee,
                 ..step.clone()
             };
+            if !buffered && !state.guarded && !state.consumed.insert(place.root) {
+                // An earlier read of this future already took bytes off the stream; dropped
+                // here, the future loses them (a frame read in pieces).
+                let fx = self.fx(place.root);
+                fx.lossy = worst(fx.lossy, Some(Cost::LosesData));
+            }
             let Some(pending) = state.pending.get_mut(&place.root) else {
                 // Nothing of ours is owed here: this read may answer a caller's request.
                 self.fx(place.root).read.get_or_insert(step.span);
@@ -933,6 +1022,7 @@ impl Walker<'_, '_> {
                     write,
                     reads: vec![read],
                     via_deferred: false,
+                    reached_by: None,
                 }),
             }
         }
@@ -985,16 +1075,12 @@ impl Walker<'_, '_> {
             let (cost, exchange, stream, callee, source) = match e {
                 Event::Section(p, c, _) => (Cost::LosesData, true, Some(p.clone()), *c, None),
                 Event::Internal => (Cost::LosesData, true, None, None, None),
-                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p.clone()), *c, *src),
+                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p.clone()), *c, src.clone()),
                 _ => continue,
             };
-            let better = match &found {
-                None => true,
-                Some(f) => {
-                    (exchange && !f.exchange)
-                        || (cost == Cost::LosesData && f.cost != Cost::LosesData)
-                }
-            };
+            let better = found
+                .as_ref()
+                .map_or(true, |f| (exchange, cost) > (f.exchange, f.cost));
             if better {
                 found = Some(Raced {
                     unit: self.unit_index,
@@ -1036,12 +1122,14 @@ impl Walker<'_, '_> {
 
     fn record_site(&mut self, callee: usize, bindings: Vec<Option<Place>>, guarded: bool) {
         let caller = self.unit_index;
-        if let Some(sites) = self.sites.as_deref_mut() {
-            sites.push(CallSite {
+        let span = self.at;
+        if let Some(rec) = self.rec.as_deref_mut() {
+            rec.calls.push(CallSite {
                 caller,
                 callee,
                 bindings,
                 guarded,
+                span,
             });
         }
     }
@@ -1095,6 +1183,7 @@ impl Walker<'_, '_> {
                 ev
             }
             Target::Block(b) => {
+                self.record_site(*b, Vec::new(), guarded);
                 let mut ev = Vec::new();
                 let fx = self.effects[*b].clone();
                 let captured = self.ws.units[*b].unit.captured_locals;
@@ -1127,8 +1216,16 @@ impl Walker<'_, '_> {
             Some(io) if !is_lock => vec![Event::Io(io, place.clone(), None)],
             _ => Vec::new(),
         };
-        if let Some((cost, source)) = cancel_cost(name) {
-            ev.push(Event::Lossy(place.clone(), cost, None, Some(source)));
+        let owner = self.ws.type_of(self.unit, place);
+        if let Some(fact) = self.ws.vocab.cancel_fact(name, owner.as_deref(), nargs) {
+            if let Verdict::Loses(cost) = fact.verdict {
+                ev.push(Event::Lossy(
+                    place.clone(),
+                    cost,
+                    None,
+                    Some(fact.source.clone()),
+                ));
+            }
         }
         ev
     }
@@ -1256,4 +1353,19 @@ fn push_fx(ev: &mut Vec<Event>, f: &RootFx, place: Place, callee: Option<usize>,
     if f.write.is_some() {
         ev.push(Event::Io(Io::Write, place, callee));
     }
+}
+
+/// An awaited method whose arguments include a place that outlives the future: what it reads
+/// lands there, not in the future (`read_buf(&mut self.buf)`, `read_until(b'\n', buf)`).
+fn reads_into_outliving_buffer(unit: &Unit, target: &Target) -> bool {
+    let Target::Method { args, .. } = target else {
+        return false;
+    };
+    args.iter().flatten().any(|p| match p.root {
+        RootRef::Slot(i) => matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef),
+        RootRef::Local(l) => matches!(
+            unit.locals[l].kind,
+            RootKind::Local(Origin::LockGuard | Origin::Pooled)
+        ),
+    })
 }

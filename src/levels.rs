@@ -28,6 +28,9 @@ pub enum Level {
 #[serde(deny_unknown_fields)]
 pub struct RuleOptions {
     pub level: Option<Level>,
+    /// The level of findings no cancellation site in the scanned code reaches (a section
+    /// in code that is never cancelled, or cancelled only by other crates).
+    pub unreached: Option<Level>,
 }
 
 impl RuleOptions {
@@ -35,6 +38,9 @@ impl RuleOptions {
     pub fn merge(&mut self, later: RuleOptions) {
         if later.level.is_some() {
             self.level = later.level;
+        }
+        if later.unreached.is_some() {
+            self.unreached = later.unreached;
         }
     }
 }
@@ -55,7 +61,13 @@ impl Levels {
     }
 
     pub fn set_rule(&mut self, rule: &'static Rule, level: Level) {
-        self.merge_rule(rule, RuleOptions { level: Some(level) });
+        self.merge_rule(
+            rule,
+            RuleOptions {
+                level: Some(level),
+                ..RuleOptions::default()
+            },
+        );
     }
 
     /// Sets the level of the `warnings` group (`-D warnings`).
@@ -69,15 +81,22 @@ impl Levels {
 }
 
 /// Applies the levels: allowed findings are removed, the rest get the severity their level
-/// gives. Findings of rules with no level keep the severity the rule chose.
+/// gives. Findings of rules with no level keep the severity the rule chose; rules that are
+/// off by default report only when given a level.
 pub fn apply(findings: Vec<Finding>, levels: &Levels) -> Vec<Finding> {
     findings
         .into_iter()
         .filter_map(|mut f| {
-            match levels.options(f.rule).level {
+            let options = levels.options(f.rule);
+            let level = match options.unreached {
+                Some(l) if f.reached == Some(false) => Some(l),
+                _ => options.level,
+            };
+            match level {
                 Some(Level::Allow) => return None,
                 Some(Level::Warn) => f.severity = Severity::Warning,
                 Some(Level::Deny) => f.severity = Severity::Error,
+                None if !f.rule.enabled_by_default => return None,
                 None => {}
             }
             if f.severity == Severity::Warning {
@@ -110,6 +129,7 @@ mod tests {
             labels: Vec::new(),
             help: String::new(),
             fingerprint: String::new(),
+            reached: None,
         }
     }
 
@@ -154,8 +174,39 @@ mod tests {
     fn merging_keeps_fields_the_later_source_leaves_unset() {
         let mut options = RuleOptions {
             level: Some(Level::Deny),
+            unreached: None,
         };
         options.merge(RuleOptions::default());
         assert_eq!(options.level, Some(Level::Deny));
+    }
+
+    #[test]
+    fn unreached_findings_take_their_own_level() {
+        let rule = find("CS001").unwrap();
+        let mut reached = finding(rule, Severity::Error);
+        reached.reached = Some(true);
+        let mut unreached = finding(rule, Severity::Error);
+        unreached.reached = Some(false);
+        let mut levels = Levels::default();
+        levels.merge_rule(
+            rule,
+            RuleOptions {
+                unreached: Some(Level::Warn),
+                ..RuleOptions::default()
+            },
+        );
+        let out = apply(vec![reached, unreached], &levels);
+        assert_eq!(severities(&out), [Severity::Error, Severity::Warning]);
+    }
+
+    #[test]
+    fn rules_off_by_default_report_only_when_given_a_level() {
+        let rule = find("CS003").unwrap();
+        assert!(!rule.enabled_by_default);
+        let f = finding(rule, Severity::Note);
+        assert!(apply(vec![f.clone()], &Levels::default()).is_empty());
+        let mut levels = Levels::default();
+        levels.set_rule(rule, Level::Warn);
+        assert_eq!(severities(&apply(vec![f], &levels)), [Severity::Warning]);
     }
 }

@@ -421,14 +421,14 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
 }
 
 fn list_rules() -> u8 {
+    let width = rules::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for r in rules::RULES {
-        println!(
-            "{:<28} {}  {:<8} {}",
-            r.id,
-            r.code,
-            r.default.as_str(),
-            r.summary
-        );
+        let default = if r.enabled_by_default {
+            r.default.as_str()
+        } else {
+            "off"
+        };
+        println!("{:<width$} {}  {:<8} {}", r.id, r.code, default, r.summary);
     }
     EXIT_CLEAN
 }

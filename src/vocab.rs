@@ -1,163 +1,20 @@
 //! What the engine knows about names it cannot see into: I/O methods of tokio, futures and
 //! tokio-util, future combinators that only forward, spawners, locks and pools.
 //!
-//! Kept as data so config can extend it (see [`VocabularyExtension`]).
+//! Kept as data so config can extend it (see [`VocabularyExtension`] and
+//! [`Vocabulary::declare_cancel_fact`]).
 
 use serde::Deserialize;
+
+mod cancel;
+
+pub use cancel::{CancelFact, Cost, Verdict};
 
 /// Direction of an I/O call on a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Io {
     Write,
     Read,
-}
-
-/// What dropping a pending call costs, from tokio's `# Cancel safety` sections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cost {
-    /// Bytes already moved are lost: the stream desyncs.
-    LosesData,
-    /// The message being sent is dropped.
-    LosesItem,
-}
-
-/// Known cancel costs of tokio / futures methods, each with the line that says so
-/// (tokio 1.53.1, tokio-util 0.7.19). Methods not listed are cancel safe or resumable
-/// (`read`, `read_buf`, `read_u8`, `write_buf`, `write_all_buf`, `read_until`, `next`).
-pub const CANCEL_COSTS: &[(&str, Cost, &str)] = &[
-    (
-        "read_exact",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:292",
-    ),
-    (
-        "read_to_end",
-        Cost::LosesData,
-        "tokio/src/macros/select.rs:90-133",
-    ),
-    (
-        "read_to_string",
-        Cost::LosesData,
-        "tokio/src/macros/select.rs:90-133",
-    ),
-    (
-        "read_line",
-        Cost::LosesData,
-        "tokio/src/io/util/async_buf_read_ext.rs:130",
-    ),
-    (
-        "write_all",
-        Cost::LosesData,
-        "tokio/src/io/util/async_write_ext.rs:355",
-    ),
-    (
-        "write_all_vectored",
-        Cost::LosesData,
-        "tokio-util/src/io/write_all_vectored.rs:45",
-    ),
-    (
-        "read_u16",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437",
-    ),
-    (
-        "read_i16",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u32",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_i32",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u64",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_i64",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u128",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_i128",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_f32",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_f64",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u16_le",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u32_le",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "read_u64_le",
-        Cost::LosesData,
-        "tokio/src/io/util/async_read_ext.rs:437-1278",
-    ),
-    (
-        "write_u16",
-        Cost::LosesData,
-        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
-    ),
-    (
-        "write_u32",
-        Cost::LosesData,
-        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
-    ),
-    (
-        "write_u64",
-        Cost::LosesData,
-        "tokio/src/io/util/write_int.rs:22-60 (inferred)",
-    ),
-    (
-        "send",
-        Cost::LosesItem,
-        "tokio/src/sync/mpsc/bounded.rs:776; tokio-util/src/codec/framed.rs:23",
-    ),
-    (
-        "feed",
-        Cost::LosesItem,
-        "tokio-util/src/codec/framed_write.rs:23",
-    ),
-    (
-        "send_all",
-        Cost::LosesItem,
-        "tokio-util/src/codec/framed_write.rs:23",
-    ),
-];
-
-/// The documented cost of dropping `method` mid-way, if it has one.
-pub fn cancel_cost(method: &str) -> Option<(Cost, &'static str)> {
-    CANCEL_COSTS
-        .iter()
-        .find(|(m, _, _)| *m == method)
-        .map(|(_, c, src)| (*c, *src))
 }
 
 /// Names the engine classifies without a body to look at.
@@ -183,6 +40,8 @@ pub struct Vocabulary {
     /// Functions whose result, bound with `let`, guards the rest of the scope when dropped
     /// (`scopeguard::guard(..)`).
     pub guard_functions: Vec<String>,
+    /// What dropping a pending call of a library method costs, with its citation.
+    pub cancel_facts: Vec<CancelFact>,
 }
 
 /// Names a config file adds to the defaults (`[vocabulary]` in `cancelsafe.toml`).
@@ -308,7 +167,6 @@ const TRANSPARENT: &[&str] = &[
     "catch_unwind",
     "compat",
     "into_future",
-    "run_until_cancelled",
 ];
 
 const SPAWNERS: &[&str] = &[
@@ -383,6 +241,7 @@ impl Default for Vocabulary {
             shared_types: owned(SHARED_TYPES),
             guard_attributes: owned(GUARD_ATTRIBUTES),
             guard_functions: owned(GUARD_FUNCTIONS),
+            cancel_facts: cancel::builtin(),
         }
     }
 }
@@ -456,6 +315,23 @@ impl Vocabulary {
 
     pub fn is_guard_function(&self, name: &str) -> bool {
         self.guard_functions.iter().any(|t| t == name)
+    }
+
+    /// The cancel-safety row for `method` called with `args` arguments on a receiver of
+    /// type `owner`, when the table has one.
+    pub fn cancel_fact(
+        &self,
+        method: &str,
+        owner: Option<&str>,
+        args: usize,
+    ) -> Option<&CancelFact> {
+        cancel::lookup(&self.cancel_facts, method, owner, args)
+    }
+
+    /// Declares (from config) what dropping `method` costs; it takes precedence over the
+    /// built-in rows of the same name and owner.
+    pub fn declare_cancel_fact(&mut self, fact: CancelFact) {
+        self.cancel_facts.insert(0, fact);
     }
 
     /// Adds user-declared names (from config).

@@ -192,6 +192,7 @@ const FINDING_KEYS: &[&str] = &[
     "help",
     "url",
     "fingerprint",
+    "reached",
 ];
 const LABEL_KEYS: &[&str] = &["file", "line", "column", "message"];
 const ERROR_KEYS: &[&str] = &["kind", "file", "line", "column", "message"];

@@ -1,22 +1,24 @@
-//! Interprocedural, multi-file cases for `unguarded_write_then_read`, one folder each under
-//! `tests/fixtures/unguarded_write_then_read/<case>/src/`.
+//! Interprocedural, multi-file cases, one folder each under
+//! `tests/fixtures/<rule id>/<case>/src/`.
 //!
 //! Each case mixes functions that must be flagged (the line a finding starts on carries
 //! `//~ <rule id>`, several ids separated by spaces; `//~^ <rule id>` marks the line
-//! above) with functions that must not. Every
+//! above) with functions that must not. A mark `<rule id>:reached` or `<rule id>:unreached`
+//! also checks whether a cancellation site in the case reaches the finding. Every
 //! rule runs, so a case also marks what other rules must say about it (an exchange raced in
 //! `select!` is also `cancel_unsafe_future_raced`). The binary is run on the case folder and
 //! one snapshot per case records what a user sees (human output) plus the JSON findings as
-//! `file:line function rule`, and the difference from the `//~` marks. A case the engine
-//! gets wrong still passes, with its `missed`/`unexpected` lines in the snapshot, so a fix to
-//! the engine shows up as a snapshot change.
+//! `file:line function rule`, and the difference from the `//~` marks. Rules that are off by
+//! default are checked through the engine API and listed with `(off by default)`. A case the
+//! engine gets wrong still passes, with its `missed`/`unexpected` lines in the snapshot, so a
+//! fix to the engine shows up as a snapshot change.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const RULE_DIR: &str = "tests/fixtures/unguarded_write_then_read";
+const FIXTURES: &str = "tests/fixtures";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -72,21 +74,46 @@ fn marks(case_dir: &Path) -> BTreeSet<String> {
             // otherwise break.
             let up = mark.len() - mark.trim_start_matches('^').len();
             let target = i + 1 - up;
-            for rule in mark.trim_start_matches('^').split_whitespace() {
+            for mark in mark.trim_start_matches('^').split_whitespace() {
+                let rule = mark.split(':').next().unwrap_or_default();
                 assert!(
                     cancelsafe_engine::rules::find(rule).is_some(),
                     "{rel}:{}: unknown rule `{rule}` in mark",
                     i + 1
                 );
-                out.insert(format!("{rel}:{target} {rule}"));
+                out.insert(format!("{rel}:{target} {mark}"));
             }
         }
     }
     out
 }
 
-fn check_case(case: &str) {
-    let dir = format!("{RULE_DIR}/{case}");
+/// The key a finding is compared with marks by: `file:line rule`, plus `:reached` or
+/// `:unreached` when the mark on that line asks.
+fn key(
+    expected: &BTreeSet<String>,
+    file: &str,
+    line: u64,
+    rule: &str,
+    reached: Option<bool>,
+) -> String {
+    let plain = format!("{file}:{line} {rule}");
+    let with_reach = match reached {
+        Some(true) => format!("{plain}:reached"),
+        Some(false) => format!("{plain}:unreached"),
+        None => return plain,
+    };
+    let asks = expected.contains(&format!("{plain}:reached"))
+        || expected.contains(&format!("{plain}:unreached"));
+    if asks {
+        with_reach
+    } else {
+        plain
+    }
+}
+
+fn check_case(rule: &str, case: &str) {
+    let dir = format!("{FIXTURES}/{rule}/{case}");
     assert!(
         manifest_dir().join(&dir).join("src").is_dir(),
         "missing fixture {dir}/src"
@@ -107,6 +134,7 @@ fn check_case(case: &str) {
         "every fixture file parses: {json_out}"
     );
     let findings = report["findings"].as_array().expect("findings array");
+    let expected = marks(Path::new(&dir));
     let mut listed = Vec::new();
     let mut found = BTreeSet::new();
     for f in findings {
@@ -114,10 +142,38 @@ fn check_case(case: &str) {
         let line = f["line"].as_u64().expect("line");
         let function = f["function"].as_str().expect("function");
         let rule = f["rule"].as_str().expect("rule");
-        listed.push(format!("{file}:{line} {function} {rule}"));
-        found.insert(format!("{file}:{line} {rule}"));
+        let reached = f["reached"].as_bool();
+        let shown = match reached {
+            Some(true) => " (reached)",
+            Some(false) => " (unreached)",
+            None => "",
+        };
+        listed.push(format!("{file}:{line} {function} {rule}{shown}"));
+        found.insert(key(&expected, &file, line, rule, reached));
     }
-    let expected = marks(Path::new(&dir));
+    // Rules that are off by default never reach the binary's output: ask the engine.
+    let analysis = cancelsafe_engine::analyze(
+        &[manifest_dir().join(&dir)],
+        &cancelsafe_engine::Config::default(),
+    );
+    for f in analysis
+        .findings
+        .iter()
+        .filter(|f| !f.rule.enabled_by_default)
+    {
+        let file = f
+            .file
+            .strip_prefix(manifest_dir())
+            .expect("fixture under the crate")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let line = u64::from(f.span.line);
+        listed.push(format!(
+            "{file}:{line} {} {} (off by default)",
+            f.function, f.rule.id
+        ));
+        found.insert(key(&expected, &file, line, f.rule.id, f.reached));
+    }
     let missed: Vec<_> = expected.difference(&found).cloned().collect();
     let unexpected: Vec<_> = found.difference(&expected).cloned().collect();
     let any_error = findings.iter().any(|f| f["severity"] == "error");
@@ -142,35 +198,56 @@ fn check_case(case: &str) {
 }
 
 macro_rules! cases {
-    ($($case:ident),* $(,)?) => {
-        $(
+    ($($rule:ident: [$($case:ident),* $(,)?]),* $(,)?) => {
+        $($(
             #[test]
             fn $case() {
-                check_case(stringify!($case));
+                check_case(stringify!($rule), stringify!($case));
             }
-        )*
+        )*)*
 
-        /// Every folder under the rule dir has a test above, and vice versa.
+        /// Every `<rule>/<case>` folder has a test above, and vice versa (test names are
+        /// unique, so snapshot names are too).
         #[test]
         fn every_case_folder_has_a_test() {
-            let listed: BTreeSet<String> = [$(stringify!($case)),*]
+            let listed: BTreeSet<String> = [$($(concat!(stringify!($rule), "/", stringify!($case))),*),*]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            let on_disk: BTreeSet<String> = std::fs::read_dir(manifest_dir().join(RULE_DIR))
-                .expect("fixture dir")
-                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-                .collect();
+            let mut on_disk = BTreeSet::new();
+            for rule in std::fs::read_dir(manifest_dir().join(FIXTURES)).expect("fixture dir") {
+                let rule = rule.expect("entry").path();
+                // Folders named after a rule hold its cases; `dependencies/` belongs to
+                // tests/dependencies.rs.
+                let name = rule.file_name().expect("name").to_string_lossy().into_owned();
+                if cancelsafe_engine::rules::find(&name).is_none() {
+                    continue;
+                }
+                for case in std::fs::read_dir(&rule).expect("rule dir") {
+                    let case = case.expect("entry").file_name();
+                    on_disk.insert(format!(
+                        "{}/{}",
+                        rule.file_name().expect("name").to_string_lossy(),
+                        case.to_string_lossy()
+                    ));
+                }
+            }
             assert_eq!(listed, on_disk);
         }
     };
 }
 
 cases!(
-    helpers_two_levels,
-    mutex_and_pool,
-    actor_and_spawn,
-    guards,
-    generic_deferred,
-    select_branches,
+    unguarded_write_then_read: [
+        helpers_two_levels,
+        mutex_and_pool,
+        actor_and_spawn,
+        guards,
+        generic_deferred,
+        select_branches,
+        sites_races,
+        sites_handlers,
+        sites_tasks,
+    ],
+    cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs],
 );

@@ -30,6 +30,7 @@ struct FindingRecord<'a> {
     help: &'a str,
     url: String,
     fingerprint: &'a str,
+    reached: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +66,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
         help: &f.help,
         url: f.rule.url(),
         fingerprint: &f.fingerprint,
+        reached: f.reached,
     }
 }
 

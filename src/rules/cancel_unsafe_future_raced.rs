@@ -1,8 +1,9 @@
-//! `cancel_unsafe_future_raced`: a fresh future that loses data when dropped, raced where it
-//! can be dropped (`select!` branch, `timeout`).
+//! `cancel_unsafe_future_raced`: a fresh future that loses data or an item when dropped,
+//! raced where it can be dropped (`select!` branch, `timeout`, a combinator it is handed to).
 
 use super::{declare_rule, stable_hash, Finding, Label, RuleCx, Severity};
 use crate::callgraph::Raced;
+use crate::summary::CancelSite;
 use crate::vocab::Cost;
 
 declare_rule! {
@@ -16,7 +17,10 @@ declare_rule! {
 
 pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
     for r in &cx.outcome.raced {
-        out.push(finding(cx, r));
+        // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
+        if r.exchange || r.cost != Cost::LosesQueuePlace {
+            out.push(finding(cx, r));
+        }
     }
 }
 
@@ -31,17 +35,12 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         .unwrap_or_default();
     let what = match (r.exchange, r.cost) {
         (true, _) => format!("writes a request and awaits its reply{on}"),
-        (false, Cost::LosesData) => format!("loses the bytes it already moved{on} when dropped"),
         (false, Cost::LosesItem) => format!("drops the item it was sending{on} when dropped"),
-    };
-    let through = match (r.callee, r.source) {
-        (Some(c), _) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
-        (None, Some(src)) => format!(" (tokio docs: {src})"),
-        (None, None) => String::new(),
+        (false, _) => format!("loses the bytes it already moved{on} when dropped"),
     };
     let severity = match r.cost {
-        Cost::LosesData => Severity::Error,
-        Cost::LosesItem => Severity::Warning,
+        Cost::LosesItem if !r.exchange => Severity::Warning,
+        _ => Severity::Error,
     };
     if let Some(f) = dependency_finding(cx, r, &owner, &what, severity) {
         return f;
@@ -57,12 +56,11 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
             r.site.describe(),
             r.text
         ),
-        primary_label: format!(
-            "dropped here when another branch wins or the time runs out{through}"
-        ),
+        primary_label: dropped_label(cx, r),
         labels: Vec::new(),
         help: help(r),
         fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, &owner, &r.text]),
+        reached: None,
     }
 }
 
@@ -96,7 +94,7 @@ fn dependency_finding(
             "this {} can cancel `{name}`, which {what}",
             r.site.describe()
         ),
-        primary_label: "dropped here when another branch wins or the time runs out".into(),
+        primary_label: dropped_label(cx, r),
         labels: vec![Label {
             file: cx.files[unit.file].clone(),
             span: unit.unit.span,
@@ -109,7 +107,23 @@ fn dependency_finding(
              the race is lost"
         ),
         fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, owner, &r.text]),
+        reached: None,
     })
+}
+
+/// The label on the raced future: when it is dropped, and where the loss happens.
+pub(super) fn dropped_label(cx: &RuleCx<'_>, r: &Raced) -> String {
+    let when = match r.site {
+        CancelSite::Timeout => "dropped here when the time runs out",
+        CancelSite::Handed => "dropped here when the combinator finishes without it",
+        _ => "dropped here when another branch wins",
+    };
+    let through = match (r.callee, &r.source) {
+        (Some(c), _) => format!(" (through `{}`)", cx.workspace.units[c].unit.display_name()),
+        (None, Some(src)) => format!(" (documented in {src})"),
+        (None, None) => String::new(),
+    };
+    format!("{when}{through}")
 }
 
 fn help(r: &Raced) -> String {
@@ -119,7 +133,7 @@ fn help(r: &Raced) -> String {
             .into();
     }
     match r.cost {
-        Cost::LosesData => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
+        Cost::LosesData | Cost::LosesQueuePlace => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
                             or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)"
             .into(),
         Cost::LosesItem => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \

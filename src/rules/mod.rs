@@ -9,6 +9,7 @@ use crate::callgraph::{Outcome, Workspace};
 use crate::source::Span;
 
 mod cancel_unsafe_future_raced;
+mod raced_future_loses_queue_place;
 pub(crate) mod suppression_without_reason;
 mod unguarded_write_then_read;
 pub(crate) mod unused_suppression;
@@ -41,6 +42,8 @@ pub struct Rule {
     pub code: &'static str,
     pub category: &'static str,
     pub default: Severity,
+    /// Off unless configured on; the engine still produces its findings.
+    pub enabled_by_default: bool,
     pub summary: &'static str,
     /// The whole of `lints/<id>.md`.
     pub docs: &'static str,
@@ -72,7 +75,7 @@ impl Rule {
 
 /// Declares a rule with its docs from `lints/<id>.md`.
 macro_rules! declare_rule {
-    ($(#[$m:meta])* $vis:vis $name:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, summary: $sum:literal $(,)?) => {
+    ($(#[$m:meta])* $vis:vis $name:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? summary: $sum:literal $(,)?) => {
         $(#[$m])*
         #[doc = include_str!(concat!("../../lints/", $id, ".md"))]
         $vis static $name: $crate::rules::Rule = $crate::rules::Rule {
@@ -80,10 +83,13 @@ macro_rules! declare_rule {
             code: $code,
             category: $cat,
             default: $crate::rules::Severity::$def,
+            enabled_by_default: $crate::rules::declare_rule!(@on $($on)?),
             summary: $sum,
             docs: include_str!(concat!("../../lints/", $id, ".md")),
         };
     };
+    (@on) => { true };
+    (@on $on:literal) => { $on };
 }
 pub(crate) use declare_rule;
 
@@ -95,6 +101,7 @@ pub const RACED_RULE_ID: &str = cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE
 pub static RULES: &[&Rule] = &[
     &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
     &cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
+    &raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
     &unused_suppression::UNUSED_SUPPRESSION,
     &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
 ];
@@ -132,6 +139,9 @@ pub struct Finding {
     pub help: String,
     /// Stable across line shifts: rule, function and the normalised text of the awaits.
     pub fingerprint: String,
+    /// Whether a cancellation site in the scanned code reaches the code at fault (`None`
+    /// where the rule does not ask).
+    pub reached: Option<bool>,
 }
 
 /// What a rule gets to look at.
@@ -146,6 +156,7 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     unguarded_write_then_read::check(cx, &mut out);
     cancel_unsafe_future_raced::check(cx, &mut out);
+    raced_future_loses_queue_place::check(cx, &mut out);
     out
 }
 

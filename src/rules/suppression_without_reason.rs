@@ -36,5 +36,6 @@ pub fn finding(d: &Directive) -> Finding {
         labels: Vec::new(),
         help,
         fingerprint: stable_hash(&[SUPPRESSION_WITHOUT_REASON.id, &d.item, &d.text]),
+        reached: None,
     }
 }

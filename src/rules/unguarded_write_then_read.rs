@@ -2,8 +2,8 @@
 //! then its reply awaited, with nothing to recover if the future is dropped in between.
 
 use super::{declare_rule, stable_hash, Finding, Label, RuleCx};
-use crate::callgraph::{Section, Step, Workspace};
-use crate::summary::{Place, RootKind, RootRef, Unit};
+use crate::callgraph::{Hop, Section, Step, Workspace};
+use crate::summary::{CancelSite, Place, RootKind, RootRef, Unit, UnitKind};
 
 declare_rule! {
     pub UNGUARDED_WRITE_THEN_READ,
@@ -38,7 +38,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             format!("request written to `{stream}` here{}", via(ws, &s.write)),
         )
     };
-    let labels = if s.via_deferred {
+    let mut labels = if s.via_deferred {
         Vec::new()
     } else {
         s.reads
@@ -50,6 +50,12 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             })
             .collect()
     };
+    let chain = s.reached_by.as_deref().unwrap_or_default();
+    labels.extend(chain.iter().map(|l| Label {
+        file: cx.files[ws.units[l.unit].file].clone(),
+        span: l.span,
+        message: hop_label(ws, l.hop),
+    }));
     let mut texts: Vec<&str> = vec![UNGUARDED_WRITE_THEN_READ.id, &function, &s.write.text];
     texts.extend(s.reads.iter().map(|r| r.text.as_str()));
     let fingerprint = stable_hash(&texts);
@@ -62,8 +68,79 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
         message,
         primary_label,
         labels,
-        help: help(owner, &s.stream),
+        help: format!("{}\n{}", help(owner, &s.stream), reach_note(cx, s)),
         fingerprint,
+        reached: Some(s.reached_by.is_some()),
+    }
+}
+
+/// Says whether a cancellation site in the scanned code reaches the section, and how.
+fn reach_note(cx: &RuleCx<'_>, s: &Section) -> String {
+    let ws = cx.workspace;
+    let Some(chain) = &s.reached_by else {
+        return "note: no cancellation site in the scanned code reaches this section; code that \
+                calls it from elsewhere (`select!`, `timeout`, a web handler) can still drop it"
+            .into();
+    };
+    let steps: Vec<String> = chain
+        .iter()
+        .map(|l| {
+            let unit = &ws.units[l.unit];
+            let owner = ws.units[ws.owner_fn(l.unit)].unit.display_name();
+            // The file name only: the label itself carries the full path.
+            let file = cx.files[unit.file]
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let at = format!("in `{owner}` ({file}:{})", l.span.line);
+            match l.hop {
+                Hop::Site { site, target } if target == l.unit => {
+                    format!("the {} {at}", site.describe())
+                }
+                Hop::Site { site, target } => {
+                    let unit = &ws.units[target].unit;
+                    let what = match unit.kind {
+                        UnitKind::Fn { .. } => format!("`{}`", unit.display_name()),
+                        UnitKind::AsyncBlock { .. } => "an `async` block".into(),
+                    };
+                    format!("the {} of {what} {at}", site.describe())
+                }
+                Hop::Call { .. } => format!("{} {at}", hop_label(ws, l.hop)),
+            }
+        })
+        .collect();
+    format!(
+        "note: reached from a cancellation site: {}",
+        steps.join(" → ")
+    )
+}
+
+/// The label on one link of the chain from a cancellation site.
+fn hop_label(ws: &Workspace<'_>, hop: Hop) -> String {
+    match hop {
+        Hop::Site { site, .. } => match site {
+            CancelSite::Select => "cancelled here by `select!`, when another branch wins".into(),
+            CancelSite::Timeout => "cancelled here by `timeout`, when the time runs out".into(),
+            CancelSite::Handed => {
+                "cancelled here by the combinator it is handed to, which can finish without it"
+                    .into()
+            }
+            CancelSite::TryJoin => {
+                "cancelled here by `try_join`, when another operand fails".into()
+            }
+            CancelSite::Abort => "cancelled here by aborting the task".into(),
+            CancelSite::Handler(f) => format!(
+                "cancelled here: the {} is dropped when the client disconnects",
+                f.describe()
+            ),
+        },
+        Hop::Call { callee } => {
+            let unit = &ws.units[callee].unit;
+            match unit.kind {
+                UnitKind::Fn { .. } => format!("calls `{}`", unit.display_name()),
+                UnitKind::AsyncBlock { .. } => "runs this `async` block".into(),
+            }
+        }
     }
 }
 

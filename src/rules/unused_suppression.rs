@@ -65,6 +65,7 @@ fn build(d: &Directive, name: &str, message: String, label: String, help: String
         labels: Vec::new(),
         help,
         fingerprint: stable_hash(&[UNUSED_SUPPRESSION.id, &d.item, &d.text, name]),
+        reached: None,
     }
 }
 

@@ -4,13 +4,20 @@
 //! Visitors here never descend into nested items or closures' bodies as part of the
 //! enclosing unit: a nested `async` block becomes a unit of its own, as does a nested fn.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quote::ToTokens;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, TraitItem, Type};
+use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, Token, TraitItem, Type};
 
 use super::macros::{parse_body, MacroBody};
+use sites::{
+    call_args, combinator_operands, combinator_site, handler_of, registration_fn,
+    registration_method, service_trait,
+};
+
+mod sites;
 use super::*;
 use crate::source::LineIndex;
 use crate::vocab::Vocabulary;
@@ -23,6 +30,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn
         lines: &lines,
         vocab,
         out: FileSummary::default(),
+        borrowing_methods: borrowing_methods(&file.items),
     };
     cx.items(&file.items, &Scope::default());
     Ok(cx.out)
@@ -32,6 +40,9 @@ struct FileCx<'a> {
     lines: &'a LineIndex<'a>,
     vocab: &'a Vocabulary,
     out: FileSummary,
+    /// Methods of this file that return a borrow of their receiver
+    /// (`async fn connection(&mut self) -> Result<&mut Conn>`): accessors.
+    borrowing_methods: HashSet<String>,
 }
 
 /// The impl or trait a fn sits in.
@@ -41,6 +52,8 @@ struct Scope {
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,
+    /// A service trait whose methods are request handlers (`impl Service<Request<B>>`).
+    service: Option<Framework>,
 }
 
 impl<'a> FileCx<'a> {
@@ -64,6 +77,7 @@ impl<'a> FileCx<'a> {
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
+                        service: None,
                     },
                 );
             }
@@ -73,6 +87,10 @@ impl<'a> FileCx<'a> {
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
                     generics: generic_names(&imp.generics),
                     in_trait_impl: imp.trait_.is_some(),
+                    service: imp
+                        .trait_
+                        .as_ref()
+                        .and_then(|(_, p, _)| service_trait(p, &imp.attrs)),
                 };
                 if scope.trait_name.as_deref() == Some("Drop") {
                     if let Some(t) = &scope.self_ty {
@@ -96,6 +114,7 @@ impl<'a> FileCx<'a> {
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
+                    service: None,
                 };
                 for it in &t.items {
                     if let TraitItem::Fn(m) = it {
@@ -198,6 +217,8 @@ impl<'a> FileCx<'a> {
                 .any(|a| self.vocab.is_guard_attribute(&path_segments(a.path()))),
             declared_safe: declares_cancel_safe(attrs),
             ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
+            handler: handler_of(sig, attrs, scope),
+            site_roots: Vec::new(),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -240,6 +261,9 @@ struct BodyBuilder<'c, 'a> {
     pending: HashMap<String, Target>,
     /// Inside the arguments of a spawner call.
     spawned: bool,
+    /// Task handles bound by `let h = spawn(..)`, with the futures they run; `h.abort()`
+    /// makes those futures droppable.
+    spawn_handles: HashMap<String, Vec<Target>>,
 }
 
 impl<'c, 'a> BodyBuilder<'c, 'a> {
@@ -256,6 +280,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             scopes: vec![scope],
             pending: HashMap::new(),
             spawned: false,
+            spawn_handles: HashMap::new(),
         }
     }
 
@@ -292,7 +317,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         match stmt {
             Stmt::Local(local) => {
                 if let Some(init) = &local.init {
+                    let before = self.cx.out.units.len();
                     self.expr(&init.expr, out);
+                    self.remember_spawn(&local.pat, &init.expr, before);
                     if let Some((_, diverge)) = &init.diverge {
                         self.expr(diverge, out);
                     }
@@ -440,7 +467,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::Index(i) => self.place_of(&i.expr),
             Expr::Await(a) => match strip_postfix(&a.base) {
                 Expr::MethodCall(m)
-                    if self.cx.vocab.is_lock(&m.method.to_string()) && m.args.is_empty() =>
+                    if (self.cx.vocab.is_lock(&m.method.to_string()) && m.args.is_empty())
+                        || self.cx.borrowing_methods.contains(&m.method.to_string()) =>
                 {
                     self.place_of(&m.receiver)
                 }
@@ -449,6 +477,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if ACCESSORS.contains(&name.as_str())
+                    || self.cx.borrowing_methods.contains(&name)
                     || (self.cx.vocab.is_lock(&name) && m.args.is_empty())
                 {
                     self.place_of(&m.receiver)
@@ -560,6 +589,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.span = self.cx.lines.span(at);
         unit.body = Vec::new();
         unit.guard_attr = false;
+        unit.handler = None;
+        unit.site_roots = Vec::new();
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());
@@ -571,6 +602,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             scopes: self.scopes.clone(),
             pending: self.pending.clone(),
             spawned: false,
+            spawn_handles: HashMap::new(),
         };
         let mut nodes = Vec::new();
         child.block(block, &mut nodes);
@@ -580,17 +612,60 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         idx
     }
 
+    /// An await of `e` (the whole expression `whole`, for spans and text). `built`: the
+    /// `async` blocks built while evaluating its operands, which a site drops with it.
     fn push_await(
         &mut self,
         e: &Expr,
         whole: &Expr,
         site: Option<CancelSite>,
+        built: &[usize],
         out: &mut Vec<Node>,
     ) {
+        let span = self.cx.lines.span(whole.span());
+        let site = site.or_else(|| combinator_site(e));
+        if site.is_none() {
+            if let Some(fut) = self.handed_future(e) {
+                // The combinator polls the handed future and may drop it; the call itself
+                // is awaited as usual below.
+                let target = self.target_of(fut);
+                out.push(Node::Await(Await {
+                    span,
+                    text: normalise(whole),
+                    target,
+                    site: Some(CancelSite::Handed),
+                }));
+            }
+        }
+        if let Some(site) = site {
+            let blocks = built.iter().map(|&b| Target::Block(b)).collect();
+            self.add_site_roots(site, span, blocks);
+        }
+        if let (Some(site), Some(operands)) = (site, combinator_operands(e)) {
+            // `select(a, b)`, `try_join_all([..])`: each operand is raced on its own.
+            let awaits: Vec<Node> = operands
+                .into_iter()
+                .map(|op| {
+                    let fresh = self.dropped_when_it_loses(op);
+                    Node::Await(Await {
+                        span: self.cx.lines.span(op.span()),
+                        text: normalise(op),
+                        target: self.target_of(op),
+                        site: (fresh || site == CancelSite::TryJoin).then_some(site),
+                    })
+                })
+                .collect();
+            match site {
+                CancelSite::Select => {
+                    out.push(Node::Branch(awaits.into_iter().map(|a| vec![a]).collect()))
+                }
+                _ => out.extend(awaits),
+            }
+            return;
+        }
         let target = self.target_of(e);
-        let site = site.or_else(|| timeout_site(e));
         out.push(Node::Await(Await {
-            span: self.cx.lines.span(whole.span()),
+            span,
             text: normalise(whole),
             target,
             site,
@@ -600,13 +675,27 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     fn expr(&mut self, e: &Expr, out: &mut Vec<Node>) {
         match e {
             Expr::Await(a) => {
+                let before = self.cx.out.units.len();
                 self.operands(&a.base, out);
-                self.push_await(&a.base, e, None, out);
+                let built = self.blocks_since(before);
+                self.push_await(&a.base, e, None, &built, out);
             }
             Expr::MethodCall(m) => {
                 self.expr(&m.receiver, out);
-                let spawner = self.cx.vocab.is_spawner(&m.method.to_string());
+                let name = m.method.to_string();
+                let spawner = self.cx.vocab.is_spawner(&name);
+                let before = self.cx.out.units.len();
                 self.args(m.args.iter(), spawner, out);
+                let span = self.cx.lines.span(m.method.span());
+                if spawner && self.is_join_set(&m.receiver) {
+                    // Dropping a `JoinSet` aborts every task in it.
+                    let targets = self.spawned_targets(m.args.iter(), before);
+                    self.add_site_roots(CancelSite::Abort, span, targets);
+                }
+                if let Some((fw, closures)) = registration_method(&name) {
+                    self.register_handlers(fw, &m.args, before, span, closures);
+                }
+                self.abort_site(m, span);
                 let target = self.target_of(e);
                 out.push(Node::Call(Call {
                     span: self.cx.lines.span(m.method.span()),
@@ -614,16 +703,24 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 }));
             }
             Expr::Call(c) => {
-                let spawner = match &*c.func {
-                    Expr::Path(p) => path_segments(&p.path)
-                        .last()
-                        .is_some_and(|l| self.cx.vocab.is_spawner(l)),
+                let segments = match &*c.func {
+                    Expr::Path(p) => path_segments(&p.path),
                     other => {
                         self.expr(other, out);
-                        false
+                        Vec::new()
                     }
                 };
+                let spawner = segments.last().is_some_and(|l| self.cx.vocab.is_spawner(l));
+                let before = self.cx.out.units.len();
                 self.args(c.args.iter(), spawner, out);
+                let span = self.cx.lines.span(c.func.span());
+                if segments.iter().any(|s| s == "AbortOnDropHandle") {
+                    let targets = self.spawned_targets(c.args.iter().flat_map(call_args), before);
+                    self.add_site_roots(CancelSite::Abort, span, targets);
+                }
+                if let Some(fw) = segments.last().and_then(|l| registration_fn(l)) {
+                    self.register_handlers(fw, &c.args, before, span, true);
+                }
                 let target = self.target_of(e);
                 if !matches!(target, Target::Opaque) {
                     out.push(Node::Call(Call {
@@ -841,6 +938,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
 
     fn mac(&mut self, mac: &syn::Macro, out: &mut Vec<Node>) {
         let name = path_segments(&mac.path).last().cloned().unwrap_or_default();
+        if name == "pin" || name == "pin_mut" {
+            // `tokio::pin!(fut)` shadows `fut` with a pinned reference to it.
+            let pinned: Punctuated<syn::Ident, Token![,]> = mac
+                .parse_body_with(Punctuated::parse_terminated)
+                .unwrap_or_default();
+            for id in pinned {
+                self.pending.remove(&id.to_string());
+            }
+            return;
+        }
         match parse_body(&name, mac.tokens.clone()) {
             MacroBody::Select(branches) => {
                 let mut arms = Vec::new();
@@ -848,11 +955,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     let mut nodes = Vec::new();
                     if let Some(fut) = &b.future {
                         self.operands(fut, &mut nodes);
-                        // `&mut fut` polls a future made before the select; losing the race
-                        // does not drop it.
-                        let fresh =
-                            !matches!(strip_postfix(fut), Expr::Reference(_) | Expr::Path(_));
-                        self.push_await(fut, fut, fresh.then_some(CancelSite::Select), &mut nodes);
+                        let fresh = self.dropped_when_it_loses(fut);
+                        self.push_await(
+                            fut,
+                            fut,
+                            fresh.then_some(CancelSite::Select),
+                            &[],
+                            &mut nodes,
+                        );
                     }
                     self.expr(&b.handler, &mut nodes);
                     arms.push(nodes);
@@ -860,9 +970,13 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 out.push(Node::Branch(arms));
             }
             MacroBody::Join(futs) => {
+                // `try_join!` drops the other futures when one fails.
+                let site = (name == "try_join").then_some(CancelSite::TryJoin);
                 for f in futs {
+                    let before = self.cx.out.units.len();
                     self.operands(&f, out);
-                    self.push_await(&f, &f, None, out);
+                    let built = self.blocks_since(before);
+                    self.push_await(&f, &f, site, &built, out);
                 }
             }
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.expr(e, out)),
@@ -1029,30 +1143,6 @@ const ACCESSORS: &[&str] = &[
     "get_inner_mut",
     "unwrap_or_else",
 ];
-
-/// `timeout(d, fut)`, `timeout_at(t, fut)`, `fut.timeout(d)`, `select(a, b)`.
-fn timeout_site(e: &Expr) -> Option<CancelSite> {
-    match strip_postfix(e) {
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => match last_segment(&p.path).as_deref() {
-                Some("timeout" | "timeout_at") => Some(CancelSite::Timeout),
-                Some("select" | "select_all" | "select_ok") => Some(CancelSite::Select),
-                _ => None,
-            },
-            _ => None,
-        },
-        Expr::MethodCall(m) if m.method == "timeout" || m.method == "timeout_at" => {
-            Some(CancelSite::Timeout)
-        }
-        Expr::MethodCall(m)
-            if ["boxed", "instrument", "map_err", "fuse"]
-                .contains(&m.method.to_string().as_str()) =>
-        {
-            timeout_site(&m.receiver)
-        }
-        _ => None,
-    }
-}
 
 fn is_call_target(t: &Target) -> bool {
     matches!(
@@ -1306,4 +1396,50 @@ fn declares_cancel_safe(attrs: &[syn::Attribute]) -> bool {
     .iter()
     .any(|s| section.contains(s));
     safe && !section.contains("not cancel")
+}
+
+/// Names of methods in `items` (and nested modules) that take `&self`/`&mut self` and return
+/// a borrow with an elided lifetime, bare or in `Result`/`Option`: by the elision rules the
+/// borrow is of the receiver.
+fn borrowing_methods(items: &[Item]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for item in items {
+        match item {
+            Item::Impl(imp) => {
+                for it in &imp.items {
+                    if let ImplItem::Fn(m) = it {
+                        if takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output) {
+                            out.insert(m.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(borrowing_methods(inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn takes_self_by_ref(sig: &syn::Signature) -> bool {
+    matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if r.reference.is_some())
+}
+
+fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
+    fn borrow(t: &Type) -> bool {
+        match strip_group(t) {
+            Type::Reference(r) => r.lifetime.as_ref().map_or(true, |l| l.ident == "_"),
+            Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+                ["Result", "Option"].contains(&seg.ident.to_string().as_str())
+                    && matches!(&seg.arguments, syn::PathArguments::AngleBracketed(a)
+                        if matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if borrow(t)))
+            }),
+            _ => false,
+        }
+    }
+    matches!(output, syn::ReturnType::Type(_, t) if borrow(t))
 }

@@ -66,6 +66,11 @@ pub struct Unit {
     /// The type of the value it returns, looked through `Result`/`Option`/`Box`/`Pin` and
     /// `impl Future<Output = ..>` (`-> RedisResult<aio::Connection>` -> `Connection`).
     pub ret_ty: Option<String>,
+    /// The unit is a request handler by its shape (`#[get("/")]`, a tonic service
+    /// method, `Service::call`): whoever runs it drops it on client disconnect.
+    pub handler: Option<Framework>,
+    /// Futures built here that a cancellation site can drop.
+    pub site_roots: Vec<SiteRoot>,
 }
 
 /// Names that stand for a `macro_rules!` metavariable (`fn $name`) in units summarised from a
@@ -165,13 +170,35 @@ pub struct Await {
     pub site: Option<CancelSite>,
 }
 
-/// A construct that drops a fresh future when something else finishes first.
+/// A construct that can drop a future before it completes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelSite {
-    /// A `select!` branch (or `futures::future::select` operand).
+    /// A `select!` branch (`tokio::select!`, `select_biased!`, `futures::select!`) or a
+    /// `futures::future::select`/`select_all`/`select_ok` operand.
     Select,
     /// The future inside `timeout(d, fut)` / `fut.timeout(d)`.
     Timeout,
+    /// A stored future handed by value to another awaited combinator
+    /// (`token.run_until_cancelled(fut)`, `close_event.do_until(fut)`), which may finish
+    /// without it.
+    Handed,
+    /// A `try_join!` / `try_join_all` operand: one error drops the others.
+    TryJoin,
+    /// A spawned task that is aborted (`JoinHandle::abort`, `AbortHandle`, a `JoinSet` or
+    /// `AbortOnDropHandle` dropped).
+    Abort,
+    /// A request handler, dropped when the client disconnects.
+    Handler(Framework),
+}
+
+/// Web and RPC frameworks whose handlers are dropped on client disconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    ActixWeb,
+    Warp,
+    Tonic,
+    Hyper,
 }
 
 impl CancelSite {
@@ -179,8 +206,44 @@ impl CancelSite {
         match self {
             CancelSite::Select => "`select!` branch",
             CancelSite::Timeout => "`timeout`",
+            CancelSite::Handed => "combinator",
+            CancelSite::TryJoin => "`try_join!` operand",
+            CancelSite::Abort => "aborted task",
+            CancelSite::Handler(f) => f.describe(),
         }
     }
+
+    /// Races the future against something else where it is written: the sites
+    /// `cancel_unsafe_future_raced` looks at.
+    pub fn races(self) -> bool {
+        matches!(
+            self,
+            CancelSite::Select | CancelSite::Timeout | CancelSite::Handed
+        )
+    }
+}
+
+impl Framework {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Framework::Axum => "axum handler",
+            Framework::ActixWeb => "actix-web handler",
+            Framework::Warp => "warp filter",
+            Framework::Tonic => "tonic service method",
+            Framework::Hyper => "hyper service",
+        }
+    }
+}
+
+/// Futures a unit builds that a cancellation site can drop without this unit awaiting them
+/// there: a handler registered with a router, a spawned task that is aborted, the `async`
+/// blocks built in the arguments of `try_join_all(..)`.
+#[derive(Debug, Clone)]
+pub struct SiteRoot {
+    pub site: CancelSite,
+    /// Where the cancellation comes from (the registration, the `abort()` call).
+    pub span: Span,
+    pub target: Target,
 }
 
 #[derive(Debug, Clone)]

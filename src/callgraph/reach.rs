@@ -1,0 +1,143 @@
+//! Which futures a cancellation site in the scanned code can drop: from each site (a
+//! `select!` branch, `timeout`, an aborted task, a request handler…) along the calls and
+//! `async` blocks its future awaits, breadth first, so each reached unit keeps the shortest
+//! chain back to a site.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::{CallSite, Workspace};
+use crate::source::Span;
+use crate::summary::{CancelSite, Target, UnitKind};
+
+/// A construct in unit `unit` that can drop the futures of `targets`.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub site: CancelSite,
+    pub unit: usize,
+    pub span: Span,
+    pub targets: Vec<usize>,
+}
+
+/// One step of a chain from a site to a section: where it is and what it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    /// The unit the span is in (its file is the link's file).
+    pub unit: usize,
+    pub span: Span,
+    pub hop: Hop,
+}
+
+/// What a link of a chain does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hop {
+    /// The site that can drop the future of unit `target`.
+    Site { site: CancelSite, target: usize },
+    /// A call (or an `async` block run) on the way to the section.
+    Call { callee: usize },
+}
+
+/// How each reached unit was first reached.
+#[derive(Debug, Clone, Copy)]
+enum Pred {
+    Start(usize),
+    Call { from: usize, span: Span },
+}
+
+/// The units cancellation sites reach, with the way back to a site.
+pub struct Reach {
+    starts: Vec<Start>,
+    pred: HashMap<usize, Pred>,
+}
+
+impl Reach {
+    pub(super) fn new(ws: &Workspace<'_>, starts: Vec<Start>, calls: &[CallSite]) -> Reach {
+        let mut edges: HashMap<usize, Vec<(usize, Span)>> = HashMap::new();
+        for c in calls {
+            edges.entry(c.caller).or_default().push((c.callee, c.span));
+        }
+        // A sync fn's future is the `async` blocks it builds and does not spawn.
+        for (parent, blocks) in &ws.children {
+            if !matches!(
+                ws.units[*parent].unit.kind,
+                UnitKind::Fn { is_async: false }
+            ) {
+                continue;
+            }
+            for &b in blocks {
+                if let UnitKind::AsyncBlock { spawned: false, .. } = ws.units[b].unit.kind {
+                    edges
+                        .entry(*parent)
+                        .or_default()
+                        .push((b, ws.units[b].unit.span));
+                }
+            }
+        }
+        let mut pred = HashMap::new();
+        let mut queue = VecDeque::new();
+        for (i, s) in starts.iter().enumerate() {
+            for &t in &s.targets {
+                if let std::collections::hash_map::Entry::Vacant(e) = pred.entry(t) {
+                    e.insert(Pred::Start(i));
+                    queue.push_back(t);
+                }
+            }
+        }
+        while let Some(u) = queue.pop_front() {
+            for &(to, span) in edges.get(&u).into_iter().flatten() {
+                if let std::collections::hash_map::Entry::Vacant(e) = pred.entry(to) {
+                    e.insert(Pred::Call { from: u, span });
+                    queue.push_back(to);
+                }
+            }
+        }
+        Reach { starts, pred }
+    }
+
+    /// The chain from a site to `unit` (site first), or `None` when no site reaches it.
+    pub fn chain(&self, unit: usize) -> Option<Vec<Link>> {
+        let mut links = Vec::new();
+        let mut at = unit;
+        // Each step moves to a unit reached earlier, so this ends at a start.
+        for _ in 0..=self.pred.len() {
+            match *self.pred.get(&at)? {
+                Pred::Start(i) => {
+                    let s = &self.starts[i];
+                    links.push(Link {
+                        unit: s.unit,
+                        span: s.span,
+                        hop: Hop::Site {
+                            site: s.site,
+                            target: at,
+                        },
+                    });
+                    links.reverse();
+                    return Some(links);
+                }
+                Pred::Call { from, span } => {
+                    links.push(Link {
+                        unit: from,
+                        span,
+                        hop: Hop::Call { callee: at },
+                    });
+                    at = from;
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The crate units a site's target can run.
+pub(super) fn targets_of(ws: &Workspace<'_>, caller: usize, target: &Target) -> Vec<usize> {
+    match target {
+        Target::Block(b) => vec![*b],
+        Target::Path { segments, .. } => ws.resolve_path(caller, segments),
+        Target::Method {
+            recv,
+            recv_call,
+            name,
+            ..
+        } => ws.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name),
+        Target::Opaque => Vec::new(),
+    }
+}
