@@ -134,6 +134,11 @@ pub struct Workspace<'v> {
     traits: TraitIndex,
     /// Default methods of traits whose name is a macro metavariable, by trait.
     wildcards: HashMap<String, Vec<usize>>,
+    /// The crate units each call in a body can run, by the call's address in `units`:
+    /// resolution does not depend on effects, so it is done once, not every round.
+    resolved: HashMap<usize, Vec<usize>>,
+    /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
+    cleared_flags: Vec<HashSet<(Place, String)>>,
     /// Per file: the module path in the dependency it belongs to (`redis::aio`; `None` for
     /// the scanned code).
     file_crates: Vec<Option<String>>,
@@ -231,10 +236,73 @@ impl<'v> Workspace<'v> {
             counting_helpers,
             traits,
             wildcards,
+            resolved: HashMap::new(),
+            cleared_flags: Vec::new(),
             file_crates,
         };
         ws.type_locals();
+        ws.resolved = ws.resolve_all();
+        ws.cleared_flags = ws
+            .units
+            .iter()
+            .map(|u| collect_cleared_flags(&u.unit.body))
+            .collect();
         ws
+    }
+
+    /// Resolves every call and await of every body once.
+    fn resolve_all(&self) -> HashMap<usize, Vec<usize>> {
+        fn walk(
+            ws: &Workspace<'_>,
+            i: usize,
+            nodes: &[Node],
+            out: &mut HashMap<usize, Vec<usize>>,
+        ) {
+            for n in nodes {
+                let target = match n {
+                    Node::Await(a) => &a.target,
+                    Node::Call(c) => &c.target,
+                    Node::Branch(arms) => {
+                        arms.iter().for_each(|a| walk(ws, i, a, out));
+                        continue;
+                    }
+                    Node::Loop(body) => {
+                        walk(ws, i, body, out);
+                        continue;
+                    }
+                    Node::Guard(_) => continue,
+                };
+                if let Some(c) = ws.resolve_target(i, target) {
+                    out.insert(target as *const Target as usize, c);
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for (i, u) in self.units.iter().enumerate() {
+            walk(self, i, &u.unit.body, &mut out);
+        }
+        out
+    }
+
+    fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
+        match target {
+            Target::Method {
+                recv,
+                recv_call,
+                name,
+                ..
+            } => Some(self.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name)),
+            Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
+            _ => None,
+        }
+    }
+
+    /// The crate units a call of unit `caller`'s body can run (memoised).
+    fn candidates(&self, caller: usize, target: &Target) -> Vec<usize> {
+        match self.resolved.get(&(target as *const Target as usize)) {
+            Some(c) => c.clone(),
+            None => self.resolve_target(caller, target).unwrap_or_default(),
+        }
     }
 
     /// Types locals made by calls from the callees' return types, in binding order (a local
@@ -309,31 +377,7 @@ impl<'v> Workspace<'v> {
 
     /// Runs the fixpoint and collects the sections worth reporting.
     pub fn solve(&self) -> Outcome {
-        let mut effects = vec![Effects::default(); self.units.len()];
-        // Effects only grow, and are bounded by roots x flags, so this terminates; the cap
-        // guards against a bug turning into a hang.
-        for _round in 0..64 {
-            let mut changed = false;
-            for i in 0..self.units.len() {
-                let fx = self.analyse(i, &effects, None).0;
-                if fx != effects[i] {
-                    effects[i] = fx;
-                    changed = true;
-                }
-            }
-            for i in 0..self.units.len() {
-                if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
-                    let merged = self.future_of_sync_fn(i, &effects);
-                    if merged != effects[i] {
-                        effects[i] = merged;
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
+        let effects = self.fixpoint();
         let mut rec = Recorded::default();
         let mut sections = Vec::new();
         let mut raced = Vec::new();
@@ -395,17 +439,50 @@ impl<'v> Workspace<'v> {
         out
     }
 
-    /// A sync fn's future is the `async` blocks it builds and does not spawn.
-    fn future_of_sync_fn(&self, i: usize, effects: &[Effects]) -> Effects {
-        let mut merged = effects[i].clone();
-        for &c in self.children.get(&i).into_iter().flatten() {
-            if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
-                merge(&mut merged, &effects[c], |r| {
-                    matches!(r, RootRef::Slot(_)).then_some(r)
-                });
+    /// Every unit's effects, to a fixpoint. A worklist: a unit is analysed again only when
+    /// the effects of a unit it read changed. Effects only grow and are bounded by roots x
+    /// flags, so this terminates; the budget guards against a bug turning into a hang.
+    fn fixpoint(&self) -> Vec<Effects> {
+        let n = self.units.len();
+        let mut effects = vec![Effects::default(); n];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut queued = vec![true; n];
+        let mut queue: std::collections::VecDeque<usize> = (0..n).collect();
+        let mut budget = n.saturating_mul(64);
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let (mut fx, mut reads) = self.analyse_tracked(i, &effects);
+            if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
+                // A sync fn's future is the `async` blocks it builds and does not spawn.
+                for &c in self.children.get(&i).into_iter().flatten() {
+                    if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
+                        merge(&mut fx, &effects[c], |r| {
+                            matches!(r, RootRef::Slot(_)).then_some(r)
+                        });
+                        reads.push(c);
+                    }
+                }
+            }
+            for r in reads {
+                if !dependents[r].contains(&i) {
+                    dependents[r].push(i);
+                }
+            }
+            if fx != effects[i] {
+                effects[i] = fx;
+                for &d in &dependents[i] {
+                    if !queued[d] {
+                        queued[d] = true;
+                        queue.push_back(d);
+                    }
+                }
             }
         }
-        merged
+        effects
     }
 
     /// The fn a unit belongs to (an `async` block's outermost enclosing fn).
@@ -426,6 +503,15 @@ impl<'v> Workspace<'v> {
         false
     }
 
+    /// Analyses one unit; also says which units' effects it read.
+    fn analyse_tracked(&self, i: usize, effects: &[Effects]) -> (Effects, Vec<usize>) {
+        let mut reads = Vec::new();
+        let fx = self
+            .analyse_full_tracked(i, effects, None, Some(&mut reads))
+            .0;
+        (fx, reads)
+    }
+
     /// Analyses one unit against the current effects of everything else.
     fn analyse(
         &self,
@@ -441,7 +527,17 @@ impl<'v> Workspace<'v> {
         &self,
         i: usize,
         effects: &[Effects],
+        rec: Option<&mut Recorded>,
+    ) -> (Effects, Vec<Section>, Vec<Raced>) {
+        self.analyse_full_tracked(i, effects, rec, None)
+    }
+
+    fn analyse_full_tracked(
+        &self,
+        i: usize,
+        effects: &[Effects],
         mut rec: Option<&mut Recorded>,
+        reads: Option<&mut Vec<usize>>,
     ) -> (Effects, Vec<Section>, Vec<Raced>) {
         let unit = &self.units[i].unit;
         if let Some(rec) = rec.as_deref_mut() {
@@ -456,8 +552,9 @@ impl<'v> Workspace<'v> {
             sections: Vec::new(),
             raced: Vec::new(),
             rec,
-            flags_cleared: collect_cleared_flags(&unit.body),
+            flags_cleared: &self.cleared_flags[i],
             at: unit.span,
+            reads,
         };
         let mut state = State::default();
         walker.nodes(&unit.body, &mut state);
@@ -848,9 +945,11 @@ struct Walker<'w, 'v> {
     sections: Vec<Section>,
     raced: Vec<Raced>,
     rec: Option<&'w mut Recorded>,
-    flags_cleared: HashSet<(Place, String)>,
+    flags_cleared: &'w HashSet<(Place, String)>,
     /// The await or call being walked (where the calls it makes happen).
     at: Span,
+    /// Units whose effects this walk read, when the fixpoint wants to know.
+    reads: Option<&'w mut Vec<usize>>,
 }
 
 impl Walker<'_, '_> {
@@ -1050,18 +1149,10 @@ impl Walker<'_, '_> {
     }
 
     fn is_counting_helper(&self, target: &Target) -> bool {
-        let candidates = match target {
-            Target::Method {
-                recv,
-                recv_call,
-                name,
-                ..
-            } => self
-                .ws
-                .resolve_method(self.unit_index, recv.as_ref(), recv_call.as_deref(), name),
-            Target::Path { segments, .. } => self.ws.resolve_path(self.unit_index, segments),
-            _ => return false,
-        };
+        if !matches!(target, Target::Method { .. } | Target::Path { .. }) {
+            return false;
+        }
+        let candidates = self.ws.candidates(self.unit_index, target);
         !candidates.is_empty()
             && candidates
                 .iter()
@@ -1107,6 +1198,13 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Notes that this walk depends on unit `c`'s effects.
+    fn read(&mut self, c: usize) {
+        if let Some(reads) = self.reads.as_deref_mut() {
+            reads.push(c);
+        }
+    }
+
     /// `self` in a trait's default method: its type is the implementor's, chosen by the
     /// caller, so methods on it are deferred like those on a generic parameter.
     fn is_open_self(&self, place: &Place) -> bool {
@@ -1142,7 +1240,7 @@ impl Walker<'_, '_> {
                 name,
                 args,
                 recv_generic,
-                recv_call,
+                ..
             } => {
                 let ws = self.ws;
                 let open_self = recv.as_ref().is_some_and(|p| self.is_open_self(p))
@@ -1162,7 +1260,7 @@ impl Walker<'_, '_> {
                     }
                     return ev;
                 } else {
-                    ws.resolve_method(self.unit_index, recv.as_ref(), recv_call.as_deref(), name)
+                    ws.candidates(self.unit_index, target)
                 };
                 let mut bindings = vec![recv.clone()];
                 bindings.extend(args.iter().cloned());
@@ -1172,7 +1270,7 @@ impl Walker<'_, '_> {
                 self.calls(&candidates, bindings, guarded, Some(name))
             }
             Target::Path { segments, args } => {
-                let candidates = self.ws.resolve_path(self.unit_index, segments);
+                let candidates = self.ws.candidates(self.unit_index, target);
                 if candidates.is_empty() {
                     return self.by_words(segments, args);
                 }
@@ -1185,6 +1283,7 @@ impl Walker<'_, '_> {
             Target::Block(b) => {
                 self.record_site(*b, Vec::new(), guarded);
                 let mut ev = Vec::new();
+                self.read(*b);
                 let fx = self.effects[*b].clone();
                 let captured = self.ws.units[*b].unit.captured_locals;
                 if fx.internal_section {
@@ -1271,6 +1370,7 @@ impl Walker<'_, '_> {
                 bindings.clone()
             };
             self.record_site(c, b.clone(), guarded);
+            self.read(c);
             let fx = self.effects[c].clone();
             if fx.internal_section {
                 ev.push(Event::Internal);
@@ -1318,6 +1418,7 @@ impl Walker<'_, '_> {
         };
         let mut ev = Vec::new();
         for c in ws.methods_of(&ty, m) {
+            self.read(c);
             let fx = &self.effects[c];
             if let Some(f) = fx.roots.get(&RootRef::Slot(0)) {
                 if f.section.is_some() {
