@@ -128,7 +128,9 @@ pub struct Workspace<'v> {
     by_method: HashMap<String, Vec<usize>>,
     by_free_name: HashMap<String, Vec<usize>>,
     children: HashMap<usize, Vec<usize>>,
-    impl_types: HashSet<String>,
+    /// Types each crate defines or implements (`None`: the scanned code), so a method a
+    /// crate's own type lacks is not looked up by name elsewhere.
+    crate_types: HashSet<(Option<String>, String)>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
     traits: TraitIndex,
@@ -172,10 +174,24 @@ impl<'v> Workspace<'v> {
         let mut impls = Vec::new();
         let mut fields: HashMap<String, HashMap<String, String>> = HashMap::new();
         let mut drop_types = HashSet::new();
+        let mut crate_types = HashSet::new();
+        let crate_of_file = |file: usize| -> Option<String> {
+            file_crates
+                .get(file)
+                .and_then(|c| c.as_deref())
+                .map(|m| m.split("::").next().unwrap_or(m).to_string())
+        };
         for (file, summary) in files.into_iter().enumerate() {
             let base = units.len();
+            let krate = crate_of_file(file);
             for s in summary.structs {
+                crate_types.insert((krate.clone(), s.name.clone()));
                 fields.entry(s.name).or_default().extend(s.fields);
+            }
+            for u in &summary.units {
+                if let Some(t) = &u.self_ty {
+                    crate_types.insert((krate.clone(), t.clone()));
+                }
             }
             drop_types.extend(summary.drop_types);
             impls.extend(summary.impls);
@@ -204,10 +220,6 @@ impl<'v> Workspace<'v> {
                 UnitKind::AsyncBlock { parent, .. } => children.entry(parent).or_default().push(i),
             }
         }
-        let impl_types = units
-            .iter()
-            .filter_map(|u| u.unit.self_ty.clone())
-            .collect();
         let counting_helpers = (0..units.len())
             .filter(|&i| {
                 matches!(units[i].unit.kind, UnitKind::Fn { is_async: false })
@@ -232,7 +244,7 @@ impl<'v> Workspace<'v> {
             by_method,
             by_free_name,
             children,
-            impl_types,
+            crate_types,
             counting_helpers,
             traits,
             wildcards,
@@ -754,7 +766,7 @@ impl<'v> Workspace<'v> {
     ) -> Vec<usize> {
         if let Some(ty) = self.receiver_type(caller, recv, recv_call) {
             let exact = self.methods_of(&ty, name);
-            if !exact.is_empty() || self.is_crate_type(&ty) {
+            if !exact.is_empty() || self.is_crate_type(caller, &ty) {
                 return exact;
             }
         }
@@ -774,8 +786,10 @@ impl<'v> Workspace<'v> {
             .unwrap_or_default()
     }
 
-    fn is_crate_type(&self, ty: &str) -> bool {
-        self.fields.contains_key(ty) || self.impl_types.contains(ty)
+    /// The caller's own crate defines or implements `ty`.
+    fn is_crate_type(&self, caller: usize, ty: &str) -> bool {
+        let home = self.crate_of(caller).map(str::to_string);
+        self.crate_types.contains(&(home, ty.to_string()))
     }
 
     fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {
