@@ -141,6 +141,9 @@ pub struct Workspace<'v> {
     resolved: HashMap<usize, Vec<usize>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// Units analysed: the scanned code and what it can reach in dependencies (all, when
+    /// findings inside dependencies are wanted).
+    in_scope: Vec<bool>,
     /// Per file: the module path in the dependency it belongs to (`redis::aio`; `None` for
     /// the scanned code).
     file_crates: Vec<Option<String>>,
@@ -250,6 +253,7 @@ impl<'v> Workspace<'v> {
             wildcards,
             resolved: HashMap::new(),
             cleared_flags: Vec::new(),
+            in_scope: Vec::new(),
             file_crates,
         };
         ws.type_locals();
@@ -259,7 +263,69 @@ impl<'v> Workspace<'v> {
             .iter()
             .map(|u| collect_cleared_flags(&u.unit.body))
             .collect();
+        ws.in_scope = ws.reachable_from_scanned_code();
         ws
+    }
+
+    /// Analyses every dependency unit too, not only what the scanned code reaches (for
+    /// `--include-deps`).
+    pub fn analyse_all_dependencies(mut self) -> Self {
+        self.in_scope = vec![true; self.units.len()];
+        self
+    }
+
+    /// The scanned code's units and every unit a call from them can run: resolved callees,
+    /// `async` blocks, and for calls deferred to a type chosen later, every method of that
+    /// name (and every macro-written wildcard method).
+    fn reachable_from_scanned_code(&self) -> Vec<bool> {
+        fn visit(ws: &Workspace<'_>, i: usize, nodes: &[Node], next: &mut Vec<usize>) {
+            for n in nodes {
+                let target = match n {
+                    Node::Await(a) => &a.target,
+                    Node::Call(c) => &c.target,
+                    Node::Branch(arms) => {
+                        arms.iter().for_each(|a| visit(ws, i, a, next));
+                        continue;
+                    }
+                    Node::Loop(body) => {
+                        visit(ws, i, body, next);
+                        continue;
+                    }
+                    Node::Guard(_) => continue,
+                };
+                match target {
+                    Target::Block(b) => next.push(*b),
+                    Target::Method { name, .. } => {
+                        next.extend(ws.candidates(i, target));
+                        // Deferred to the caller's type: any method of this name may run.
+                        next.extend(ws.by_method.get(name).into_iter().flatten().copied());
+                        next.extend(ws.wildcards.values().flatten().copied());
+                    }
+                    Target::Path { .. } => next.extend(ws.candidates(i, target)),
+                    Target::Opaque => {}
+                }
+            }
+        }
+        let n = self.units.len();
+        let mut seen = vec![false; n];
+        let mut stack: Vec<usize> = (0..n).filter(|&i| self.crate_of(i).is_none()).collect();
+        if stack.len() == n {
+            return vec![true; n];
+        }
+        let mut next = Vec::new();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let unit = &self.units[i].unit;
+            visit(self, i, &unit.body, &mut next);
+            next.extend(self.children.get(&i).into_iter().flatten().copied());
+            for r in &unit.site_roots {
+                next.extend(reach::targets_of(self, i, &r.target));
+            }
+            stack.extend(next.drain(..).filter(|&c| !seen[c]));
+        }
+        seen
     }
 
     /// Resolves every call and await of every body once.
@@ -393,7 +459,7 @@ impl<'v> Workspace<'v> {
         let mut rec = Recorded::default();
         let mut sections = Vec::new();
         let mut raced = Vec::new();
-        for i in 0..self.units.len() {
+        for i in (0..self.units.len()).filter(|&i| self.in_scope[i]) {
             let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
             sections.extend(found);
             raced.extend(r);
@@ -458,8 +524,9 @@ impl<'v> Workspace<'v> {
         let n = self.units.len();
         let mut effects = vec![Effects::default(); n];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut queued = vec![true; n];
-        let mut queue: std::collections::VecDeque<usize> = (0..n).collect();
+        let mut queued = self.in_scope.clone();
+        let mut queue: std::collections::VecDeque<usize> =
+            (0..n).filter(|&i| self.in_scope[i]).collect();
         let mut budget = n.saturating_mul(64);
         while let Some(i) = queue.pop_front() {
             queued[i] = false;

@@ -184,30 +184,30 @@ impl DependencyGraph {
         })
     }
 
-    /// The dependencies `mentions` says the code names: direct ones the workspace names,
-    /// then the ones those name. `mentions(dep, name)` answers whether a crate's sources
-    /// (`None`: the workspace's) name `name`.
+    /// The dependencies `wanted` accepts: direct ones, then the ones those depend on.
+    /// `wanted(parent, candidate)` answers whether `candidate` is worth summarising for code
+    /// in `parent` (`None`: the workspace), e.g. because that code names it.
     pub fn select(
         &self,
-        mut mentions: impl FnMut(Option<&Dependency>, &str) -> bool,
+        mut wanted: impl FnMut(Option<&Dependency>, &Dependency) -> bool,
     ) -> Vec<Dependency> {
         let mut chosen: BTreeMap<String, Dependency> = BTreeMap::new();
         let mut frontier = Vec::new();
-        for (name, id) in &self.direct {
+        for (_, id) in &self.direct {
             if let Some(dep) = self.by_id.get(id) {
-                if mentions(None, name) && !chosen.contains_key(id) {
+                if !chosen.contains_key(id) && wanted(None, dep) {
                     chosen.insert(id.clone(), dep.clone());
                     frontier.push(dep.clone());
                 }
             }
         }
         for parent in frontier {
-            for (name, id) in &parent.deps {
+            for (_, id) in &parent.deps {
                 if chosen.contains_key(id) {
                     continue;
                 }
                 if let Some(dep) = self.by_id.get(id) {
-                    if mentions(Some(&parent), name) {
+                    if wanted(Some(&parent), dep) {
                         chosen.insert(id.clone(), dep.clone());
                     }
                 }
@@ -245,6 +245,11 @@ pub fn names_crate(text: &str, name: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether source text has async code (`async fn`, an `async` block, an `.await`).
+pub fn has_async_code(text: &str) -> bool {
+    text.contains(".await") || text.contains("async fn") || text.contains("async move")
 }
 
 #[cfg(test)]
@@ -292,9 +297,9 @@ mod tests {
     #[test]
     fn direct_named_dependencies_and_what_they_name_are_selected() {
         let graph = DependencyGraph::from_metadata(&metadata()).unwrap();
-        let picked = graph.select(|dep, name| match dep {
-            None => name == "redis" || name == "tokio",
-            Some(d) => d.name == "redis" && name == "combine",
+        let picked = graph.select(|parent, dep| match parent {
+            None => dep.name == "redis" || dep.name == "tokio",
+            Some(p) => p.name == "redis" && dep.name == "combine",
         });
         let names: Vec<&str> = picked.iter().map(|d| d.package.as_str()).collect();
         assert_eq!(names, ["combine", "redis"]);

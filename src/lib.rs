@@ -93,7 +93,10 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             summaries.extend(dep_summaries);
         }
     }
-    let workspace = callgraph::Workspace::with_crates(summaries, file_crates, &config.vocab);
+    let mut workspace = callgraph::Workspace::with_crates(summaries, file_crates, &config.vocab);
+    if config.include_deps {
+        workspace = workspace.analyse_all_dependencies();
+    }
     let outcome = workspace.solve();
     let cx = rules::RuleCx {
         workspace: &workspace,
@@ -176,15 +179,24 @@ fn select_dependencies(
     };
     let workspace_text = read_all(files);
     let mut dep_text: std::collections::HashMap<PathBuf, Vec<String>> = Default::default();
-    graph.select(|dep, name| match dep {
-        None => workspace_text.iter().any(|t| deps::names_crate(t, name)),
-        Some(d) => dep_text
+    let mut any_text = |d: &deps::Dependency, test: &dyn Fn(&str) -> bool| -> bool {
+        dep_text
             .entry(d.src_dir.clone())
             .or_insert_with(|| {
                 read_all(&discover::rust_files(std::slice::from_ref(&d.src_dir), excludes).0)
             })
             .iter()
-            .any(|t| deps::names_crate(t, name)),
+            .any(|t| test(t))
+    };
+    graph.select(|parent, dep| {
+        let names = |t: &str| deps::names_crate(t, &dep.name);
+        let named = match parent {
+            None => workspace_text.iter().any(|t| names(t)),
+            Some(p) => any_text(p, &names),
+        };
+        // A crate without async code has no exchange to lose (its sync calls are seen
+        // through the vocabulary of what they return, not their bodies).
+        named && any_text(dep, &deps::has_async_code)
     })
 }
 
