@@ -5,6 +5,7 @@
 //! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
 //! result into [`Finding`]s. The engine never prints or exits; the binary does.
 
+pub mod cache;
 pub mod callgraph;
 pub mod discover;
 pub mod error;
@@ -15,14 +16,15 @@ pub mod summary;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 pub use error::Error;
 pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
+use cache::Cache;
 use summary::FileSummary;
 
 /// What the engine needs to know besides the paths.
@@ -31,6 +33,8 @@ pub struct Config {
     pub vocab: Vocabulary,
     /// Path fragments to skip (`tests/fixtures`).
     pub excludes: Vec<String>,
+    /// Where per-file summaries are cached (see [`cache`]); `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The result of a run: findings, and the inputs that could not be analysed.
@@ -45,21 +49,42 @@ pub struct Analysis {
 const MAX_NESTING: usize = 1500;
 /// Longest operator chain in one statement analysed.
 const MAX_CHAIN: usize = 20_000;
-/// Stack for parsing threads: syn parses, visits and drops trees recursively.
+/// Stack for the parser pool's threads: syn parses, visits and drops trees recursively.
 const PARSER_STACK: usize = 256 << 20;
 
 /// Analyses every Rust file under `paths`.
+/// Runs on the parser pool: the workspace pass walks nested bodies recursively too.
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
+    on_parser_pool(|| analyze_on_pool(paths, config))
+}
+
+fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
     let (files, mut errors) = discover::rust_files(paths, &config.excludes);
-    let (summaries, parse_errors) = summarize_all(&files, &config.vocab);
+    let cache = config
+        .cache_dir
+        .as_ref()
+        .map(|dir| Cache::new(dir, &config.vocab));
+    let (summaries, parse_errors) = summarize_files(&files, &config.vocab, cache.as_ref());
     errors.extend(parse_errors);
     let files_scanned = files.len();
-    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+    let findings = findings_of(&files, summaries, &config.vocab);
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    Analysis {
+        files_scanned,
+        findings,
+        errors,
+    }
+}
+
+/// The workspace pass and the rules over the summaries of `files` (same order), sorted and
+/// without duplicates.
+pub fn findings_of(files: &[PathBuf], summaries: Vec<FileSummary>, vocab: &Vocabulary) -> Vec<Finding> {
+    let workspace = callgraph::Workspace::new(summaries, vocab);
     let outcome = workspace.solve();
     let cx = rules::RuleCx {
         workspace: &workspace,
         outcome: &outcome,
-        files: &files,
+        files,
     };
     let mut findings = rules::check_all(&cx);
     findings.sort_by(|a, b| {
@@ -71,68 +96,97 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
         ))
     });
     findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
-    errors.sort_by(|a, b| a.path().cmp(b.path()));
-    Analysis {
-        files_scanned,
-        findings,
-        errors,
-    }
+    findings
 }
 
 /// Debugging aid: the exported effects of every unit whose name contains `filter`, and the
 /// sections found in it before exposure filtering.
 pub fn debug_effects(paths: &[PathBuf], config: &Config, filter: &str) -> String {
-    let (files, _) = discover::rust_files(paths, &config.excludes);
-    let (summaries, _) = summarize_all(&files, &config.vocab);
-    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
-    workspace.debug(filter, &files)
+    on_parser_pool(|| {
+        let (files, _) = discover::rust_files(paths, &config.excludes);
+        let (summaries, _) = summarize_files(&files, &config.vocab, None);
+        let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+        workspace.debug(filter, &files)
+    })
 }
 
-/// Summarises files in parallel on big-stack threads; results keep the file order.
-fn summarize_all(files: &[PathBuf], vocab: &Vocabulary) -> (Vec<FileSummary>, Vec<Error>) {
-    let results: Vec<Mutex<Option<Result<FileSummary, Error>>>> =
-        files.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(files.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let (results, next) = (&results, &next);
-            std::thread::Builder::new()
-                .name("cancelsafe-parse".into())
-                .stack_size(PARSER_STACK)
-                .spawn_scoped(scope, move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let r = summarize_path(path, vocab);
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                })
-                .expect("spawn parser thread");
-        }
-    });
+/// Summarises files in parallel (on the parser pool when called inside
+/// [`on_parser_pool`]); results keep the file order. A file that fails gets an empty summary
+/// and an error.
+pub fn summarize_files(
+    files: &[PathBuf],
+    vocab: &Vocabulary,
+    cache: Option<&Cache>,
+) -> (Vec<FileSummary>, Vec<Error>) {
+    let results: Vec<Result<FileSummary, Error>> = files
+        .par_iter()
+        .map(|path| summarize_cached(path, vocab, cache))
+        .collect();
     let mut summaries = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for r in results {
-        match r.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some(Ok(s)) => summaries.push(s),
-            Some(Err(e)) => {
+        match r {
+            Ok(s) => summaries.push(s),
+            Err(e) => {
                 errors.push(e);
                 summaries.push(FileSummary::default());
             }
-            None => summaries.push(FileSummary::default()),
         }
     }
     (summaries, errors)
 }
 
+/// Runs `work` on a fresh [`parser_pool`]; parallel iterators inside it use that pool.
+pub fn on_parser_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    match parser_pool() {
+        Some(pool) => pool.install(work),
+        // No threads to be had: slower and shallower, but still an answer.
+        None => work(),
+    }
+}
+
+/// A thread pool whose threads have [`PARSER_STACK`]-sized stacks.
+pub fn parser_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("cancelsafe-parse-{i}"))
+        .stack_size(PARSER_STACK)
+        .build()
+        .ok()
+}
+
+/// A file's summary from the cache, or made and stored there.
+fn summarize_cached(
+    path: &Path,
+    vocab: &Vocabulary,
+    cache: Option<&Cache>,
+) -> Result<FileSummary, Error> {
+    let bytes = read_file(path)?;
+    let Some(cache) = cache else {
+        return summarize_bytes(path, bytes, vocab);
+    };
+    let key = cache.key("file", &bytes);
+    if let Some(summary) = cache.get(key) {
+        return Ok(summary);
+    }
+    let summary = summarize_bytes(path, bytes, vocab)?;
+    // A cache that cannot be written only costs time on the next run.
+    let _ = cache.put(key, &summary);
+    Ok(summary)
+}
+
 /// Reads, checks and summarises one file. Never panics on bad input.
 pub fn summarize_path(path: &Path, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+    summarize_bytes(path, read_file(path)?, vocab)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
-    })?;
+    })
+}
+
+fn summarize_bytes(path: &Path, bytes: Vec<u8>, vocab: &Vocabulary) -> Result<FileSummary, Error> {
     let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),

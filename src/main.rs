@@ -41,6 +41,13 @@ struct Cli {
     /// Print the summaries of functions whose name contains this text (debugging).
     #[arg(long, hide = true)]
     debug_effects: Option<String>,
+    /// Cache per-file summaries here (default: `target/cancelsafe-cache` of the cargo
+    /// workspace when no PATH is given; no cache otherwise).
+    #[arg(long, conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Summarise every file afresh and write no cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -104,13 +111,19 @@ fn run() -> miette::Result<u8> {
         Some(Command::Explain { rule }) => return explain(rule),
         None => {}
     }
-    let paths = if cli.paths.is_empty() {
-        vec![workspace_root(cli.manifest_path.as_deref())?]
+    let (paths, workspace_cache) = if cli.paths.is_empty() {
+        let ws = workspace(cli.manifest_path.as_deref())?;
+        (vec![ws.root], Some(ws.target_dir.join("cancelsafe-cache")))
     } else {
-        cli.paths.clone()
+        (cli.paths.clone(), None)
     };
     let config = Config {
         excludes: cli.exclude.clone(),
+        cache_dir: if cli.no_cache {
+            None
+        } else {
+            cli.cache_dir.clone().or(workspace_cache)
+        },
         ..Config::default()
     };
     if let Some(filter) = &cli.debug_effects {
@@ -226,8 +239,14 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// The workspace root from `cargo metadata --no-deps`.
-fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
+struct Workspace {
+    /// Relative to the current folder when inside it.
+    root: PathBuf,
+    target_dir: PathBuf,
+}
+
+/// The workspace root and target folder from `cargo metadata --no-deps`.
+fn workspace(manifest: Option<&Path>) -> miette::Result<Workspace> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
     cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
@@ -250,8 +269,12 @@ fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
         .as_str()
         .ok_or_else(|| miette::miette!("`cargo metadata` gave no workspace_root"))?;
     let root = PathBuf::from(root);
+    let target_dir = meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let cwd = std::env::current_dir().unwrap_or_default();
-    Ok(root
+    let root = root
         .strip_prefix(&cwd)
         .map(|p| {
             if p.as_os_str().is_empty() {
@@ -260,5 +283,6 @@ fn workspace_root(manifest: Option<&Path>) -> miette::Result<PathBuf> {
                 p.to_path_buf()
             }
         })
-        .unwrap_or(root))
+        .unwrap_or(root);
+    Ok(Workspace { root, target_dir })
 }

@@ -10,10 +10,12 @@ mod macros;
 
 pub use build::summarize_file;
 
+use bincode::{Decode, Encode};
+
 use crate::source::Span;
 
 /// Everything one file contributes to the workspace pass.
-#[derive(Debug, Default, Clone)]
+#[derive(Encode, Decode, Debug, Default, Clone)]
 pub struct FileSummary {
     pub units: Vec<Unit>,
     pub structs: Vec<StructDef>,
@@ -22,14 +24,14 @@ pub struct FileSummary {
 }
 
 /// Field types of a struct, by field name (tuple fields by index).
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct StructDef {
     pub name: String,
     pub fields: Vec<(String, String)>,
 }
 
 /// One function, method or `async` block.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Unit {
     /// The fn's own name (for an `async` block: the enclosing fn's).
     pub name: String,
@@ -52,7 +54,7 @@ pub struct Unit {
     pub declared_safe: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
     Fn {
         is_async: bool,
@@ -66,7 +68,7 @@ pub enum UnitKind {
 }
 
 /// A named thing a stream can be reached through.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Root {
     pub name: String,
     pub kind: RootKind,
@@ -80,7 +82,7 @@ pub struct Root {
     pub bound_io: Option<crate::vocab::Io>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub enum RootKind {
     /// `&self`, `&mut self`, `self: Pin<&mut Self>`, `self: Arc<Self>`.
     SelfRef,
@@ -94,7 +96,7 @@ pub enum RootKind {
 }
 
 /// Where a local binding's value comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub enum Origin {
     /// Another place (`let s = &mut self.stream`, `let (r, w) = self.stream.split()`).
     Alias(Place),
@@ -107,20 +109,20 @@ pub enum Origin {
 }
 
 /// A path to a value: a root plus fields (`self.inner.stream`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Place {
     pub root: RootRef,
     pub fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RootRef {
     Slot(usize),
     Local(usize),
 }
 
 /// The analysis-relevant skeleton of a body.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum Node {
     Await(Await),
     /// A call that is not awaited where it stands (sync calls, futures stored for later).
@@ -132,7 +134,7 @@ pub enum Node {
     Guard(GuardEvent),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Await {
     pub span: Span,
     /// Normalised source text of the awaited expression (messages, fingerprints).
@@ -143,7 +145,7 @@ pub struct Await {
 }
 
 /// A construct that drops a fresh future when something else finishes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelSite {
     /// A `select!` branch (or `futures::future::select` operand).
     Select,
@@ -160,14 +162,14 @@ impl CancelSite {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Call {
     pub span: Span,
     pub target: Target,
 }
 
 /// What an await or call invokes.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum Target {
     /// `recv.name(args)`.
     Method {
@@ -188,7 +190,7 @@ pub enum Target {
 }
 
 /// A synchronous step that makes a later interruption recoverable.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum GuardEvent {
     /// `owner.flag = true` (later reset with `= false`): the poison-flag pattern.
     FlagSet(Place, String),
