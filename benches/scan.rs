@@ -6,12 +6,13 @@
 //! thread pool), the full analysis, and the analysis with a cold, warm and one-file-changed
 //! cache. Prints the figures and whether each target of issue 6 is met.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use cancelsafe_engine::cache::Cache;
-use cancelsafe_engine::{discover, findings_of, on_parser_pool, summarize_files, Vocabulary};
+use cancelsafe_engine::{discover, findings_of, load, on_parser_pool, Config};
 use rayon::prelude::*;
 
 /// First argument of a child run.
@@ -33,25 +34,13 @@ struct Run {
     lines: usize,
     secs: f64,
     peak_mib: f64,
-    /// `discover`, `summarize`, `workspace` (call graph + rules) seconds, for `analyze`.
-    phases: Option<[f64; 3]>,
+    /// Seconds to discover and summarise (`load`), and for the workspace pass (call graph
+    /// and rules), for `analyze`.
+    phases: Option<[f64; 2]>,
 }
 
 fn parent() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let list = root.join("benches/crates.txt");
-    let src = fetch(root, &list);
-    let crates: Vec<PathBuf> = pinned(&list)
-        .into_iter()
-        .map(|name| src.join(name))
-        .filter(|dir| {
-            let ok = dir.is_dir();
-            if !ok {
-                eprintln!("bench: missing {}", dir.display());
-            }
-            ok
-        })
-        .collect();
+    let crates = common::pinned_crates();
     let scratch = tempfile::tempdir().expect("temp folder");
 
     println!("== whole list: {} crates", crates.len());
@@ -88,29 +77,6 @@ fn parent() {
     target("one file changed (s)", one.secs, 0.15, "s");
 }
 
-/// Runs `scripts/fetch-crates.sh` and returns the folder holding the sources.
-fn fetch(root: &Path, list: &Path) -> PathBuf {
-    let out = Command::new("bash")
-        .arg(root.join("scripts/fetch-crates.sh"))
-        .arg(list)
-        .output()
-        .expect("run scripts/fetch-crates.sh");
-    assert!(out.status.success(), "fetch-crates.sh failed");
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-}
-
-/// `name-version` folder names of the list.
-fn pinned(list: &Path) -> Vec<String> {
-    std::fs::read_to_string(list)
-        .expect("read crate list")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .map(|(name, version)| format!("{}-{}", name.trim(), version.trim().trim_matches('"')))
-        .collect()
-}
-
 fn run(mode: &str, cache: Option<&Path>, paths: &[PathBuf]) -> Run {
     let out = Command::new(std::env::current_exe().expect("own path"))
         .arg(CHILD)
@@ -130,7 +96,7 @@ fn run(mode: &str, cache: Option<&Path>, paths: &[PathBuf]) -> Run {
         lines: f[1] as usize,
         secs: f[2],
         peak_mib: f[3] / 1024.0,
-        phases: (f.len() == 7).then(|| [f[4], f[5], f[6]]),
+        phases: (f.len() == 6).then(|| [f[4], f[5]]),
     }
 }
 
@@ -141,8 +107,8 @@ fn row(what: &str, r: &Run, lines: usize) {
         lines as f64 / r.secs,
         r.peak_mib
     );
-    if let Some([d, s, w]) = r.phases {
-        print!("   (discover {d:.3} s, summarize {s:.3} s, workspace pass {w:.3} s)");
+    if let Some([load, pass]) = r.phases {
+        print!("   (discover+summarise {load:.3} s, workspace pass {pass:.3} s)");
     }
     println!();
 }
@@ -203,7 +169,7 @@ fn count_lines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// `MODE CACHE|- PATH...`: prints `files count seconds peak_kib [discover summarize workspace]`,
+/// `MODE CACHE|- PATH...`: prints `files count seconds peak_kib [load workspace_pass]`,
 /// where count is lines (read), files parsed (parse) or findings (analyze).
 fn child(args: &[String]) {
     let mode = args[0].as_str();
@@ -218,13 +184,13 @@ fn child(args: &[String]) {
     });
     let secs = start.elapsed().as_secs_f64();
     print!("{files} {lines} {secs} {}", peak_kib());
-    if let Some([d, s, w]) = phases {
-        print!(" {d} {s} {w}");
+    if let Some([load, pass]) = phases {
+        print!(" {load} {pass}");
     }
     println!();
 }
 
-type Measured = (usize, usize, Option<[f64; 3]>);
+type Measured = (usize, usize, Option<[f64; 2]>);
 
 fn read_all(paths: &[PathBuf]) -> Measured {
     let (files, _) = discover::rust_files(paths, &[]);
@@ -249,21 +215,17 @@ fn parse_all(paths: &[PathBuf]) -> Measured {
 }
 
 /// `analyze`, phase by phase.
-fn analyze_phased(paths: &[PathBuf], cache: Option<PathBuf>) -> Measured {
-    let vocab = Vocabulary::default();
-    let cache = cache.map(|dir| Cache::new(dir, &vocab));
+fn analyze_phased(paths: &[PathBuf], cache_dir: Option<PathBuf>) -> Measured {
+    let config = Config {
+        cache_dir,
+        ..Config::default()
+    };
     let t = Instant::now();
-    let (files, _) = discover::rust_files(paths, &[]);
-    let discovered = t.elapsed().as_secs_f64();
-    let (summaries, _) = summarize_files(&files, &vocab, cache.as_ref());
-    let summarized = t.elapsed().as_secs_f64();
-    let findings = findings_of(&files, summaries, &vocab);
+    let (files, summaries, _) = load(paths, &config);
+    let loaded = t.elapsed().as_secs_f64();
+    let findings = findings_of(&files, summaries, &config.vocab);
     let done = t.elapsed().as_secs_f64();
-    (
-        files.len(),
-        findings.len(),
-        Some([discovered, summarized - discovered, done - summarized]),
-    )
+    (files.len(), findings.len(), Some([loaded, done - loaded]))
 }
 
 /// Peak resident memory of this process (VmHWM), KiB.

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod callgraph;
+pub mod crates;
 pub mod discover;
 pub mod error;
 pub mod report;
@@ -59,26 +60,63 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
 }
 
 fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
-    let (files, mut errors) = discover::rust_files(paths, &config.excludes);
-    let cache = config
-        .cache_dir
-        .as_ref()
-        .map(|dir| Cache::new(dir, &config.vocab));
-    let (summaries, parse_errors) = summarize_files(&files, &config.vocab, cache.as_ref());
-    errors.extend(parse_errors);
-    let files_scanned = files.len();
+    let (files, summaries, mut errors) = load(paths, config);
     let findings = findings_of(&files, summaries, &config.vocab);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     Analysis {
-        files_scanned,
+        files_scanned: files.len(),
         findings,
         errors,
     }
 }
 
+/// Discovers and summarises the files under `paths` that their crates' module trees reach
+/// (see [`crates`]): the files, their summaries (empty for a file that failed) and the
+/// errors met.
+pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
+    let found = discover::discover(paths, &config.excludes);
+    let mut errors = found.errors;
+    let cache = config
+        .cache_dir
+        .as_ref()
+        .map(|dir| Cache::new(dir, &config.vocab));
+    let mut summaries = Vec::with_capacity(found.files.len());
+    let mut failures = Vec::with_capacity(found.files.len());
+    for result in summarize_files(&found.files, &config.vocab, cache.as_ref()) {
+        let (summary, failure) = match result {
+            Ok(s) => (s, None),
+            Err(e) => (FileSummary::default(), Some(e)),
+        };
+        summaries.push(summary);
+        failures.push(failure);
+    }
+    let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
+    let keep = crates::reachable(&found.packages, &found.files, &summaries, &failed);
+    let mut files = Vec::new();
+    let mut kept = Vec::new();
+    for (((file, summary), failure), keep) in found
+        .files
+        .into_iter()
+        .zip(summaries)
+        .zip(failures)
+        .zip(keep)
+    {
+        if keep {
+            files.push(file);
+            kept.push(summary);
+            errors.extend(failure);
+        }
+    }
+    (files, kept, errors)
+}
+
 /// The workspace pass and the rules over the summaries of `files` (same order), sorted and
 /// without duplicates.
-pub fn findings_of(files: &[PathBuf], summaries: Vec<FileSummary>, vocab: &Vocabulary) -> Vec<Finding> {
+pub fn findings_of(
+    files: &[PathBuf],
+    summaries: Vec<FileSummary>,
+    vocab: &Vocabulary,
+) -> Vec<Finding> {
     let workspace = callgraph::Workspace::new(summaries, vocab);
     let outcome = workspace.solve();
     let cx = rules::RuleCx {
@@ -103,37 +141,27 @@ pub fn findings_of(files: &[PathBuf], summaries: Vec<FileSummary>, vocab: &Vocab
 /// sections found in it before exposure filtering.
 pub fn debug_effects(paths: &[PathBuf], config: &Config, filter: &str) -> String {
     on_parser_pool(|| {
-        let (files, _) = discover::rust_files(paths, &config.excludes);
-        let (summaries, _) = summarize_files(&files, &config.vocab, None);
+        let config = Config {
+            cache_dir: None,
+            ..config.clone()
+        };
+        let (files, summaries, _) = load(paths, &config);
         let workspace = callgraph::Workspace::new(summaries, &config.vocab);
         workspace.debug(filter, &files)
     })
 }
 
 /// Summarises files in parallel (on the parser pool when called inside
-/// [`on_parser_pool`]); results keep the file order. A file that fails gets an empty summary
-/// and an error.
+/// [`on_parser_pool`]); results keep the file order.
 pub fn summarize_files(
     files: &[PathBuf],
     vocab: &Vocabulary,
     cache: Option<&Cache>,
-) -> (Vec<FileSummary>, Vec<Error>) {
-    let results: Vec<Result<FileSummary, Error>> = files
+) -> Vec<Result<FileSummary, Error>> {
+    files
         .par_iter()
         .map(|path| summarize_cached(path, vocab, cache))
-        .collect();
-    let mut summaries = Vec::with_capacity(files.len());
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(s) => summaries.push(s),
-            Err(e) => {
-                errors.push(e);
-                summaries.push(FileSummary::default());
-            }
-        }
-    }
-    (summaries, errors)
+        .collect()
 }
 
 /// Runs `work` on a fresh [`parser_pool`]; parallel iterators inside it use that pool.

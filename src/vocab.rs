@@ -4,7 +4,9 @@
 //! Kept as data so config can extend it (see [`Vocabulary::extend`]).
 
 /// Direction of an I/O call on a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, bincode::Encode, bincode::Decode,
+)]
 pub enum Io {
     Write,
     Read,

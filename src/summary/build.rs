@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, TraitItem, Type};
 
-use super::macros::{parse_body, MacroBody};
+use super::macros::{parse_body, parse_items, MacroBody};
 use super::*;
 use crate::source::LineIndex;
 use crate::vocab::Vocabulary;
@@ -23,6 +23,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn
         lines: &lines,
         vocab,
         out: FileSummary::default(),
+        inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
     Ok(cx.out)
@@ -32,6 +33,8 @@ struct FileCx<'a> {
     lines: &'a LineIndex<'a>,
     vocab: &'a Vocabulary,
     out: FileSummary,
+    /// Inline `mod a { .. }` blocks around the current item.
+    inline_mods: Vec<String>,
 }
 
 /// The impl or trait a fn sits in.
@@ -79,13 +82,7 @@ impl<'a> FileCx<'a> {
                         self.out.drop_types.push(t.clone());
                     }
                 }
-                for it in &imp.items {
-                    if let ImplItem::Fn(m) = it {
-                        let is_pub =
-                            scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
-                        self.function(&m.sig, &m.block, &m.attrs, is_pub, &scope);
-                    }
-                }
+                self.impl_items(&imp.items, &scope);
             }
             Item::Trait(t) => {
                 let scope = Scope {
@@ -102,13 +99,46 @@ impl<'a> FileCx<'a> {
                     }
                 }
             }
-            Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
+            Item::Mod(m) => match &m.content {
+                Some((_, items)) => {
+                    self.inline_mods.push(m.ident.to_string());
                     self.items(items, scope);
+                    self.inline_mods.pop();
                 }
-            }
+                None => self.out.mods.push(ModDecl {
+                    name: m.ident.to_string(),
+                    path_attr: path_attr(&m.attrs),
+                    inline_parents: self.inline_mods.clone(),
+                }),
+            },
             Item::Struct(s) => self.structure(s),
+            Item::Macro(m) => {
+                let name = path_segments(&m.mac.path)
+                    .last()
+                    .cloned()
+                    .unwrap_or_default();
+                self.items(&parse_items::<Item>(&name, m.mac.tokens.clone()), scope);
+            }
             _ => {}
+        }
+    }
+
+    fn impl_items(&mut self, items: &[ImplItem], scope: &Scope) {
+        for it in items {
+            match it {
+                ImplItem::Fn(m) => {
+                    let is_pub = scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
+                    self.function(&m.sig, &m.block, &m.attrs, is_pub, scope);
+                }
+                ImplItem::Macro(m) => {
+                    let name = path_segments(&m.mac.path)
+                        .last()
+                        .cloned()
+                        .unwrap_or_default();
+                    self.impl_items(&parse_items(&name, m.mac.tokens.clone()), scope);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -847,6 +877,20 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             MacroBody::Opaque => {}
         }
     }
+}
+
+/// The value of a `#[path = "..."]` attribute.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// Methods that hand back (a view of) their receiver.

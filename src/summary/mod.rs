@@ -21,6 +21,16 @@ pub struct FileSummary {
     pub structs: Vec<StructDef>,
     /// Types with a `Drop` impl in this file (drop guards).
     pub drop_types: Vec<String>,
+    /// `mod x;` declarations: where the module tree continues (see [`crate::crates`]).
+    pub mods: Vec<ModDecl>,
+}
+
+/// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct ModDecl {
+    pub name: String,
+    pub path_attr: Option<String>,
+    pub inline_parents: Vec<String>,
 }
 
 /// Field types of a struct, by field name (tuple fields by index).
