@@ -68,6 +68,28 @@ pub fn reachable(
     keep
 }
 
+/// The package folder a file belongs to: the nearest of `packages` above it.
+pub fn package_of<'p>(packages: &'p [PathBuf], file: &Path) -> Option<&'p Path> {
+    let file = normalize(file);
+    packages
+        .iter()
+        .filter(|p| file.starts_with(normalize(p)))
+        .max_by_key(|p| p.components().count())
+        .map(PathBuf::as_path)
+}
+
+/// The package's edition from its `Cargo.toml` (cargo's default, 2015, when unset).
+pub fn edition(package: &Path) -> String {
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
+    manifest
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("edition"))
+        .filter_map(|rest| rest.trim().strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .next()
+        .unwrap_or_else(|| "2015".into())
+}
+
 /// Cargo's default targets plus the `.rs` paths the manifest names (`path = "..."`,
 /// `build = "..."`); a line scan is enough for the paths cargo itself writes.
 fn crate_roots(package: &Path) -> Vec<PathBuf> {

@@ -102,9 +102,9 @@ pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummar
         .zip(keep)
     {
         if keep {
+            errors.extend(failure.map(|e| explain_edition(e, &found.packages)));
             files.push(file);
             kept.push(summary);
-            errors.extend(failure);
         }
     }
     (files, kept, errors)
@@ -149,6 +149,27 @@ pub fn debug_effects(paths: &[PathBuf], config: &Config, filter: &str) -> String
         let workspace = callgraph::Workspace::new(summaries, &config.vocab);
         workspace.debug(filter, &files)
     })
+}
+
+/// A syntax error in a 2015-edition package says so: syn parses 2018+ Rust, and 2015
+/// code (`async` as a name, trait objects without `dyn`) is the usual cause.
+fn explain_edition(error: Error, packages: &[PathBuf]) -> Error {
+    match error {
+        Error::Syntax {
+            path,
+            message,
+            span,
+        } if crates::package_of(packages, &path)
+            .is_some_and(|p| crates::edition(p) == "2015") =>
+        {
+            Error::Syntax {
+                message: format!("{message} (the package is 2015-edition Rust; only 2018 and later syntax is analysed)"),
+                path,
+                span,
+            }
+        }
+        other => other,
+    }
 }
 
 /// Summarises files in parallel (on the parser pool when called inside

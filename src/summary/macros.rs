@@ -175,7 +175,9 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(parse_items::<syn::Item>("cfg_if", tokens).len(), 3);
-        let tokens: TokenStream = "#![feature = \"net\"] pub async fn m(&self) {}".parse().unwrap();
+        let tokens: TokenStream = "#![feature = \"net\"] pub async fn m(&self) {}"
+            .parse()
+            .unwrap();
         assert_eq!(parse_items::<syn::ImplItem>("cfg_net", tokens).len(), 1);
         let tokens: TokenStream = "($x:expr) => { $x.await }".parse().unwrap();
         assert!(parse_items::<syn::Item>("macro_rules", tokens).is_empty());
