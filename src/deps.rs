@@ -8,9 +8,144 @@
 //! out. Nothing is built or run: the sources are read as text.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::cache::Cache;
+use crate::summary::FileSummary;
+use crate::{discover, Config};
+
+/// What was summarised besides the scanned code.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DependencyStats {
+    /// Dependency crates summarised.
+    pub crates: usize,
+    /// Of those, how many came whole from the cache.
+    pub cached: usize,
+    pub files: usize,
+    /// Dependency files that could not be analysed (not reported: not the user's code).
+    pub failed_files: usize,
+}
+
+/// Dependency files and their summaries, with each file's module path (`redis::aio`).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<PathBuf>,
+    pub summaries: Vec<FileSummary>,
+    pub modules: Vec<String>,
+    pub stats: DependencyStats,
+}
+
+/// Summarises the dependencies the scanned `files` name (see [`DependencyGraph::select`]).
+/// A registry crate's summaries are cached whole by name, version and source; others per
+/// file by content.
+pub fn load(
+    graph: &DependencyGraph,
+    files: &[PathBuf],
+    config: &Config,
+    cache: Option<&Cache>,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    for dep in select(graph, files, &config.excludes) {
+        let key = cache
+            .zip(dep.immutable_key())
+            .map(|(c, k)| c.key("dep", k.as_bytes()));
+        let cached: Option<(Vec<String>, Vec<FileSummary>)> =
+            cache.zip(key).and_then(|(c, k)| c.get(k));
+        let (dep_files, summaries) = match cached {
+            Some((names, summaries)) if names.len() == summaries.len() => {
+                loaded.stats.cached += 1;
+                (
+                    names.iter().map(|n| dep.src_dir.join(n)).collect(),
+                    summaries,
+                )
+            }
+            _ => {
+                let (dep_files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
+                let mut summaries = Vec::with_capacity(dep_files.len());
+                // Per-file caching only where the crate as a whole is not cached.
+                let per_file = if key.is_some() { None } else { cache };
+                for r in crate::summarize_files(&dep_files, &config.vocab, per_file) {
+                    if r.is_err() {
+                        loaded.stats.failed_files += 1;
+                    }
+                    summaries.push(r.unwrap_or_default());
+                }
+                if let (Some(c), Some(k)) = (cache, key) {
+                    let names: Vec<String> = dep_files
+                        .iter()
+                        .map(|f| {
+                            f.strip_prefix(&dep.src_dir)
+                                .unwrap_or(f)
+                                .to_string_lossy()
+                                .into_owned()
+                        })
+                        .collect();
+                    // A cache that cannot be written only costs time on the next run.
+                    let _ = c.put(k, &(names, summaries.clone()));
+                }
+                (dep_files, summaries)
+            }
+        };
+        loaded.stats.crates += 1;
+        loaded.stats.files += dep_files.len();
+        loaded
+            .modules
+            .extend(dep_files.iter().map(|f| module_path(&dep, f)));
+        loaded.files.extend(dep_files);
+        loaded.summaries.extend(summaries);
+    }
+    loaded
+}
+
+/// `redis::aio` for `.../redis-0.22.3/src/aio.rs` (or `src/aio/mod.rs`).
+fn module_path(dep: &Dependency, file: &Path) -> String {
+    let mut path = dep.name.clone();
+    let Ok(rel) = file.strip_prefix(&dep.src_dir) else {
+        return path;
+    };
+    let rel = rel.with_extension("");
+    for part in rel.iter().filter_map(|c| c.to_str()) {
+        if !matches!(part, "lib" | "mod" | "main") {
+            path.push_str("::");
+            path.push_str(part);
+        }
+    }
+    path
+}
+
+/// The dependencies the scanned files (and, one level down, those dependencies) name, that
+/// have async code.
+fn select(graph: &DependencyGraph, files: &[PathBuf], excludes: &[String]) -> Vec<Dependency> {
+    let read_all = |files: &[PathBuf]| -> Vec<String> {
+        files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect()
+    };
+    let workspace_text = read_all(files);
+    let mut dep_text: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    let mut any_text = |d: &Dependency, test: &dyn Fn(&str) -> bool| -> bool {
+        dep_text
+            .entry(d.src_dir.clone())
+            .or_insert_with(|| {
+                read_all(&discover::rust_files(std::slice::from_ref(&d.src_dir), excludes).0)
+            })
+            .iter()
+            .any(|t| test(t))
+    };
+    graph.select(|parent, dep| {
+        let names = |t: &str| names_crate(t, &dep.name);
+        let named = match parent {
+            None => workspace_text.iter().any(|t| names(t)),
+            Some(p) => any_text(p, &names),
+        };
+        // A crate without async code has no exchange to lose (its sync calls are seen
+        // through the vocabulary of what they return, not their bodies).
+        named && any_text(dep, &has_async_code)
+    })
+}
 
 /// A dependency crate to summarise.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! File discovery: walks the given paths with `walkdir` and yields Rust source files.
+//! File discovery: walks the given paths with `walkdir` and yields Rust source files and the
+//! package folders (those holding a `Cargo.toml`) met on the way.
 //!
 //! Skips `target/`, hidden folders and configured excludes. Folders that cannot be read and
 //! symlink loops become [`Error`]s for that path; the walk goes on.
@@ -9,9 +10,26 @@ use walkdir::WalkDir;
 
 use crate::error::Error;
 
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Source files, sorted.
+    pub files: Vec<PathBuf>,
+    /// Folders with a `Cargo.toml`, at or below the given paths.
+    pub packages: Vec<PathBuf>,
+    pub errors: Vec<Error>,
+}
+
 /// Source files found under `paths`, sorted, plus the failures met on the way.
 pub fn rust_files(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<Error>) {
+    let found = discover(paths, excludes);
+    (found.files, found.errors)
+}
+
+/// Walks `paths` for source files and package folders.
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
     let mut files = Vec::new();
+    let mut packages = Vec::new();
     let mut errors = Vec::new();
     for root in paths {
         if !root.exists() {
@@ -30,6 +48,9 @@ pub fn rust_files(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<
                         files.push(e.into_path());
                     }
                 }
+                Ok(e) if e.file_type().is_file() && e.file_name() == "Cargo.toml" => {
+                    packages.extend(e.path().parent().map(Path::to_path_buf));
+                }
                 Ok(_) => {}
                 Err(err) => errors.push(Error::Walk {
                     path: err
@@ -43,7 +64,13 @@ pub fn rust_files(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<
     }
     files.sort();
     files.dedup();
-    (files, errors)
+    packages.sort();
+    packages.dedup();
+    Discovered {
+        files,
+        packages,
+        errors,
+    }
 }
 
 fn is_rust(path: &Path) -> bool {

@@ -4,12 +4,15 @@
 //! [`summary`] data on a worker thread (the tree is dropped there), [`callgraph`] resolves
 //! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
 //! result into [`Finding`]s, and [`suppress`] applies the suppressions written in the code.
-//! After that, the binary gates the findings with pure steps: [`levels`], [`baseline`],
-//! [`diff_base`]. The engine never prints or exits; the binary does.
+//! When scanning a cargo workspace, the [`deps`] it names are summarised too. After that,
+//! the binary gates the findings with pure steps: [`levels`], [`baseline`], [`diff_base`].
+//! The engine never prints or exits; the binary does.
 
 pub mod baseline;
+pub mod cache;
 pub mod callgraph;
 pub mod config;
+pub mod crates;
 pub mod deps;
 pub mod diff_base;
 pub mod discover;
@@ -23,14 +26,15 @@ pub mod suppress;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 pub use error::Error;
 pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
+use cache::Cache;
 use summary::FileSummary;
 
 /// What the engine needs to know besides the paths.
@@ -39,6 +43,8 @@ pub struct Config {
     pub vocab: Vocabulary,
     /// Path fragments to skip (`tests/fixtures`).
     pub excludes: Vec<String>,
+    /// Where per-file summaries are cached (see [`cache`]); `None`: no cache.
+    pub cache_dir: Option<PathBuf>,
     /// The workspace's dependency graph: the crates the code calls into are summarised too,
     /// so a cancellation in the code that reaches a dependency's exchange is found.
     pub dependencies: Option<deps::DependencyGraph>,
@@ -46,21 +52,11 @@ pub struct Config {
     pub include_deps: bool,
 }
 
-/// What was summarised besides the scanned code.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct DependencyStats {
-    /// Dependency crates summarised.
-    pub crates: usize,
-    pub files: usize,
-    /// Dependency files that could not be analysed (not reported: not the user's code).
-    pub failed_files: usize,
-}
-
 /// The result of a run: findings, and the inputs that could not be analysed.
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub files_scanned: usize,
-    pub dependencies: DependencyStats,
+    pub dependencies: deps::DependencyStats,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
 }
@@ -69,48 +65,38 @@ pub struct Analysis {
 const MAX_NESTING: usize = 1500;
 /// Longest operator chain in one statement analysed.
 const MAX_CHAIN: usize = 20_000;
-/// Stack for parsing threads: syn parses, visits and drops trees recursively.
+/// Stack for the parser pool's threads: syn parses, visits and drops trees recursively.
 const PARSER_STACK: usize = 256 << 20;
 
 /// Analyses every Rust file under `paths`.
+/// Runs on the parser pool: the workspace pass walks nested bodies recursively too.
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
-    let (mut files, mut errors) = discover::rust_files(paths, &config.excludes);
-    let (mut summaries, parse_errors) = summarize_all(&files, &config.vocab);
-    errors.extend(parse_errors);
+    on_parser_pool(|| analyze_on_pool(paths, config))
+}
+
+fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
+    let (mut files, mut summaries, mut errors) = load(paths, config);
     let files_scanned = files.len();
-    let mut file_crates = vec![None; files.len()];
-    let mut dependencies = DependencyStats::default();
+    let mut file_crates = vec![None; files_scanned];
+    let mut dependencies = deps::DependencyStats::default();
     if let Some(graph) = &config.dependencies {
-        let chosen = select_dependencies(graph, &files, &config.excludes);
-        dependencies.crates = chosen.len();
-        for dep in &chosen {
-            let (dep_files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
-            let (dep_summaries, dep_errors) = summarize_all(&dep_files, &config.vocab);
-            dependencies.files += dep_files.len();
-            dependencies.failed_files += dep_errors.len();
-            file_crates.extend(dep_files.iter().map(|f| Some(module_path(dep, f))));
-            files.extend(dep_files);
-            summaries.extend(dep_summaries);
-        }
+        let cache = cache_of(config);
+        let loaded = deps::load(graph, &files, config, cache.as_ref());
+        dependencies = loaded.stats;
+        file_crates.extend(loaded.modules.into_iter().map(Some));
+        files.extend(loaded.files);
+        summaries.extend(loaded.summaries);
     }
     let mut workspace = callgraph::Workspace::with_crates(summaries, file_crates, &config.vocab);
     if config.include_deps {
         workspace = workspace.analyse_all_dependencies();
     }
-    let outcome = workspace.solve();
-    let cx = rules::RuleCx {
-        workspace: &workspace,
-        outcome: &outcome,
-        files: &files,
-    };
-    let mut findings = rules::check_all(&cx);
+    let mut findings = rules_over(&workspace, &files);
     if !config.include_deps {
         let dependency_files: std::collections::HashSet<&PathBuf> =
             files[files_scanned..].iter().collect();
         findings.retain(|f| !dependency_files.contains(&f.file));
     }
-    sort_findings(&mut findings);
-    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
     drop_raced_duplicates(&mut findings);
     // Directives live in the scanned code only.
     let mut findings = suppress::apply(findings, &files[..files_scanned]);
@@ -124,6 +110,77 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
     }
 }
 
+fn cache_of(config: &Config) -> Option<Cache> {
+    config
+        .cache_dir
+        .as_ref()
+        .map(|dir| Cache::new(dir, &config.vocab))
+}
+
+/// Discovers and summarises the files under `paths` that their crates' module trees reach
+/// (see [`crates`]): the files, their summaries (empty for a file that failed) and the
+/// errors met.
+pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
+    let found = discover::discover(paths, &config.excludes);
+    let mut errors = found.errors;
+    let cache = cache_of(config);
+    let mut summaries = Vec::with_capacity(found.files.len());
+    let mut failures = Vec::with_capacity(found.files.len());
+    for result in summarize_files(&found.files, &config.vocab, cache.as_ref()) {
+        let (summary, failure) = match result {
+            Ok(s) => (s, None),
+            Err(e) => (FileSummary::default(), Some(e)),
+        };
+        summaries.push(summary);
+        failures.push(failure);
+    }
+    let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
+    let keep = crates::reachable(&found.packages, &found.files, &summaries, &failed);
+    let mut files = Vec::new();
+    let mut kept = Vec::new();
+    for (((file, summary), failure), keep) in found
+        .files
+        .into_iter()
+        .zip(summaries)
+        .zip(failures)
+        .zip(keep)
+    {
+        if keep {
+            errors.extend(failure.map(|e| explain_edition(e, &found.packages)));
+            files.push(file);
+            kept.push(summary);
+        }
+    }
+    (files, kept, errors)
+}
+
+/// The workspace pass and the rules over the summaries of `files` (same order), sorted and
+/// without duplicates.
+pub fn findings_of(
+    files: &[PathBuf],
+    summaries: Vec<FileSummary>,
+    vocab: &Vocabulary,
+) -> Vec<Finding> {
+    let workspace = callgraph::Workspace::new(summaries, vocab);
+    let mut findings = rules_over(&workspace, files);
+    drop_raced_duplicates(&mut findings);
+    findings
+}
+
+/// The workspace pass and every rule, sorted, without duplicates.
+fn rules_over(workspace: &callgraph::Workspace<'_>, files: &[PathBuf]) -> Vec<Finding> {
+    let outcome = workspace.solve();
+    let cx = rules::RuleCx {
+        workspace,
+        outcome: &outcome,
+        files,
+    };
+    let mut findings = rules::check_all(&cx);
+    sort_findings(&mut findings);
+    findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
+    findings
+}
+
 /// By file, line, column and rule; stable, so equal keys keep their order.
 fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -134,22 +191,6 @@ fn sort_findings(findings: &mut [Finding]) {
             b.rule.id,
         ))
     });
-}
-
-/// `redis::aio` for `.../redis-0.22.3/src/aio.rs` (or `src/aio/mod.rs`).
-fn module_path(dep: &deps::Dependency, file: &Path) -> String {
-    let mut path = dep.name.clone();
-    let Ok(rel) = file.strip_prefix(&dep.src_dir) else {
-        return path;
-    };
-    let rel = rel.with_extension("");
-    for part in rel.iter().filter_map(|c| c.to_str()) {
-        if !matches!(part, "lib" | "mod" | "main") {
-            path.push_str("::");
-            path.push_str(part);
-        }
-    }
-    path
 }
 
 /// A raced future that is a whole exchange is reported once, by the race rule, not again
@@ -165,95 +206,105 @@ fn drop_raced_duplicates(findings: &mut Vec<Finding>) {
     });
 }
 
-/// The dependencies the scanned files (and, one level down, those dependencies) name.
-fn select_dependencies(
-    graph: &deps::DependencyGraph,
-    files: &[PathBuf],
-    excludes: &[String],
-) -> Vec<deps::Dependency> {
-    let read_all = |files: &[PathBuf]| -> Vec<String> {
-        files
-            .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
-            .collect()
-    };
-    let workspace_text = read_all(files);
-    let mut dep_text: std::collections::HashMap<PathBuf, Vec<String>> = Default::default();
-    let mut any_text = |d: &deps::Dependency, test: &dyn Fn(&str) -> bool| -> bool {
-        dep_text
-            .entry(d.src_dir.clone())
-            .or_insert_with(|| {
-                read_all(&discover::rust_files(std::slice::from_ref(&d.src_dir), excludes).0)
-            })
-            .iter()
-            .any(|t| test(t))
-    };
-    graph.select(|parent, dep| {
-        let names = |t: &str| deps::names_crate(t, &dep.name);
-        let named = match parent {
-            None => workspace_text.iter().any(|t| names(t)),
-            Some(p) => any_text(p, &names),
-        };
-        // A crate without async code has no exchange to lose (its sync calls are seen
-        // through the vocabulary of what they return, not their bodies).
-        named && any_text(dep, &deps::has_async_code)
-    })
-}
-
 /// Debugging aid: the exported effects of every unit whose name contains `filter`, and the
 /// sections found in it before exposure filtering.
 pub fn debug_effects(paths: &[PathBuf], config: &Config, filter: &str) -> String {
-    let (files, _) = discover::rust_files(paths, &config.excludes);
-    let (summaries, _) = summarize_all(&files, &config.vocab);
-    let workspace = callgraph::Workspace::new(summaries, &config.vocab);
-    workspace.debug(filter, &files)
+    on_parser_pool(|| {
+        let config = Config {
+            cache_dir: None,
+            ..config.clone()
+        };
+        let (files, summaries, _) = load(paths, &config);
+        let workspace = callgraph::Workspace::new(summaries, &config.vocab);
+        workspace.debug(filter, &files)
+    })
 }
 
-/// Summarises files in parallel on big-stack threads; results keep the file order.
-fn summarize_all(files: &[PathBuf], vocab: &Vocabulary) -> (Vec<FileSummary>, Vec<Error>) {
-    let results: Vec<Mutex<Option<Result<FileSummary, Error>>>> =
-        files.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(files.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let (results, next) = (&results, &next);
-            std::thread::Builder::new()
-                .name("cancelsafe-parse".into())
-                .stack_size(PARSER_STACK)
-                .spawn_scoped(scope, move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let r = summarize_path(path, vocab);
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                })
-                .expect("spawn parser thread");
-        }
-    });
-    let mut summaries = Vec::with_capacity(files.len());
-    let mut errors = Vec::new();
-    for r in results {
-        match r.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some(Ok(s)) => summaries.push(s),
-            Some(Err(e)) => {
-                errors.push(e);
-                summaries.push(FileSummary::default());
+/// A syntax error in a 2015-edition package says so: syn parses 2018+ Rust, and 2015
+/// code (`async` as a name, trait objects without `dyn`) is the usual cause.
+fn explain_edition(error: Error, packages: &[PathBuf]) -> Error {
+    match error {
+        Error::Syntax {
+            path,
+            message,
+            span,
+        } if crates::package_of(packages, &path)
+            .is_some_and(|p| crates::edition(p) == "2015") =>
+        {
+            Error::Syntax {
+                message: format!("{message} (the package is 2015-edition Rust; only 2018 and later syntax is analysed)"),
+                path,
+                span,
             }
-            None => summaries.push(FileSummary::default()),
         }
+        other => other,
     }
-    (summaries, errors)
+}
+
+/// Summarises files in parallel (on the parser pool when called inside
+/// [`on_parser_pool`]); results keep the file order.
+pub fn summarize_files(
+    files: &[PathBuf],
+    vocab: &Vocabulary,
+    cache: Option<&Cache>,
+) -> Vec<Result<FileSummary, Error>> {
+    files
+        .par_iter()
+        .map(|path| summarize_cached(path, vocab, cache))
+        .collect()
+}
+
+/// Runs `work` on a fresh [`parser_pool`]; parallel iterators inside it use that pool.
+pub fn on_parser_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    match parser_pool() {
+        Some(pool) => pool.install(work),
+        // No threads to be had: slower and shallower, but still an answer.
+        None => work(),
+    }
+}
+
+/// A thread pool whose threads have [`PARSER_STACK`]-sized stacks.
+pub fn parser_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("cancelsafe-parse-{i}"))
+        .stack_size(PARSER_STACK)
+        .build()
+        .ok()
+}
+
+/// A file's summary from the cache, or made and stored there.
+fn summarize_cached(
+    path: &Path,
+    vocab: &Vocabulary,
+    cache: Option<&Cache>,
+) -> Result<FileSummary, Error> {
+    let bytes = read_file(path)?;
+    let Some(cache) = cache else {
+        return summarize_bytes(path, bytes, vocab);
+    };
+    let key = cache.key("file", &bytes);
+    if let Some(summary) = cache.get(key) {
+        return Ok(summary);
+    }
+    let summary = summarize_bytes(path, bytes, vocab)?;
+    // A cache that cannot be written only costs time on the next run.
+    let _ = cache.put(key, &summary);
+    Ok(summary)
 }
 
 /// Reads, checks and summarises one file. Never panics on bad input.
 pub fn summarize_path(path: &Path, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+    summarize_bytes(path, read_file(path)?, vocab)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
-    })?;
+    })
+}
+
+fn summarize_bytes(path: &Path, bytes: Vec<u8>, vocab: &Vocabulary) -> Result<FileSummary, Error> {
     let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),

@@ -55,6 +55,13 @@ struct Cli {
     /// Also report findings inside dependencies.
     #[arg(long, conflicts_with = "no_deps")]
     include_deps: bool,
+    /// Cache summaries here (default: `target/cancelsafe-cache` of the cargo workspace when
+    /// scanning one, with no PATH or with --manifest-path; no cache otherwise).
+    #[arg(long, conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+    /// Summarise every file afresh and write no cache.
+    #[arg(long)]
+    no_cache: bool,
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -197,10 +204,15 @@ fn run() -> miette::Result<u8> {
             .ok(),
         _ => None,
     };
-    let paths = match &metadata {
-        Some(meta) if cli.paths.is_empty() => vec![workspace_root(meta)?],
+    let scanned_workspace = match &metadata {
+        Some(meta) if cli.paths.is_empty() || manifest.is_some() => Some(workspace(meta)?),
+        _ => None,
+    };
+    let paths = match &scanned_workspace {
+        Some(ws) if cli.paths.is_empty() => vec![ws.root.clone()],
         _ => cli.paths.clone(),
     };
+    let workspace_cache = scanned_workspace.map(|ws| ws.target_dir.join("cancelsafe-cache"));
     let settings = match &cli.config {
         Some(file) => config::load(file),
         None => config::find(&scan_folder(&paths[0])),
@@ -213,6 +225,11 @@ fn run() -> miette::Result<u8> {
     let config = Config {
         vocab,
         excludes: [settings.exclude.as_slice(), cli.exclude.as_slice()].concat(),
+        cache_dir: if cli.no_cache {
+            None
+        } else {
+            cli.cache_dir.clone().or(workspace_cache)
+        },
         dependencies,
         include_deps: cli.include_deps,
     };
@@ -399,10 +416,11 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
     let deps = &analysis.dependencies;
     if deps.crates > 0 {
         out.push_str(&format!(
-            "cancelsafe: {} dependency crate{} summarised ({} files)\n",
+            "cancelsafe: {} dependency crate{} summarised ({} files, {} from the cache)\n",
             deps.crates,
             if deps.crates == 1 { "" } else { "s" },
             deps.files,
+            deps.cached,
         ));
     }
     let n = findings.len();
@@ -477,14 +495,25 @@ fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<se
         .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))
 }
 
-/// The workspace root from `cargo metadata`, relative to the current folder when inside it.
-fn workspace_root(meta: &serde_json::Value) -> miette::Result<PathBuf> {
+struct Workspace {
+    /// Relative to the current folder when inside it.
+    root: PathBuf,
+    target_dir: PathBuf,
+}
+
+/// The workspace root (relative to the current folder when inside it) and target folder
+/// from `cargo metadata`.
+fn workspace(meta: &serde_json::Value) -> miette::Result<Workspace> {
     let root = meta["workspace_root"]
         .as_str()
         .ok_or_else(|| miette::miette!("`cargo metadata` gave no workspace_root"))?;
     let root = PathBuf::from(root);
+    let target_dir = meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let cwd = std::env::current_dir().unwrap_or_default();
-    Ok(root
+    let root = root
         .strip_prefix(&cwd)
         .map(|p| {
             if p.as_os_str().is_empty() {
@@ -493,5 +522,6 @@ fn workspace_root(meta: &serde_json::Value) -> miette::Result<PathBuf> {
                 p.to_path_buf()
             }
         })
-        .unwrap_or(root))
+        .unwrap_or(root);
+    Ok(Workspace { root, target_dir })
 }

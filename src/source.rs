@@ -4,11 +4,14 @@
 //! summary builder converts every span it keeps into a [`Span`] right away, on the parsing
 //! thread. Summaries, findings and reporters only ever see [`Span`].
 
+use bincode::{Decode, Encode};
 use serde::Serialize;
 
 /// A source range: 1-based line and column (columns count characters), plus byte offsets
 /// for reporters that label source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default, Encode, Decode,
+)]
 pub struct Span {
     pub line: u32,
     pub column: u32,

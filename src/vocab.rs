@@ -11,7 +11,9 @@ mod cancel;
 pub use cancel::{CancelFact, Cost, Verdict};
 
 /// Direction of an I/O call on a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, bincode::Encode, bincode::Decode,
+)]
 pub enum Io {
     Write,
     Read,

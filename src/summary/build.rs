@@ -11,7 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, Token, TraitItem, Type};
 
-use super::macros::{parse_body, MacroBody};
+use super::macros::{parse_body, parse_items, MacroBody};
 use sites::{
     call_args, combinator_operands, combinator_site, handler_of, registration_fn,
     registration_method, service_trait,
@@ -31,6 +31,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn
         vocab,
         out: FileSummary::default(),
         borrowing_methods: borrowing_methods(&file.items),
+        inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
     Ok(cx.out)
@@ -43,6 +44,8 @@ struct FileCx<'a> {
     /// Methods of this file that return a borrow of their receiver
     /// (`async fn connection(&mut self) -> Result<&mut Conn>`): accessors.
     borrowing_methods: HashSet<String>,
+    /// Inline `mod a { .. }` blocks around the current item.
+    inline_mods: Vec<String>,
 }
 
 /// The impl or trait a fn sits in.
@@ -100,13 +103,7 @@ impl<'a> FileCx<'a> {
                 if let Some(header) = impl_header(imp) {
                     self.out.impls.push(header);
                 }
-                for it in &imp.items {
-                    if let ImplItem::Fn(m) = it {
-                        let is_pub =
-                            scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
-                        self.function(&m.sig, &m.block, &m.attrs, is_pub, &scope);
-                    }
-                }
+                self.impl_items(&imp.items, &scope);
             }
             Item::Trait(t) => {
                 let scope = Scope {
@@ -124,18 +121,51 @@ impl<'a> FileCx<'a> {
                     }
                 }
             }
-            Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
+            Item::Mod(m) => match &m.content {
+                Some((_, items)) => {
+                    self.inline_mods.push(m.ident.to_string());
                     self.items(items, scope);
+                    self.inline_mods.pop();
                 }
-            }
+                None => self.out.mods.push(ModDecl {
+                    name: m.ident.to_string(),
+                    path_attr: path_attr(&m.attrs),
+                    inline_parents: self.inline_mods.clone(),
+                }),
+            },
             Item::Struct(s) => self.structure(s),
             Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
                 for items in super::templates::transcribers(&m.mac) {
                     self.items(&items, scope);
                 }
             }
+            Item::Macro(m) => {
+                let name = path_segments(&m.mac.path)
+                    .last()
+                    .cloned()
+                    .unwrap_or_default();
+                self.items(&parse_items::<Item>(&name, m.mac.tokens.clone()), scope);
+            }
             _ => {}
+        }
+    }
+
+    fn impl_items(&mut self, items: &[ImplItem], scope: &Scope) {
+        for it in items {
+            match it {
+                ImplItem::Fn(m) => {
+                    let is_pub = scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
+                    self.function(&m.sig, &m.block, &m.attrs, is_pub, scope);
+                }
+                ImplItem::Macro(m) => {
+                    let name = path_segments(&m.mac.path)
+                        .last()
+                        .cloned()
+                        .unwrap_or_default();
+                    self.impl_items(&parse_items(&name, m.mac.tokens.clone()), scope);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -1116,6 +1146,20 @@ fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The value of a `#[path = "..."]` attribute.
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// Methods that hand back (a view of) their receiver.

@@ -1,9 +1,10 @@
 //! Macro bodies that syn leaves as tokens. Known async macros (`select!`, `join!`,
 //! `try_join!`) are parsed into their parts; any other body is tried as expressions, then
-//! as statements, so the awaits inside it are still seen.
+//! as statements, so the awaits inside it are still seen. Macros in item position
+//! (`cfg_if!`, tokio's `cfg_rt!`, test generators) are tried as items.
 
-use proc_macro2::TokenStream;
-use syn::parse::{ParseStream, Parser};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Pat, Stmt, Token};
 
@@ -37,6 +38,38 @@ const QUOTING: &[&str] = &[
     "include_str",
     "include_bytes",
 ];
+
+/// The items (`syn::Item`, or `syn::ImplItem` inside an `impl`) in an item-position macro
+/// `name` (last path segment); none when the body is not a list of them. `cfg_if!`-style
+/// bodies (`if #[cfg(a)] { items } else { items }`) give the items of every branch: which
+/// one is compiled is not known here.
+pub fn parse_items<T: Parse>(name: &str, tokens: TokenStream) -> Vec<T> {
+    if name == "macro_rules" || QUOTING.contains(&name) {
+        return Vec::new();
+    }
+    if let Ok(items) = parse_all.parse2(tokens.clone()) {
+        return items;
+    }
+    let mut items = Vec::new();
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt {
+            if g.delimiter() == Delimiter::Brace {
+                items.extend(parse_all.parse2(g.stream()).unwrap_or_default());
+            }
+        }
+    }
+    items
+}
+
+/// Leading inner attributes (`cfg_feature! { #![feature = "client"] .. }`), then `T`s.
+fn parse_all<T: Parse>(input: ParseStream) -> syn::Result<Vec<T>> {
+    syn::Attribute::parse_inner(input)?;
+    let mut all = Vec::new();
+    while !input.is_empty() {
+        all.push(input.parse()?);
+    }
+    Ok(all)
+}
 
 /// Parses the body of macro `name` (last path segment).
 pub fn parse_body(name: &str, tokens: TokenStream) -> MacroBody {
@@ -132,6 +165,22 @@ mod tests {
         assert_eq!(branches.len(), 3);
         assert!(branches[0].future.is_some());
         assert!(branches[2].future.is_none());
+    }
+
+    #[test]
+    fn item_macros_give_their_items_and_every_cfg_if_branch() {
+        let tokens: TokenStream = "pub async fn a() {} struct S;".parse().unwrap();
+        assert_eq!(parse_items::<syn::Item>("cfg_rt", tokens).len(), 2);
+        let tokens: TokenStream = "if #[cfg(unix)] { fn a() {} } else { fn b() {} fn c() {} }"
+            .parse()
+            .unwrap();
+        assert_eq!(parse_items::<syn::Item>("cfg_if", tokens).len(), 3);
+        let tokens: TokenStream = "#![feature = \"net\"] pub async fn m(&self) {}"
+            .parse()
+            .unwrap();
+        assert_eq!(parse_items::<syn::ImplItem>("cfg_net", tokens).len(), 1);
+        let tokens: TokenStream = "($x:expr) => { $x.await }".parse().unwrap();
+        assert!(parse_items::<syn::Item>("macro_rules", tokens).is_empty());
     }
 
     #[test]

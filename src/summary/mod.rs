@@ -11,10 +11,12 @@ mod templates;
 
 pub use build::summarize_file;
 
+use bincode::{Decode, Encode};
+
 use crate::source::Span;
 
 /// Everything one file contributes to the workspace pass.
-#[derive(Debug, Default, Clone)]
+#[derive(Encode, Decode, Debug, Default, Clone)]
 pub struct FileSummary {
     pub units: Vec<Unit>,
     pub structs: Vec<StructDef>,
@@ -23,10 +25,12 @@ pub struct FileSummary {
     /// `impl Trait for Type` headers, bodies or not (blanket impls give trait methods to
     /// every type meeting their bounds).
     pub impls: Vec<ImplHeader>,
+    /// `mod x;` declarations: where the module tree continues (see [`crate::crates`]).
+    pub mods: Vec<ModDecl>,
 }
 
 /// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub struct ImplHeader {
     pub trait_name: String,
     pub self_ty: Option<String>,
@@ -34,15 +38,23 @@ pub struct ImplHeader {
     pub bounds: Vec<String>,
 }
 
+/// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct ModDecl {
+    pub name: String,
+    pub path_attr: Option<String>,
+    pub inline_parents: Vec<String>,
+}
+
 /// Field types of a struct, by field name (tuple fields by index).
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct StructDef {
     pub name: String,
     pub fields: Vec<(String, String)>,
 }
 
 /// One function, method or `async` block.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Unit {
     /// The fn's own name (for an `async` block: the enclosing fn's).
     pub name: String,
@@ -77,7 +89,7 @@ pub struct Unit {
 /// macro's transcriber: such a method answers to any name its trait is called with.
 pub const METAVAR_PREFIX: &str = "__cancelsafe_metavar_";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
     Fn {
         is_async: bool,
@@ -91,7 +103,7 @@ pub enum UnitKind {
 }
 
 /// A named thing a stream can be reached through.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Root {
     pub name: String,
     pub kind: RootKind,
@@ -108,7 +120,7 @@ pub struct Root {
     pub made_by: Option<Box<Target>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub enum RootKind {
     /// `&self`, `&mut self`, `self: Pin<&mut Self>`, `self: Arc<Self>`.
     SelfRef,
@@ -122,7 +134,7 @@ pub enum RootKind {
 }
 
 /// Where a local binding's value comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub enum Origin {
     /// Another place (`let s = &mut self.stream`, `let (r, w) = self.stream.split()`).
     Alias(Place),
@@ -135,20 +147,20 @@ pub enum Origin {
 }
 
 /// A path to a value: a root plus fields (`self.inner.stream`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Encode, Decode, Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Place {
     pub root: RootRef,
     pub fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RootRef {
     Slot(usize),
     Local(usize),
 }
 
 /// The analysis-relevant skeleton of a body.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum Node {
     Await(Await),
     /// A call that is not awaited where it stands (sync calls, futures stored for later).
@@ -160,7 +172,7 @@ pub enum Node {
     Guard(GuardEvent),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Await {
     pub span: Span,
     /// Normalised source text of the awaited expression (messages, fingerprints).
@@ -171,7 +183,7 @@ pub struct Await {
 }
 
 /// A construct that can drop a future before it completes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CancelSite {
     /// A `select!` branch (`tokio::select!`, `select_biased!`, `futures::select!`) or a
     /// `futures::future::select`/`select_all`/`select_ok` operand.
@@ -192,7 +204,7 @@ pub enum CancelSite {
 }
 
 /// Web and RPC frameworks whose handlers are dropped on client disconnect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framework {
     Axum,
     ActixWeb,
@@ -238,7 +250,7 @@ impl Framework {
 /// Futures a unit builds that a cancellation site can drop without this unit awaiting them
 /// there: a handler registered with a router, a spawned task that is aborted, the `async`
 /// blocks built in the arguments of `try_join_all(..)`.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct SiteRoot {
     pub site: CancelSite,
     /// Where the cancellation comes from (the registration, the `abort()` call).
@@ -246,14 +258,14 @@ pub struct SiteRoot {
     pub target: Target,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub struct Call {
     pub span: Span,
     pub target: Target,
 }
 
 /// What an await or call invokes.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum Target {
     /// `recv.name(args)`.
     Method {
@@ -277,7 +289,7 @@ pub enum Target {
 }
 
 /// A synchronous step that makes a later interruption recoverable.
-#[derive(Debug, Clone)]
+#[derive(Encode, Decode, Debug, Clone)]
 pub enum GuardEvent {
     /// `owner.flag = true` (later reset with `= false`): the poison-flag pattern.
     FlagSet(Place, String),

@@ -1,0 +1,10 @@
+//! Arbitrary text through the whole engine.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        cancelsafe_fuzz::run_engine(&[text.to_owned()]);
+    }
+});

@@ -1,0 +1,237 @@
+//! Crate awareness: which source files the module trees of the scanned packages reach.
+//!
+//! A package is a folder with a `Cargo.toml` at or below a scanned path. Its crate roots
+//! are cargo's defaults (`src/lib.rs`, `src/main.rs`, `src/bin/`, `tests/`, `examples/`,
+//! `benches/`, `build.rs`) plus every `.rs` path its manifest names; from them the tree
+//! follows `mod x;` declarations (with `#[path]`, inside inline modules and inside item
+//! macros such as `cfg_if!`), taken from the summaries. A file inside a package that no
+//! module reaches (a fixture meant for `include!`, a trybuild case) is skipped. Files in no
+//! package are all kept, as is everything under a file that failed to parse, since its
+//! `mod` declarations are unknown.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::summary::{FileSummary, ModDecl};
+
+/// Folders of a package whose `.rs` files (and `<dir>/main.rs`) are crate roots.
+const TARGET_DIRS: &[&str] = &["src/bin", "tests", "examples", "benches"];
+
+/// For each of `files`, whether to analyse it. `summaries[i]` belongs to `files[i]`;
+/// `failed[i]` says it could not be summarised.
+pub fn reachable(
+    packages: &[PathBuf],
+    files: &[PathBuf],
+    summaries: &[FileSummary],
+    failed: &[bool],
+) -> Vec<bool> {
+    let index: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (normalize(f), i))
+        .collect();
+    let package_dirs: HashSet<PathBuf> = packages.iter().map(|p| normalize(p)).collect();
+    let mut keep: Vec<bool> = files
+        .iter()
+        .map(|f| !normalize(f).ancestors().any(|a| package_dirs.contains(a)))
+        .collect();
+    // (file, whether it is a mod-rs file: its child modules live beside it)
+    let mut work: Vec<(usize, bool)> = Vec::new();
+    let reach = |path: &Path, mod_rs: bool, keep: &mut Vec<bool>, work: &mut Vec<_>| {
+        if let Some(&i) = index.get(&normalize(path)) {
+            if !keep[i] {
+                keep[i] = true;
+                work.push((i, mod_rs));
+            }
+        }
+    };
+    for package in &package_dirs {
+        for root in crate_roots(package) {
+            reach(&root, true, &mut keep, &mut work);
+        }
+    }
+    while let Some((i, mod_rs)) = work.pop() {
+        let dir = module_dir(&files[i], mod_rs);
+        if failed[i] {
+            for (path, _) in index.iter().filter(|(p, _)| p.starts_with(&dir)) {
+                let mod_rs = path.file_name().is_some_and(|n| n == "mod.rs");
+                reach(path, mod_rs, &mut keep, &mut work);
+            }
+            continue;
+        }
+        for decl in &summaries[i].mods {
+            for (path, mod_rs) in candidates(&files[i], &dir, decl) {
+                reach(&path, mod_rs, &mut keep, &mut work);
+            }
+        }
+    }
+    keep
+}
+
+/// The package folder a file belongs to: the nearest of `packages` above it.
+pub fn package_of<'p>(packages: &'p [PathBuf], file: &Path) -> Option<&'p Path> {
+    let file = normalize(file);
+    packages
+        .iter()
+        .filter(|p| file.starts_with(normalize(p)))
+        .max_by_key(|p| p.components().count())
+        .map(PathBuf::as_path)
+}
+
+/// The package's edition from its `Cargo.toml` (cargo's default, 2015, when unset).
+pub fn edition(package: &Path) -> String {
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
+    manifest
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("edition"))
+        .filter_map(|rest| rest.trim().strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .next()
+        .unwrap_or_else(|| "2015".into())
+}
+
+/// Cargo's default targets plus the `.rs` paths the manifest names (`path = "..."`,
+/// `build = "..."`); a line scan is enough for the paths cargo itself writes.
+fn crate_roots(package: &Path) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = ["src/lib.rs", "src/main.rs", "build.rs"]
+        .iter()
+        .map(|r| package.join(r))
+        .collect();
+    for dir in TARGET_DIRS {
+        for entry in std::fs::read_dir(package.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = entry.path();
+            roots.push(if path.is_dir() {
+                path.join("main.rs")
+            } else {
+                path
+            });
+        }
+    }
+    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
+    for line in manifest.lines() {
+        let line = line.trim();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if matches!(key.trim(), "path" | "build") && value.ends_with(".rs") {
+            roots.push(package.join(value));
+        }
+    }
+    roots
+}
+
+/// Where the child modules of a file live: beside a mod-rs file (`lib.rs`, `mod.rs`, a
+/// crate root, a `#[path]` file), in a folder named after any other file (`a.rs` -> `a/`).
+fn module_dir(file: &Path, mod_rs: bool) -> PathBuf {
+    let parent = file.parent().unwrap_or(Path::new(""));
+    match (mod_rs, file.file_stem()) {
+        (false, Some(stem)) => parent.join(stem),
+        _ => parent.to_path_buf(),
+    }
+}
+
+/// The files `mod name;` may load, each with whether it is a mod-rs file.
+fn candidates(file: &Path, dir: &Path, decl: &ModDecl) -> Vec<(PathBuf, bool)> {
+    let mut inner = dir.to_path_buf();
+    inner.extend(&decl.inline_parents);
+    match &decl.path_attr {
+        // Outside inline modules `#[path]` is relative to the declaring file's folder.
+        Some(p) if decl.inline_parents.is_empty() => {
+            vec![(file.parent().unwrap_or(Path::new("")).join(p), true)]
+        }
+        Some(p) => vec![(inner.join(p), true)],
+        None => vec![
+            (inner.join(format!("{}.rs", decl.name)), false),
+            (inner.join(&decl.name).join("mod.rs"), true),
+        ],
+    }
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decl(name: &str, path_attr: Option<&str>, inline: &[&str]) -> ModDecl {
+        ModDecl {
+            name: name.into(),
+            path_attr: path_attr.map(Into::into),
+            inline_parents: inline.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn resolves_module_files_like_rustc() {
+        let lib = Path::new("p/src/lib.rs");
+        let a = Path::new("p/src/a.rs");
+        let lib_dir = module_dir(lib, true);
+        assert_eq!(
+            candidates(lib, &lib_dir, &decl("a", None, &[]))[0].0,
+            Path::new("p/src/a.rs")
+        );
+        assert_eq!(
+            candidates(a, &module_dir(a, false), &decl("b", None, &[]))[1].0,
+            Path::new("p/src/a/b/mod.rs")
+        );
+        assert_eq!(
+            candidates(lib, &lib_dir, &decl("x", None, &["inner"]))[0].0,
+            Path::new("p/src/inner/x.rs")
+        );
+        assert_eq!(
+            normalize(&candidates(a, &module_dir(a, false), &decl("x", Some("../y.rs"), &[]))[0].0),
+            Path::new("p/y.rs")
+        );
+    }
+
+    #[test]
+    fn unreachable_package_files_are_skipped_and_loose_files_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pkg");
+        std::fs::create_dir_all(p.join("src")).unwrap();
+        std::fs::write(p.join("Cargo.toml"), "[package]\nname = \"p\"\n").unwrap();
+        let files = vec![
+            p.join("src/a.rs"),
+            p.join("src/fixture.rs"),
+            p.join("src/lib.rs"),
+            dir.path().join("loose.rs"),
+        ];
+        let mut lib = FileSummary::default();
+        lib.mods.push(decl("a", None, &[]));
+        let summaries = vec![
+            FileSummary::default(),
+            FileSummary::default(),
+            lib,
+            FileSummary::default(),
+        ];
+        let keep = reachable(&[p], &files, &summaries, &[false; 4]);
+        assert_eq!(keep, vec![true, false, true, true]);
+    }
+
+    #[test]
+    fn everything_below_a_file_that_failed_is_kept() {
+        let p = PathBuf::from("pkg");
+        let files = vec![p.join("src/lib.rs"), p.join("src/deep/x.rs")];
+        let summaries = vec![FileSummary::default(), FileSummary::default()];
+        let keep = reachable(&[p], &files, &summaries, &[true, false]);
+        assert_eq!(keep, vec![true, true]);
+    }
+}
