@@ -256,110 +256,97 @@ impl<'v> Workspace<'v> {
             in_scope: Vec::new(),
             file_crates,
         };
-        ws.type_locals();
-        ws.resolved = ws.resolve_all();
         ws.cleared_flags = ws
             .units
             .iter()
             .map(|u| collect_cleared_flags(&u.unit.body))
             .collect();
-        ws.in_scope = ws.reachable_from_scanned_code();
+        let start: Vec<usize> = (0..ws.units.len())
+            .filter(|&i| ws.crate_of(i).is_none())
+            .collect();
+        ws.in_scope = ws.prepare_reachable(start);
         ws
     }
 
     /// Analyses every dependency unit too, not only what the scanned code reaches (for
     /// `--include-deps`).
     pub fn analyse_all_dependencies(mut self) -> Self {
+        let rest: Vec<usize> = (0..self.units.len())
+            .filter(|&i| !self.in_scope[i])
+            .collect();
+        self.prepare_reachable(rest);
         self.in_scope = vec![true; self.units.len()];
         self
     }
 
-    /// The scanned code's units and every unit a call from them can run: resolved callees,
-    /// `async` blocks, and for calls deferred to a type chosen later, every method of that
-    /// name (and every macro-written wildcard method).
-    fn reachable_from_scanned_code(&self) -> Vec<bool> {
-        fn visit(ws: &Workspace<'_>, i: usize, nodes: &[Node], next: &mut Vec<usize>) {
-            for n in nodes {
-                let target = match n {
-                    Node::Await(a) => &a.target,
-                    Node::Call(c) => &c.target,
-                    Node::Branch(arms) => {
-                        arms.iter().for_each(|a| visit(ws, i, a, next));
-                        continue;
-                    }
-                    Node::Loop(body) => {
-                        visit(ws, i, body, next);
-                        continue;
-                    }
-                    Node::Guard(_) => continue,
-                };
-                match target {
-                    Target::Block(b) => next.push(*b),
-                    Target::Method { name, .. } => {
-                        next.extend(ws.candidates(i, target));
-                        // Deferred to the caller's type: any method of this name may run.
-                        next.extend(ws.by_method.get(name).into_iter().flatten().copied());
-                        next.extend(ws.wildcards.values().flatten().copied());
-                    }
-                    Target::Path { .. } => next.extend(ws.candidates(i, target)),
-                    Target::Opaque => {}
-                }
-            }
-        }
+    /// Marks the units reachable from `start` (the scanned code): every unit a call can
+    /// run (resolved callees, `async` blocks, and for calls deferred to a type chosen later
+    /// every method of that name and every macro-written wildcard method). Each unit is typed
+    /// and its calls resolved when first reached, so dependency code nothing calls costs
+    /// nothing beyond being loaded.
+    fn prepare_reachable(&mut self, start: Vec<usize>) -> Vec<bool> {
         let n = self.units.len();
-        let mut seen = vec![false; n];
-        let mut stack: Vec<usize> = (0..n).filter(|&i| self.crate_of(i).is_none()).collect();
-        if stack.len() == n {
-            return vec![true; n];
-        }
-        let mut next = Vec::new();
+        let mut seen = self.in_scope.clone();
+        seen.resize(n, false);
+        let mut stack = start;
         while let Some(i) = stack.pop() {
             if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
-            let unit = &self.units[i].unit;
-            visit(self, i, &unit.body, &mut next);
-            next.extend(self.children.get(&i).into_iter().flatten().copied());
-            for r in &unit.site_roots {
-                next.extend(reach::targets_of(self, i, &r.target));
-            }
-            stack.extend(next.drain(..).filter(|&c| !seen[c]));
+            self.type_locals_of(i);
+            let (resolved, next) = self.resolve_unit(i);
+            self.resolved.extend(resolved);
+            stack.extend(next.into_iter().filter(|&c| !seen[c]));
         }
         seen
     }
 
-    /// Resolves every call and await of every body once.
-    fn resolve_all(&self) -> HashMap<usize, Vec<usize>> {
+    /// Resolves one unit's calls: (call address, callees) pairs, and every unit the calls can
+    /// reach.
+    fn resolve_unit(&self, i: usize) -> (Vec<(usize, Vec<usize>)>, Vec<usize>) {
         fn walk(
             ws: &Workspace<'_>,
             i: usize,
             nodes: &[Node],
-            out: &mut HashMap<usize, Vec<usize>>,
+            resolved: &mut Vec<(usize, Vec<usize>)>,
+            next: &mut Vec<usize>,
         ) {
             for n in nodes {
                 let target = match n {
                     Node::Await(a) => &a.target,
                     Node::Call(c) => &c.target,
                     Node::Branch(arms) => {
-                        arms.iter().for_each(|a| walk(ws, i, a, out));
+                        arms.iter().for_each(|a| walk(ws, i, a, resolved, next));
                         continue;
                     }
                     Node::Loop(body) => {
-                        walk(ws, i, body, out);
+                        walk(ws, i, body, resolved, next);
                         continue;
                     }
                     Node::Guard(_) => continue,
                 };
+                if let Target::Block(b) = target {
+                    next.push(*b);
+                }
+                if let Target::Method { name, .. } = target {
+                    // Deferred to the caller's type: any method of this name may run.
+                    next.extend(ws.by_method.get(name).into_iter().flatten().copied());
+                    next.extend(ws.wildcards.values().flatten().copied());
+                }
                 if let Some(c) = ws.resolve_target(i, target) {
-                    out.insert(target as *const Target as usize, c);
+                    next.extend(c.iter().copied());
+                    resolved.push((target as *const Target as usize, c));
                 }
             }
         }
-        let mut out = HashMap::new();
-        for (i, u) in self.units.iter().enumerate() {
-            walk(self, i, &u.unit.body, &mut out);
+        let unit = &self.units[i].unit;
+        let (mut resolved, mut next) = (Vec::new(), Vec::new());
+        walk(self, i, &unit.body, &mut resolved, &mut next);
+        next.extend(self.children.get(&i).into_iter().flatten().copied());
+        for r in &unit.site_roots {
+            next.extend(reach::targets_of(self, i, &r.target));
         }
-        out
+        (resolved, next)
     }
 
     fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
@@ -383,28 +370,25 @@ impl<'v> Workspace<'v> {
         }
     }
 
-    /// Types locals made by calls from the callees' return types, in binding order (a local
-    /// may be made from an earlier one); twice, for calls into units typed later.
-    fn type_locals(&mut self) {
+    /// Types a unit's locals made by calls from the callees' return types; twice, since a
+    /// receiver may be a local typed later in the first pass.
+    fn type_locals_of(&mut self, i: usize) {
         for _ in 0..2 {
-            let mut found = Vec::new();
-            for i in 0..self.units.len() {
-                let unit = &self.units[i].unit;
-                for (l, local) in unit.locals.iter().enumerate() {
-                    if local.ty.is_some() {
-                        continue;
-                    }
-                    if let Some(t) = local.made_by.as_deref() {
-                        if let Some(ty) = self.call_type(i, t) {
-                            found.push((i, l, ty));
-                        }
-                    }
-                }
-            }
+            let unit = &self.units[i].unit;
+            let found: Vec<(usize, String)> = unit
+                .locals
+                .iter()
+                .enumerate()
+                .filter(|(_, local)| local.ty.is_none())
+                .filter_map(|(l, local)| {
+                    let t = local.made_by.as_deref()?;
+                    Some((l, self.call_type(i, t)?))
+                })
+                .collect();
             if found.is_empty() {
                 break;
             }
-            for (i, l, ty) in found {
+            for (l, ty) in found {
                 self.units[i].unit.locals[l].ty = Some(ty);
             }
         }

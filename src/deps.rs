@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use bincode::{Decode, Encode};
 use serde::Deserialize;
 
 use crate::cache::Cache;
@@ -47,7 +48,7 @@ pub fn load(
     cache: Option<&Cache>,
 ) -> Loaded {
     let mut loaded = Loaded::default();
-    for dep in select(graph, files, &config.excludes) {
+    for dep in select(graph, files, &config.excludes, cache) {
         let key = cache
             .zip(dep.immutable_key())
             .map(|(c, k)| c.key("dep", k.as_bytes()));
@@ -117,34 +118,70 @@ fn module_path(dep: &Dependency, file: &Path) -> String {
 
 /// The dependencies the scanned files (and, one level down, those dependencies) name, that
 /// have async code.
-fn select(graph: &DependencyGraph, files: &[PathBuf], excludes: &[String]) -> Vec<Dependency> {
-    let read_all = |files: &[PathBuf]| -> Vec<String> {
-        files
-            .iter()
-            .filter_map(|f| std::fs::read_to_string(f).ok())
-            .collect()
-    };
+fn select(
+    graph: &DependencyGraph,
+    files: &[PathBuf],
+    excludes: &[String],
+    cache: Option<&Cache>,
+) -> Vec<Dependency> {
     let workspace_text = read_all(files);
-    let mut dep_text: HashMap<PathBuf, Vec<String>> = HashMap::new();
-    let mut any_text = |d: &Dependency, test: &dyn Fn(&str) -> bool| -> bool {
-        dep_text
-            .entry(d.src_dir.clone())
-            .or_insert_with(|| {
-                read_all(&discover::rust_files(std::slice::from_ref(&d.src_dir), excludes).0)
-            })
-            .iter()
-            .any(|t| test(t))
+    let mut known: HashMap<String, Facts> = HashMap::new();
+    let mut facts = |d: &Dependency| -> Facts {
+        known
+            .entry(d.id.clone())
+            .or_insert_with(|| Facts::of(d, excludes, cache))
+            .clone()
     };
     graph.select(|parent, dep| {
-        let names = |t: &str| names_crate(t, &dep.name);
         let named = match parent {
-            None => workspace_text.iter().any(|t| names(t)),
-            Some(p) => any_text(p, &names),
+            None => workspace_text.iter().any(|t| names_crate(t, &dep.name)),
+            Some(p) => facts(p).names.contains(&dep.name),
         };
         // A crate without async code has no exchange to lose (its sync calls are seen
         // through the vocabulary of what they return, not their bodies).
-        named && any_text(dep, &has_async_code)
+        named && facts(dep).has_async
     })
+}
+
+fn read_all(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect()
+}
+
+/// What selection needs of a dependency's sources; cached with its summaries' key, so a
+/// second run reads no dependency source at all.
+#[derive(Debug, Clone, Encode, Decode)]
+struct Facts {
+    has_async: bool,
+    /// Its own dependencies its code names.
+    names: Vec<String>,
+}
+
+impl Facts {
+    fn of(dep: &Dependency, excludes: &[String], cache: Option<&Cache>) -> Facts {
+        let key = cache
+            .zip(dep.immutable_key())
+            .map(|(c, k)| c.key("dep-facts", k.as_bytes()));
+        if let Some(facts) = cache.zip(key).and_then(|(c, k)| c.get(k)) {
+            return facts;
+        }
+        let texts = read_all(&discover::rust_files(std::slice::from_ref(&dep.src_dir), excludes).0);
+        let facts = Facts {
+            has_async: texts.iter().any(|t| has_async_code(t)),
+            names: dep
+                .deps
+                .iter()
+                .map(|(name, _)| name.clone())
+                .filter(|name| texts.iter().any(|t| names_crate(t, name)))
+                .collect(),
+        };
+        if let (Some(c), Some(k)) = (cache, key) {
+            let _ = c.put(k, &facts);
+        }
+        facts
+    }
 }
 
 /// A dependency crate to summarise.
