@@ -396,6 +396,18 @@ impl<'v> Workspace<'v> {
 
     /// The type a call returns, when every candidate callee agrees.
     fn call_type(&self, caller: usize, target: &Target) -> Option<String> {
+        // A lock guard derefs to what the lock holds.
+        if let Target::Method {
+            recv: Some(p),
+            name,
+            args,
+            ..
+        } = target
+        {
+            if args.is_empty() && self.vocab.is_lock(name) {
+                return self.type_of(&self.units[caller].unit, p);
+            }
+        }
         let candidates = match target {
             Target::Method {
                 recv,

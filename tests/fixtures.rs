@@ -248,6 +248,7 @@ cases!(
         sites_races,
         sites_handlers,
         sites_tasks,
+        enum_dispatch,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs],
 );

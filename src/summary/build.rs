@@ -134,6 +134,7 @@ impl<'a> FileCx<'a> {
                 }),
             },
             Item::Struct(s) => self.structure(s),
+            Item::Enum(e) => self.enumeration(e),
             Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
                 for items in super::templates::transcribers(&m.mac) {
                     self.items(&items, scope);
@@ -170,21 +171,22 @@ impl<'a> FileCx<'a> {
     }
 
     fn structure(&mut self, s: &syn::ItemStruct) {
-        let fields = s
-            .fields
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let name = f
-                    .ident
-                    .as_ref()
-                    .map(|id| id.to_string())
-                    .unwrap_or_else(|| i.to_string());
-                type_name(&f.ty).map(|t| (name, t))
-            })
-            .collect();
         self.out.structs.push(StructDef {
             name: s.ident.to_string(),
+            fields: field_types(&s.fields, ""),
+        });
+    }
+
+    /// An enum's variant fields are fields named `Variant.0` / `Variant.name`, so a match
+    /// arm's binding (`Conn::Tcp(s) => ..`) is typed like a struct field.
+    fn enumeration(&mut self, e: &syn::ItemEnum) {
+        let fields = e
+            .variants
+            .iter()
+            .flat_map(|v| field_types(&v.fields, &format!("{}.", v.ident)))
+            .collect();
+        self.out.structs.push(StructDef {
+            name: e.ident.to_string(),
             fields,
         });
     }
@@ -388,7 +390,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
         }
         let made_by = match (&origin, names.len(), &annotated, &ty) {
-            (Origin::Owned, 1, None, None) => call_shape(self, strip_value(init)).map(Box::new),
+            (Origin::Owned | Origin::LockGuard, 1, None, None) => {
+                call_shape(self, strip_value(init)).map(Box::new)
+            }
             _ => None,
         };
         for name in names {
@@ -422,6 +426,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
                     let segs = path_segments(&p.path);
+                    // `Arc::new(Mutex::new(x))`: the methods are those of what `x` is.
+                    if segs.len() >= 2
+                        && c.args.len() == 1
+                        && segs[segs.len() - 1] == "new"
+                        && WRAPPERS.contains(&segs[segs.len() - 2].as_str())
+                    {
+                        return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
+                    }
                     if segs.len() >= 2
                         && segs.last().is_some_and(|l| {
                             l == "new" || l.starts_with("new_") || l.starts_with("with_")
@@ -592,9 +604,19 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     /// method call or `async` block, else a call that does not build a duration.
     fn wrapped_future<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) -> Target {
         let mut fallback = Target::Opaque;
+        // (written in place, names a point or span of time, target): a future written in
+        // place beats one stored in a variable, and one that is not a deadline or duration
+        // (`timeout_at(deadline, conn.get(k))`, fred's `timeout(fut, inner.timeout())`)
+        // beats one that is.
+        let mut futures = Vec::new();
         for a in args {
-            match self.target_of(a) {
-                t @ (Target::Method { .. } | Target::Block(_)) => return t,
+            let inline = !matches!(strip_postfix(a), Expr::Path(_));
+            let target = self.target_of(a);
+            let timeish = matches!(&target, Target::Method { name, .. } if is_time_word(name));
+            match target {
+                t @ (Target::Method { .. } | Target::Block(_)) => {
+                    futures.push((inline, timeish, t))
+                }
                 Target::Path { segments, args } => {
                     let duration = segments
                         .iter()
@@ -606,7 +628,12 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 Target::Opaque => {}
             }
         }
-        fallback
+        futures.sort_by_key(|(inline, timeish, _)| (!inline, *timeish));
+        futures
+            .into_iter()
+            .next()
+            .map(|(_, _, t)| t)
+            .unwrap_or(fallback)
     }
 
     /// Makes an `async` block a unit of its own, capturing this unit's names.
@@ -822,13 +849,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 let mut arms = Vec::new();
                 for arm in &m.arms {
                     self.scopes.push(HashMap::new());
-                    for name in pat_names(&arm.pat) {
-                        let origin = scrutinee
-                            .clone()
-                            .map(Origin::Alias)
-                            .unwrap_or(Origin::Owned);
-                        self.bind(name, origin, None);
-                    }
+                    self.bind_pattern(&arm.pat, scrutinee.as_ref());
                     let mut nodes = Vec::new();
                     if let Some((_, g)) = &arm.guard {
                         self.expr(g, &mut nodes);
@@ -870,15 +891,27 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Expr::Let(l) => {
                 self.expr(&l.expr, out);
                 let scrutinee = self.place_of(&l.expr);
-                for name in pat_names(&l.pat) {
-                    let origin = scrutinee
-                        .clone()
-                        .map(Origin::Alias)
-                        .unwrap_or(Origin::Owned);
-                    self.bind(name, origin, None);
-                }
+                self.bind_pattern(&l.pat, scrutinee.as_ref());
             }
             _ => self.operands(e, out),
+        }
+    }
+
+    /// Binds a pattern's names to the parts of the scrutinee they take: `Conn::Tcp(s)` makes
+    /// `s` the place `scrutinee.Tcp.0`; wrappers (`Some`, `Ok`, `Err`) are looked through.
+    fn bind_pattern(&mut self, pat: &Pat, scrutinee: Option<&Place>) {
+        let mut bindings = Vec::new();
+        pattern_parts(pat, &mut Vec::new(), &mut bindings);
+        for (name, fields) in bindings {
+            let origin = match scrutinee {
+                Some(p) => {
+                    let mut place = p.clone();
+                    place.fields.extend(fields);
+                    Origin::Alias(place)
+                }
+                None => Origin::Owned,
+            };
+            self.bind(name, origin, None);
         }
     }
 
@@ -1020,6 +1053,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     }
 }
 
+/// Names of methods that make a point or span of time, not a future.
+fn is_time_word(name: &str) -> bool {
+    [
+        "deadline", "timeout", "duration", "instant", "delay", "elapsed", "interval",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+        || name == "now"
+}
+
 /// The call an expression's value comes from, without summarising anything (no `async`
 /// blocks are made here): `client.connect(..)`, `Client::open(..)`.
 fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
@@ -1039,10 +1082,22 @@ fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
             })
         }
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => Some(Target::Path {
-                segments: path_segments(&p.path),
-                args: c.args.iter().map(|a| b.place_of(a)).collect(),
-            }),
+            Expr::Path(p) => {
+                let segments = path_segments(&p.path);
+                // `Arc::new(Mutex::new(x))` holds what `x` is.
+                let n = segments.len();
+                if n >= 2
+                    && c.args.len() == 1
+                    && segments[n - 1] == "new"
+                    && WRAPPERS.contains(&segments[n - 2].as_str())
+                {
+                    return call_shape(b, strip_value(&c.args[0]));
+                }
+                Some(Target::Path {
+                    segments,
+                    args: c.args.iter().map(|a| b.place_of(a)).collect(),
+                })
+            }
             _ => None,
         },
         _ => None,
@@ -1232,6 +1287,79 @@ fn normalise(e: &Expr) -> String {
         out.push_str(part);
     }
     out
+}
+
+/// `(name, fields)` for every name a pattern binds, with the fields of the matched value it
+/// takes (`Conn::Tcp(s)` -> `s`, `["Tcp.0"]`).
+fn pattern_parts(p: &Pat, at: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+    let variant = |path: &syn::Path| last_segment(path).unwrap_or_default();
+    let nested = |at: &mut Vec<String>, field: Option<String>, p: &Pat, out: &mut Vec<_>| {
+        let pushed = field.is_some();
+        if let Some(f) = field {
+            at.push(f);
+        }
+        pattern_parts(p, at, out);
+        if pushed {
+            at.pop();
+        }
+    };
+    match p {
+        Pat::Ident(i) => {
+            out.push((i.ident.to_string(), at.clone()));
+            if let Some((_, sub)) = &i.subpat {
+                pattern_parts(sub, at, out);
+            }
+        }
+        Pat::Type(t) => pattern_parts(&t.pat, at, out),
+        Pat::Reference(r) => pattern_parts(&r.pat, at, out),
+        Pat::Paren(p) => pattern_parts(&p.pat, at, out),
+        Pat::TupleStruct(t) => {
+            let v = variant(&t.path);
+            let wrapper = matches!(v.as_str(), "Some" | "Ok" | "Err");
+            for (i, elem) in t.elems.iter().enumerate() {
+                let field = (!wrapper).then(|| format!("{v}.{i}"));
+                nested(at, field, elem, out);
+            }
+        }
+        Pat::Struct(s) => {
+            let v = variant(&s.path);
+            for f in &s.fields {
+                let member = match &f.member {
+                    syn::Member::Named(id) => id.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                nested(at, Some(format!("{v}.{member}")), &f.pat, out);
+            }
+        }
+        Pat::Tuple(t) => {
+            for (i, elem) in t.elems.iter().enumerate() {
+                nested(at, Some(i.to_string()), elem, out);
+            }
+        }
+        // Alternatives bind the same names; the first one's parts stand for all.
+        Pat::Or(o) => {
+            if let Some(first) = o.cases.first() {
+                pattern_parts(first, at, out);
+            }
+        }
+        other => out.extend(pat_names(other).into_iter().map(|n| (n, Vec::new()))),
+    }
+}
+
+/// Field names and types of a struct or enum variant (`prefix` names the variant).
+fn field_types(fields: &syn::Fields, prefix: &str) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let name = f
+                .ident
+                .as_ref()
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| i.to_string());
+            type_name(&f.ty).map(|t| (format!("{prefix}{name}"), t))
+        })
+        .collect()
 }
 
 fn pat_ident(p: &Pat) -> Option<String> {
