@@ -1274,12 +1274,17 @@ fn strip_postfix(e: &Expr) -> &Expr {
     }
 }
 
+/// Source text of an expression as a person writes it: `conn.get(&key).await`, not the
+/// token printer's `conn . get (& key) . await`.
 fn normalise(e: &Expr) -> String {
     let text = e.to_token_stream().to_string();
     let mut out = String::with_capacity(text.len());
     for (i, part) in text.split_whitespace().enumerate() {
         let glue = i > 0
-            && !matches!(part, "." | "(" | ")" | "," | "?" | "::" | "[" | "]" | ";")
+            && part != "!"
+            && !part.starts_with(['.', '(', ')', ',', '?', '[', ']', ';'])
+            && !part.starts_with("::")
+            && !part.starts_with("!(")
             && !out.ends_with(['.', '(', '&', '[', ':', '!']);
         if glue {
             out.push(' ');
@@ -1614,4 +1619,31 @@ fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
         }
     }
     matches!(output, syn::ReturnType::Type(_, t) if borrow(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    fn text(src: &str) -> String {
+        normalise(&syn::parse_str(src).expect("expression parses"))
+    }
+
+    #[test]
+    fn awaited_text_reads_as_written() {
+        assert_eq!(text("conn . get (& key) . await"), "conn.get(&key).await");
+        assert_eq!(
+            text("timeout_at(deadline, conn.set(&key, &secret)).await"),
+            "timeout_at(deadline, conn.set(&key, &secret)).await"
+        );
+        assert_eq!(
+            text("self.con.get(format!(\"user:{id}\"))"),
+            "self.con.get(format!(\"user:{id}\"))"
+        );
+        assert_eq!(text("tokio::time::sleep(d)"), "tokio::time::sleep(d)");
+        assert_eq!(
+            text("sock.read_exact(&mut buf)"),
+            "sock.read_exact(&mut buf)"
+        );
+    }
 }
