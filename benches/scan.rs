@@ -34,9 +34,9 @@ struct Run {
     lines: usize,
     secs: f64,
     peak_mib: f64,
-    /// Seconds to discover and summarise (`load`), and for the workspace pass (call graph
-    /// and rules), for `analyze`.
-    phases: Option<[f64; 2]>,
+    /// For `analyze`: seconds to discover and summarise (`load`), seconds for the workspace
+    /// pass (call graph and rules), and the peak MiB when `load` returned.
+    phases: Option<[f64; 3]>,
 }
 
 fn parent() {
@@ -96,7 +96,7 @@ fn run(mode: &str, cache: Option<&Path>, paths: &[PathBuf]) -> Run {
         lines: f[1] as usize,
         secs: f[2],
         peak_mib: f[3] / 1024.0,
-        phases: (f.len() == 6).then(|| [f[4], f[5]]),
+        phases: (f.len() == 7).then(|| [f[4], f[5], f[6] / 1024.0]),
     }
 }
 
@@ -107,8 +107,10 @@ fn row(what: &str, r: &Run, lines: usize) {
         lines as f64 / r.secs,
         r.peak_mib
     );
-    if let Some([load, pass]) = r.phases {
-        print!("   (discover+summarise {load:.3} s, workspace pass {pass:.3} s)");
+    if let Some([load, pass, load_peak]) = r.phases {
+        print!(
+            "   (discover+summarise {load:.3} s, {load_peak:.1} MiB peak; workspace pass {pass:.3} s)"
+        );
     }
     println!();
 }
@@ -169,7 +171,7 @@ fn count_lines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// `MODE CACHE|- PATH...`: prints `files count seconds peak_kib [load workspace_pass]`,
+/// `MODE CACHE|- PATH...`: prints `files count seconds peak_kib [load_s pass_s load_peak_kib]`,
 /// where count is lines (read), files parsed (parse) or findings (analyze).
 fn child(args: &[String]) {
     let mode = args[0].as_str();
@@ -184,13 +186,13 @@ fn child(args: &[String]) {
     });
     let secs = start.elapsed().as_secs_f64();
     print!("{files} {lines} {secs} {}", peak_kib());
-    if let Some([load, pass]) = phases {
-        print!(" {load} {pass}");
+    if let Some([load, pass, load_peak]) = phases {
+        print!(" {load} {pass} {load_peak}");
     }
     println!();
 }
 
-type Measured = (usize, usize, Option<[f64; 2]>);
+type Measured = (usize, usize, Option<[f64; 3]>);
 
 fn read_all(paths: &[PathBuf]) -> Measured {
     let (files, _) = discover::rust_files(paths, &[]);
@@ -223,9 +225,14 @@ fn analyze_phased(paths: &[PathBuf], cache_dir: Option<PathBuf>) -> Measured {
     let t = Instant::now();
     let (files, summaries, _) = load(paths, &config);
     let loaded = t.elapsed().as_secs_f64();
+    let loaded_peak = peak_kib() as f64;
     let findings = findings_of(&files, summaries, &config.vocab);
     let done = t.elapsed().as_secs_f64();
-    (files.len(), findings.len(), Some([loaded, done - loaded]))
+    (
+        files.len(),
+        findings.len(),
+        Some([loaded, done - loaded, loaded_peak]),
+    )
 }
 
 /// Peak resident memory of this process (VmHWM), KiB.

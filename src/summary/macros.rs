@@ -91,10 +91,35 @@ pub fn parse_body(name: &str, tokens: TokenStream) -> MacroBody {
     if let Ok(exprs) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
         return MacroBody::Exprs(exprs.into_iter().collect());
     }
-    match syn::Block::parse_within.parse2(tokens) {
+    match syn::Block::parse_within.parse2(tokens.clone()) {
         Ok(stmts) => MacroBody::Stmts(stmts),
-        Err(_) => MacroBody::Opaque,
+        // Stream macros (`stream! { for await x in s { yield x } }`): a `for await` loop
+        // awaits each item, which a plain `for` over the stream stands for here.
+        Err(_) => syn::Block::parse_within
+            .parse2(without_for_await(tokens))
+            .map_or(MacroBody::Opaque, MacroBody::Stmts),
     }
+}
+
+/// `for await x in s` -> `for x in s`, at any depth.
+fn without_for_await(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_for = false;
+    for tt in tokens {
+        let skip = after_for && matches!(&tt, TokenTree::Ident(id) if id == "await");
+        after_for = matches!(&tt, TokenTree::Ident(id) if id == "for");
+        match tt {
+            _ if skip => {}
+            TokenTree::Group(g) => {
+                let mut inner =
+                    proc_macro2::Group::new(g.delimiter(), without_for_await(g.stream()));
+                inner.set_span(g.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn skip_biased(input: ParseStream) -> syn::Result<()> {
@@ -181,6 +206,14 @@ mod tests {
         assert_eq!(parse_items::<syn::ImplItem>("cfg_net", tokens).len(), 1);
         let tokens: TokenStream = "($x:expr) => { $x.await }".parse().unwrap();
         assert!(parse_items::<syn::Item>("macro_rules", tokens).is_empty());
+    }
+
+    #[test]
+    fn stream_macro_for_await_loops_are_statements() {
+        let tokens: TokenStream = "for await x in rx.recv_stream() { yield conn.send(x).await; }"
+            .parse()
+            .unwrap();
+        assert!(matches!(parse_body("stream", tokens), MacroBody::Stmts(s) if s.len() == 1));
     }
 
     #[test]
