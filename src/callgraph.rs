@@ -25,6 +25,9 @@ mod reach;
 
 pub use reach::{Hop, Link, Reach};
 
+/// Updates of one unit's effects after which new effects are joined with the old ones.
+const SETTLE_AFTER: u8 = 8;
+
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
 pub struct UnitRef {
@@ -141,6 +144,12 @@ pub struct Workspace<'v> {
     resolved: HashMap<usize, Vec<usize>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// What each unit's name says it does to its first argument (`send_request`: writes),
+    /// for hand-written futures whose bodies say nothing.
+    name_io: Vec<Option<Io>>,
+    /// The same for calls by path that resolve to nothing (`Framed::new(stream)`), by the
+    /// call's address.
+    path_io: HashMap<usize, Io>,
     /// Units analysed: the scanned code and what it can reach in dependencies (all, when
     /// findings inside dependencies are wanted).
     in_scope: Vec<bool>,
@@ -253,6 +262,8 @@ impl<'v> Workspace<'v> {
             wildcards,
             resolved: HashMap::new(),
             cleared_flags: Vec::new(),
+            name_io: Vec::new(),
+            path_io: HashMap::new(),
             in_scope: Vec::new(),
             file_crates,
         };
@@ -260,6 +271,11 @@ impl<'v> Workspace<'v> {
             .units
             .iter()
             .map(|u| collect_cleared_flags(&u.unit.body))
+            .collect();
+        ws.name_io = ws
+            .units
+            .iter()
+            .map(|u| Vocabulary::io_by_words(&u.unit.name))
             .collect();
         let start: Vec<usize> = (0..ws.units.len())
             .filter(|&i| ws.crate_of(i).is_none())
@@ -295,20 +311,26 @@ impl<'v> Workspace<'v> {
             }
             self.type_locals_of(i);
             let (resolved, next) = self.resolve_unit(i);
-            self.resolved.extend(resolved);
+            for (at, callees, io) in resolved {
+                if let Some(io) = io {
+                    self.path_io.insert(at, io);
+                }
+                self.resolved.insert(at, callees);
+            }
             stack.extend(next.into_iter().filter(|&c| !seen[c]));
         }
         seen
     }
 
-    /// Resolves one unit's calls: (call address, callees) pairs, and every unit the calls can
-    /// reach.
-    fn resolve_unit(&self, i: usize) -> (Vec<(usize, Vec<usize>)>, Vec<usize>) {
+    /// Resolves one unit's calls: (call address, callees, what a path call's name says it
+    /// does), and every unit the calls can reach.
+    #[allow(clippy::type_complexity)]
+    fn resolve_unit(&self, i: usize) -> (Vec<(usize, Vec<usize>, Option<Io>)>, Vec<usize>) {
         fn walk(
             ws: &Workspace<'_>,
             i: usize,
             nodes: &[Node],
-            resolved: &mut Vec<(usize, Vec<usize>)>,
+            resolved: &mut Vec<(usize, Vec<usize>, Option<Io>)>,
             next: &mut Vec<usize>,
         ) {
             for n in nodes {
@@ -335,7 +357,11 @@ impl<'v> Workspace<'v> {
                 }
                 if let Some(c) = ws.resolve_target(i, target) {
                     next.extend(c.iter().copied());
-                    resolved.push((target as *const Target as usize, c));
+                    let io = match target {
+                        Target::Path { segments, .. } => path_word_io(segments),
+                        _ => None,
+                    };
+                    resolved.push((target as *const Target as usize, c, io));
                 }
             }
         }
@@ -363,10 +389,12 @@ impl<'v> Workspace<'v> {
     }
 
     /// The crate units a call of unit `caller`'s body can run (memoised).
-    fn candidates(&self, caller: usize, target: &Target) -> Vec<usize> {
+    fn candidates(&self, caller: usize, target: &Target) -> std::borrow::Cow<'_, [usize]> {
         match self.resolved.get(&(target as *const Target as usize)) {
-            Some(c) => c.clone(),
-            None => self.resolve_target(caller, target).unwrap_or_default(),
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => {
+                std::borrow::Cow::Owned(self.resolve_target(caller, target).unwrap_or_default())
+            }
         }
     }
 
@@ -524,6 +552,7 @@ impl<'v> Workspace<'v> {
         let mut queue: std::collections::VecDeque<usize> =
             (0..n).filter(|&i| self.in_scope[i]).collect();
         let mut budget = n.saturating_mul(64);
+        let mut updates = vec![0u8; n];
         while let Some(i) = queue.pop_front() {
             queued[i] = false;
             if budget == 0 {
@@ -547,7 +576,13 @@ impl<'v> Workspace<'v> {
                     dependents[r].push(i);
                 }
             }
+            if fx != effects[i] && updates[i] >= SETTLE_AFTER {
+                // Name clashes (two versions of one crate in a scan) can make a unit's
+                // effects alternate; past a few updates they only grow, so the pass ends.
+                merge(&mut fx, &effects[i], Some);
+            }
             if fx != effects[i] {
+                updates[i] = updates[i].saturating_add(1);
                 effects[i] = fx;
                 for &d in &dependents[i] {
                     if !queued[d] {
@@ -1349,11 +1384,11 @@ impl Walker<'_, '_> {
             Target::Path { segments, args } => {
                 let candidates = self.ws.candidates(self.unit_index, target);
                 if candidates.is_empty() {
-                    return self.by_words(segments, args);
+                    return self.by_words(target, segments, args);
                 }
                 let mut ev = self.calls(&candidates, args.clone(), guarded, None);
                 if ev.is_empty() && candidates.iter().all(|&c| self.is_handwritten_future(c)) {
-                    ev = self.by_words(segments, args);
+                    ev = self.by_words(target, segments, args);
                 }
                 ev
             }
@@ -1406,14 +1441,13 @@ impl Walker<'_, '_> {
         ev
     }
 
-    fn by_words(&self, segments: &[String], args: &[Option<Place>]) -> Vec<Event> {
-        let n = segments.len();
-        let name = match segments.last().map(String::as_str) {
-            Some("new") if n >= 2 => &segments[n - 2],
-            Some(_) => &segments[n - 1],
-            None => return Vec::new(),
+    fn by_words(&self, target: &Target, segments: &[String], args: &[Option<Place>]) -> Vec<Event> {
+        let at = target as *const Target as usize;
+        let io = match self.ws.resolved.get(&at) {
+            Some(_) => self.ws.path_io.get(&at).copied(),
+            None => path_word_io(segments),
         };
-        let Some(io) = Vocabulary::io_by_words(name) else {
+        let Some(io) = io else {
             return Vec::new();
         };
         args.iter()
@@ -1472,7 +1506,7 @@ impl Walker<'_, '_> {
                 }
             }
             if !any && self.is_handwritten_future(c) {
-                if let Some(io) = Vocabulary::io_by_words(&callee.name) {
+                if let Some(io) = self.ws.name_io[c] {
                     if let Some(Some(p)) = b.first() {
                         ev.push(Event::Io(io, p.clone(), Some(c)));
                     }
@@ -1516,6 +1550,17 @@ impl Walker<'_, '_> {
         }
         ev
     }
+}
+
+/// What a call by path says it does by its name (`Framed::new(stream)` by the type).
+fn path_word_io(segments: &[String]) -> Option<Io> {
+    let n = segments.len();
+    let name = match segments.last().map(String::as_str) {
+        Some("new") if n >= 2 => &segments[n - 2],
+        Some(_) => &segments[n - 1],
+        None => return None,
+    };
+    Vocabulary::io_by_words(name)
 }
 
 fn push_fx(ev: &mut Vec<Event>, f: &RootFx, place: Place, callee: Option<usize>, deferred: bool) {
