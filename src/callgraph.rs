@@ -156,6 +156,8 @@ pub struct Workspace<'v> {
     /// Per file: the module path in the dependency it belongs to (`redis::aio`; `None` for
     /// the scanned code).
     file_crates: Vec<Option<String>>,
+    /// Per scanned file: its cargo package's number.
+    file_packages: Vec<u32>,
 }
 
 /// The result of the workspace pass.
@@ -171,15 +173,20 @@ impl<'v> Workspace<'v> {
     /// Merges per-file summaries (in file order) into one workspace.
     pub fn new(files: Vec<FileSummary>, vocab: &'v Vocabulary) -> Self {
         let crates = vec![None; files.len()];
-        Self::with_crates(files, crates, vocab)
+        Self::with_crates(files, crates, Vec::new(), vocab)
     }
 
     /// Like [`Workspace::new`], with the dependency module of each file (`redis::aio`;
     /// `None`: scanned code). A dependency's methods are reached by type or by a path naming the crate,
     /// never by a bare method name from another crate.
+    ///
+    /// `file_packages` numbers the cargo package of each scanned file (empty: one package):
+    /// a bare method name resolves only within the caller's package, as it does across
+    /// crates.
     pub fn with_crates(
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
+        file_packages: Vec<u32>,
         vocab: &'v Vocabulary,
     ) -> Self {
         let mut units = Vec::new();
@@ -266,6 +273,7 @@ impl<'v> Workspace<'v> {
             path_io: HashMap::new(),
             in_scope: Vec::new(),
             file_crates,
+            file_packages,
         };
         ws.cleared_flags = ws
             .units
@@ -457,6 +465,15 @@ impl<'v> Workspace<'v> {
     fn crate_of(&self, i: usize) -> Option<&str> {
         self.dependency_of(i)
             .map(|m| m.split("::").next().unwrap_or(m))
+    }
+
+    /// The crate and package a unit belongs to, for resolution by bare name.
+    fn home_of(&self, i: usize) -> (Option<&str>, u32) {
+        let file = self.units[i].file;
+        (
+            self.crate_of(i),
+            self.file_packages.get(file).copied().unwrap_or(0),
+        )
     }
 
     /// The dependency module a unit lives in (`redis::aio`; `None`: the scanned code).
@@ -871,14 +888,14 @@ impl<'v> Workspace<'v> {
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
         }
-        // By name alone, only within the caller's own crate.
-        let home = self.crate_of(caller);
+        // By name alone, only within the caller's own crate and package.
+        let home = self.home_of(caller);
         self.by_method
             .get(name)
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|&i| self.units[i].unit.has_self && self.crate_of(i) == home)
+                    .filter(|&i| self.units[i].unit.has_self && self.home_of(i) == home)
                     .collect()
             })
             .unwrap_or_default()
@@ -916,7 +933,7 @@ impl<'v> Workspace<'v> {
             }
         }
         // A free fn of another crate only when the path names that crate (`redis::cmd`).
-        let home = self.crate_of(caller);
+        let home = self.home_of(caller);
         let named = segments.first().map(String::as_str);
         self.by_free_name
             .get(name)
@@ -925,7 +942,7 @@ impl<'v> Workspace<'v> {
                     .copied()
                     .filter(|&i| {
                         let c = self.crate_of(i);
-                        c == home || (c.is_some() && c == named)
+                        self.home_of(i) == home || (c.is_some() && c == named)
                     })
                     .collect()
             })

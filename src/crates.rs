@@ -78,6 +78,44 @@ pub fn package_of<'p>(packages: &'p [PathBuf], file: &Path) -> Option<&'p Path> 
         .map(PathBuf::as_path)
 }
 
+/// Numbers each file by the package folder (nearest `Cargo.toml` above it) it belongs to;
+/// files with none share number 0.
+pub fn package_numbers(files: &[PathBuf]) -> Vec<u32> {
+    let mut folders: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut numbers: HashMap<PathBuf, u32> = HashMap::new();
+    files
+        .iter()
+        .map(|f| {
+            let Some(pkg) = package_folder(f, &mut folders) else {
+                return 0;
+            };
+            let next = numbers.len() as u32 + 1;
+            *numbers.entry(pkg).or_insert(next)
+        })
+        .collect()
+}
+
+/// The nearest folder above `file` holding a `Cargo.toml`, remembering each folder's answer.
+fn package_folder(file: &Path, seen: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    let mut walked = Vec::new();
+    let mut dir = file.parent();
+    let found = loop {
+        let Some(d) = dir else { break None };
+        if let Some(known) = seen.get(d) {
+            break known.clone();
+        }
+        walked.push(d.to_path_buf());
+        if d.join("Cargo.toml").is_file() {
+            break Some(d.to_path_buf());
+        }
+        dir = d.parent();
+    };
+    for d in walked {
+        seen.insert(d, found.clone());
+    }
+    found
+}
+
 /// The package's edition from its `Cargo.toml` (cargo's default, 2015, when unset).
 pub fn edition(package: &Path) -> String {
     let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();

@@ -87,7 +87,9 @@ fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
         files.extend(loaded.files);
         summaries.extend(loaded.summaries);
     }
-    let mut workspace = callgraph::Workspace::with_crates(summaries, file_crates, &config.vocab);
+    let file_packages = crates::package_numbers(&files[..files_scanned]);
+    let mut workspace =
+        callgraph::Workspace::with_crates(summaries, file_crates, file_packages, &config.vocab);
     if config.include_deps {
         workspace = workspace.analyse_all_dependencies();
     }
