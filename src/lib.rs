@@ -163,7 +163,13 @@ pub fn findings_of(
     summaries: Vec<FileSummary>,
     vocab: &Vocabulary,
 ) -> Vec<Finding> {
-    let workspace = callgraph::Workspace::new(summaries, vocab);
+    let crates = vec![None; files.len()];
+    let workspace = callgraph::Workspace::with_crates(
+        summaries,
+        crates,
+        crates::package_numbers(files),
+        vocab,
+    );
     let mut findings = rules_over(&workspace, files);
     drop_raced_duplicates(&mut findings);
     findings
