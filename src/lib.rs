@@ -164,12 +164,8 @@ pub fn findings_of(
     vocab: &Vocabulary,
 ) -> Vec<Finding> {
     let crates = vec![None; files.len()];
-    let workspace = callgraph::Workspace::with_crates(
-        summaries,
-        crates,
-        crates::package_numbers(files),
-        vocab,
-    );
+    let workspace =
+        callgraph::Workspace::with_crates(summaries, crates, crates::package_numbers(files), vocab);
     let mut findings = rules_over(&workspace, files);
     drop_raced_duplicates(&mut findings);
     findings

@@ -13,21 +13,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// A file with one finding: `Conn::get` at line 9.
-const GOOD: &str = r#"use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-pub struct Conn {
-    stream: tokio::net::TcpStream,
-}
-
-impl Conn {
-    pub async fn get(&mut self) -> std::io::Result<u8> {
-        self.stream.write_all(b"GET").await?;
-        self.stream.read_u8().await
-    }
-}
-"#;
-
 /// A file with no finding: the stream is owned by the future.
 const CLEAN: &str = r#"use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -141,7 +126,7 @@ impl Scan {
 
     /// Just `scan/good.rs`, with one finding.
     fn with_good() -> Scan {
-        Scan::new(&[("good.rs", GOOD.as_bytes())])
+        Scan::new(&[("good.rs", common::ONE_FINDING.as_bytes())])
     }
 
     fn root(&self) -> &Path {
@@ -398,8 +383,8 @@ fn help_and_version_exit_0() {
 #[test]
 fn exclude_skips_matching_paths() {
     let scan = Scan::new(&[
-        ("good.rs", GOOD.as_bytes()),
-        ("vendored/other.rs", GOOD.as_bytes()),
+        ("good.rs", common::ONE_FINDING.as_bytes()),
+        ("vendored/other.rs", common::ONE_FINDING.as_bytes()),
     ]);
     let all = contract(&scan.run(&["--format", "json", "scan"]));
     assert_eq!(all["files_scanned"], 2);
@@ -417,7 +402,7 @@ fn no_path_scans_the_workspace_of_the_manifest() {
             "Cargo.toml",
             b"[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
         ),
-        ("src/lib.rs", GOOD.as_bytes()),
+        ("src/lib.rs", common::ONE_FINDING.as_bytes()),
     ]);
     let run = scan.run(&["--format", "json", "--manifest-path", "scan/Cargo.toml"]);
     run.assert_no_crash();
@@ -561,7 +546,7 @@ impl Drop for RestoreMode {
 #[test]
 fn unreadable_folder_is_reported_or_read() {
     let scan = Scan::with_good();
-    scan.write("locked/inner.rs", GOOD.as_bytes());
+    scan.write("locked/inner.rs", common::ONE_FINDING.as_bytes());
     let locked = scan.dir().join("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     let _restore = RestoreMode(locked.clone(), 0o755);

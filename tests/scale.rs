@@ -7,21 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// One finding: `Conn::get`, at the `write_all` of line 9.
-const FINDING: &str = r#"use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-pub struct Conn {
-    stream: tokio::net::TcpStream,
-}
-
-impl Conn {
-    pub async fn get(&mut self) -> std::io::Result<u8> {
-        self.stream.write_all(b"GET").await?;
-        self.stream.read_u8().await
-    }
-}
-"#;
-
 struct Tree {
     tmp: tempfile::TempDir,
 }
@@ -123,7 +108,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn cached_rerun_is_identical_and_survives_corrupted_entries() {
     let tree = Tree::new(&[
-        ("scan/conn.rs", FINDING),
+        ("scan/conn.rs", common::ONE_FINDING),
         ("scan/other.rs", "pub fn f() {}\n"),
     ]);
     let args = ["--cache-dir", "cache"];
@@ -149,11 +134,11 @@ fn cached_rerun_is_identical_and_survives_corrupted_entries() {
 
 #[test]
 fn a_changed_file_is_summarised_again() {
-    let tree = Tree::new(&[("scan/conn.rs", FINDING)]);
+    let tree = Tree::new(&[("scan/conn.rs", common::ONE_FINDING)]);
     let args = ["--cache-dir", "cache"];
     assert_eq!(tree.run(&args).findings().len(), 1);
     // The same code with the stream owned by the future: no longer a finding.
-    let fixed = FINDING.replace("&mut self", "mut self");
+    let fixed = common::ONE_FINDING.replace("&mut self", "mut self");
     tree.write("scan/conn.rs", fixed.as_bytes());
     let run = tree.run(&args);
     assert_eq!(run.findings(), vec![]);
@@ -164,7 +149,7 @@ fn a_changed_file_is_summarised_again() {
 fn explicit_paths_write_no_cache_by_default() {
     let tree = Tree::new(&[
         ("scan/Cargo.toml", "[package]\nname = \"p\"\n"),
-        ("scan/src/lib.rs", FINDING),
+        ("scan/src/lib.rs", common::ONE_FINDING),
     ]);
     tree.run(&[]);
     tree.run(&["--no-cache"]);
@@ -186,14 +171,14 @@ fn files_no_module_reaches_are_skipped() {
             "cfg_if::cfg_if! {\n    if #[cfg(unix)] { mod unix; } else { mod other; }\n}\n\
              #[path = \"generated/conn.rs\"]\nmod conn;\nmod outer {\n    mod inner;\n}\n",
         ),
-        ("scan/src/unix.rs", FINDING),
+        ("scan/src/unix.rs", common::ONE_FINDING),
         ("scan/src/other.rs", "pub fn f() {}\n"),
-        ("scan/src/generated/conn.rs", FINDING),
-        ("scan/src/outer/inner.rs", FINDING),
+        ("scan/src/generated/conn.rs", common::ONE_FINDING),
+        ("scan/src/outer/inner.rs", common::ONE_FINDING),
         ("scan/tests/it.rs", "mod helpers;\n"),
-        ("scan/tests/helpers/mod.rs", FINDING),
+        ("scan/tests/helpers/mod.rs", common::ONE_FINDING),
         ("scan/tests/fixtures/broken.rs", "fn f( {\n"),
-        ("scan/src/unused.rs", FINDING),
+        ("scan/src/unused.rs", common::ONE_FINDING),
     ]);
     let run = tree.run(&[]);
     assert_eq!(run.errors(), vec![]);
@@ -214,7 +199,7 @@ fn files_no_module_reaches_are_skipped() {
 /// nor the exit code.
 #[test]
 fn edition_2015_syntax_is_reported_not_fatal() {
-    let lib = format!("{FINDING}mod old;\nmod old_types;\n");
+    let lib = format!("{}mod old;\nmod old_types;\n", common::ONE_FINDING);
     let tree = Tree::new(&[
         ("scan/Cargo.toml", "[package]\nname = \"p\"\n"),
         ("scan/src/lib.rs", &lib),
@@ -250,7 +235,7 @@ fn edition_2015_syntax_is_reported_not_fatal() {
 /// ones are refused as too complex. Neither crashes or changes the exit code.
 #[test]
 fn deeply_nested_types_are_analysed_or_refused() {
-    let tree = Tree::new(&[("scan/conn.rs", FINDING)]);
+    let tree = Tree::new(&[("scan/conn.rs", common::ONE_FINDING)]);
     let nested = |depth: usize| {
         format!(
             "type T = {}u8{};\n",

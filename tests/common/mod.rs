@@ -12,3 +12,19 @@ pub fn cancelsafe_command() -> Command {
         .env_remove("CARGO_TERM_COLOR");
     cmd
 }
+
+/// A file with one finding: `Conn::get`, at the `write_all` of line 9.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub const ONE_FINDING: &str = r#"use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub struct Conn {
+    stream: tokio::net::TcpStream,
+}
+
+impl Conn {
+    pub async fn get(&mut self) -> std::io::Result<u8> {
+        self.stream.write_all(b"GET").await?;
+        self.stream.read_u8().await
+    }
+}
+"#;
