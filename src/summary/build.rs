@@ -603,37 +603,87 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     /// The future among a wrapper's arguments (`timeout(d, fut)`, `timeout(fut, d)`): a
     /// method call or `async` block, else a call that does not build a duration.
     fn wrapped_future<'e>(&mut self, args: impl IntoIterator<Item = &'e Expr>) -> Target {
-        let mut fallback = Target::Opaque;
-        // (written in place, names a point or span of time, target): a future written in
-        // place beats one stored in a variable, and one that is not a deadline or duration
-        // (`timeout_at(deadline, conn.get(k))`, fred's `timeout(fut, inner.timeout())`)
-        // beats one that is.
-        let mut futures = Vec::new();
+        let args: Vec<&Expr> = args.into_iter().collect();
+        if let Some(fut) = self.wrapped_future_expr(&args) {
+            return self.target_of(fut);
+        }
+        // No method call or block: a call by path that does not build a time.
         for a in args {
-            let inline = !matches!(strip_postfix(a), Expr::Path(_));
-            let target = self.target_of(a);
-            let timeish = matches!(&target, Target::Method { name, .. } if is_time_word(name));
-            match target {
-                t @ (Target::Method { .. } | Target::Block(_)) => {
-                    futures.push((inline, timeish, t))
+            if let Target::Path { segments, args } = self.target_of(a) {
+                let duration = segments
+                    .iter()
+                    .any(|s| s == "Duration" || s.starts_with("from_") || s == "Instant");
+                if !duration {
+                    return Target::Path { segments, args };
                 }
-                Target::Path { segments, args } => {
-                    let duration = segments
-                        .iter()
-                        .any(|s| s == "Duration" || s.starts_with("from_") || s == "Instant");
-                    if !duration && matches!(fallback, Target::Opaque) {
-                        fallback = Target::Path { segments, args };
-                    }
-                }
-                Target::Opaque => {}
             }
         }
+        Target::Opaque
+    }
+
+    /// The argument of a wrapper (`timeout(d, fut)`) that is the future: a method call or
+    /// `async` block, one written in place before one stored in a variable, and one that is
+    /// not a deadline or duration (`timeout_at(deadline, conn.get(k))`, fred's
+    /// `timeout(fut, inner.timeout())`) before one that is.
+    fn wrapped_future_expr<'e>(&mut self, args: &[&'e Expr]) -> Option<&'e Expr> {
+        // Judged from the syntax (and the futures stored in variables): making targets here
+        // would summarise an `async` block twice.
+        let mut futures = Vec::new();
+        for a in args {
+            let mut core = strip_postfix(a);
+            while let Expr::Reference(r) = core {
+                core = strip_postfix(&r.expr);
+            }
+            let (inline, timeish) = match core {
+                Expr::Async(_) => (true, false),
+                Expr::MethodCall(m) => (true, is_time_word(&m.method.to_string())),
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p)
+                        if last_segment(&p.path)
+                            .is_some_and(|l| self.cx.vocab.is_transparent(&l) || l == "pin") =>
+                    {
+                        (true, false)
+                    }
+                    _ => continue,
+                },
+                Expr::Path(p) => match p
+                    .path
+                    .get_ident()
+                    .and_then(|id| self.pending.get(&id.to_string()))
+                {
+                    Some(Target::Method { name, .. }) => (false, is_time_word(name)),
+                    Some(Target::Block(_)) => (false, false),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            futures.push((inline, timeish, *a));
+        }
         futures.sort_by_key(|(inline, timeish, _)| (!inline, *timeish));
-        futures
-            .into_iter()
-            .next()
-            .map(|(_, _, t)| t)
-            .unwrap_or(fallback)
+        futures.first().map(|(_, _, a)| *a)
+    }
+
+    /// The raced future's own text for a `timeout` site (`conn.get(k)`), else the await's.
+    fn raced_text(&mut self, e: &Expr, whole: &Expr) -> String {
+        let fut = match strip_postfix(e) {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if matches!(
+                        last_segment(&p.path).as_deref(),
+                        Some("timeout" | "timeout_at")
+                    ) =>
+                {
+                    let args: Vec<&Expr> = c.args.iter().collect();
+                    self.wrapped_future_expr(&args)
+                }
+                _ => None,
+            },
+            Expr::MethodCall(m) if m.method == "timeout" || m.method == "timeout_at" => {
+                Some(&*m.receiver)
+            }
+            _ => None,
+        };
+        normalise(fut.unwrap_or(whole))
     }
 
     /// Makes an `async` block a unit of its own, capturing this unit's names.
@@ -721,9 +771,13 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             return;
         }
         let target = self.target_of(e);
+        let text = match site {
+            Some(CancelSite::Timeout) => self.raced_text(e, whole),
+            _ => normalise(whole),
+        };
         out.push(Node::Await(Await {
             span,
-            text: normalise(whole),
+            text,
             target,
             site,
         }));
