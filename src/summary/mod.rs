@@ -23,6 +23,8 @@ pub struct FileSummary {
     pub drop_types: Vec<String>,
     /// `mod x;` declarations: where the module tree continues (see [`crate::crates`]).
     pub mods: Vec<ModDecl>,
+    /// Paths of item-level `include!("..")`s: files whose items are part of this module.
+    pub includes: Vec<String>,
 }
 
 /// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.
