@@ -4,7 +4,7 @@
 //! are cargo's defaults (`src/lib.rs`, `src/main.rs`, `src/bin/`, `tests/`, `examples/`,
 //! `benches/`, `build.rs`) plus every `.rs` path its manifest names; from them the tree
 //! follows `mod x;` declarations (with `#[path]`, inside inline modules and inside item
-//! macros such as `cfg_if!`), taken from the summaries. A file inside a package that no
+//! macros such as `cfg_if!`) and item-level `include!("x.rs")`, taken from the summaries. A file inside a package that no
 //! module reaches (a fixture meant for `include!`, a trybuild case) is skipped. Files in no
 //! package are all kept, as is everything under a file that failed to parse, since its
 //! `mod` declarations are unknown.
@@ -35,34 +35,43 @@ pub fn reachable(
         .iter()
         .map(|f| !normalize(f).ancestors().any(|a| package_dirs.contains(a)))
         .collect();
-    // (file, whether it is a mod-rs file: its child modules live beside it)
-    let mut work: Vec<(usize, bool)> = Vec::new();
-    let reach = |path: &Path, mod_rs: bool, keep: &mut Vec<bool>, work: &mut Vec<_>| {
+    // (file, the folder its `mod x;` declarations resolve in)
+    let mut work: Vec<(usize, PathBuf)> = Vec::new();
+    let reach = |path: &Path, dir: PathBuf, keep: &mut Vec<bool>, work: &mut Vec<_>| {
         if let Some(&i) = index.get(&normalize(path)) {
             if !keep[i] {
                 keep[i] = true;
-                work.push((i, mod_rs));
+                work.push((i, dir));
             }
         }
     };
     for package in &package_dirs {
         for root in crate_roots(package) {
-            reach(&root, true, &mut keep, &mut work);
+            let dir = module_dir(&root, true);
+            reach(&root, dir, &mut keep, &mut work);
         }
     }
-    while let Some((i, mod_rs)) = work.pop() {
-        let dir = module_dir(&files[i], mod_rs);
+    while let Some((i, dir)) = work.pop() {
         if failed[i] {
             for (path, _) in index.iter().filter(|(p, _)| p.starts_with(&dir)) {
                 let mod_rs = path.file_name().is_some_and(|n| n == "mod.rs");
-                reach(path, mod_rs, &mut keep, &mut work);
+                reach(path, module_dir(path, mod_rs), &mut keep, &mut work);
             }
             continue;
         }
         for decl in &summaries[i].mods {
             for (path, mod_rs) in candidates(&files[i], &dir, decl) {
-                reach(&path, mod_rs, &mut keep, &mut work);
+                let child_dir = module_dir(&path, mod_rs);
+                reach(&path, child_dir, &mut keep, &mut work);
             }
+        }
+        // An included file's items belong to the including module, but rustc resolves its
+        // `mod x;` beside the included file (windows-sys: `include!("Windows/mod.rs")`).
+        let folder = files[i].parent().unwrap_or(Path::new(""));
+        for include in &summaries[i].includes {
+            let path = folder.join(include);
+            let dir = module_dir(&path, true);
+            reach(&path, dir, &mut keep, &mut work);
         }
     }
     keep
@@ -262,6 +271,23 @@ mod tests {
         ];
         let keep = reachable(&[p], &files, &summaries, &[false; 4]);
         assert_eq!(keep, vec![true, false, true, true]);
+    }
+
+    #[test]
+    fn included_files_declare_modules_beside_themselves() {
+        let p = PathBuf::from("pkg");
+        let files = vec![
+            p.join("src/Windows/Win32.rs"),
+            p.join("src/Windows/mod.rs"),
+            p.join("src/lib.rs"),
+        ];
+        let mut lib = FileSummary::default();
+        lib.includes.push("Windows/mod.rs".into());
+        let mut included = FileSummary::default();
+        included.mods.push(decl("Win32", None, &[]));
+        let summaries = vec![FileSummary::default(), included, lib];
+        let keep = reachable(&[p], &files, &summaries, &[false; 3]);
+        assert_eq!(keep, vec![true, true, true]);
     }
 
     #[test]

@@ -145,6 +145,11 @@ impl<'a> FileCx<'a> {
                     .last()
                     .cloned()
                     .unwrap_or_default();
+                if name == "include" {
+                    if let Ok(path) = m.mac.parse_body::<syn::LitStr>() {
+                        self.out.includes.push(path.value());
+                    }
+                }
                 self.items(&parse_items::<Item>(&name, m.mac.tokens.clone()), scope);
             }
             _ => {}

@@ -27,6 +27,8 @@ pub struct FileSummary {
     pub impls: Vec<ImplHeader>,
     /// `mod x;` declarations: where the module tree continues (see [`crate::crates`]).
     pub mods: Vec<ModDecl>,
+    /// Paths of item-level `include!("..")`s: files whose items are part of this module.
+    pub includes: Vec<String>,
 }
 
 /// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
