@@ -234,17 +234,7 @@ fn findings(v: &Value) -> Vec<(String, u64, String)> {
 
 /// `(kind, file)` of every error.
 fn errors(v: &Value) -> Vec<(String, String)> {
-    v["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().expect("kind").to_string(),
-                e["file"].as_str().expect("file").to_string(),
-            )
-        })
-        .collect()
+    common::json_errors(v)
 }
 
 fn good_finding() -> (String, u64, String) {

@@ -79,17 +79,7 @@ impl Run {
 
     /// (kind, file) of each error.
     fn errors(&self) -> Vec<(String, String)> {
-        self.json["errors"]
-            .as_array()
-            .expect("errors")
-            .iter()
-            .map(|e| {
-                (
-                    e["kind"].as_str().expect("kind").to_string(),
-                    e["file"].as_str().expect("file").to_string(),
-                )
-            })
-            .collect()
+        common::json_errors(&self.json)
     }
 }
 

@@ -28,3 +28,19 @@ impl Conn {
     }
 }
 "#;
+
+/// `(kind, file)` of every error in a `--format json` report.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn json_errors(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().expect("kind").to_string(),
+                e["file"].as_str().expect("file").to_string(),
+            )
+        })
+        .collect()
+}
