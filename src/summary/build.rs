@@ -923,6 +923,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 self.scopes.push(HashMap::new());
                 let mut body = Vec::new();
                 self.expr(&w.cond, &mut body);
+                if let Some(owed) = self.drain_counter(&w.cond, &w.body) {
+                    body.push(Node::Guard(GuardEvent::Counter(owed)));
+                }
                 self.block(&w.body, &mut body);
                 self.scopes.pop();
                 out.push(Node::Loop(body));
@@ -954,6 +957,57 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             _ => self.operands(e, out),
         }
+    }
+
+    /// `while self.pending > 0 { ..read..; self.pending -= 1 }`, `while
+    /// !self.waiting.is_empty() { ..; self.waiting.pop_front() }`: a loop that reads owed
+    /// replies while a count on `self` says some are owed, and takes them off the count. A
+    /// drop mid-loop leaves the count right, so the next call drains the rest: the count.
+    fn drain_counter(&self, cond: &Expr, body: &syn::Block) -> Option<Place> {
+        use syn::visit::Visit;
+        #[derive(Default)]
+        struct Parts<'e> {
+            fields: Vec<&'e Expr>,
+            taken: Vec<&'e Expr>,
+        }
+        impl<'e> Visit<'e> for Parts<'e> {
+            fn visit_expr(&mut self, e: &'e Expr) {
+                match e {
+                    Expr::Field(_) => self.fields.push(e),
+                    Expr::Binary(b) if matches!(b.op, syn::BinOp::SubAssign(_)) => {
+                        self.taken.push(&b.left)
+                    }
+                    Expr::MethodCall(m)
+                        if matches!(
+                            m.method.to_string().as_str(),
+                            "pop_front" | "pop_back" | "pop" | "remove" | "clear" | "drain"
+                        ) =>
+                    {
+                        self.taken.push(&m.receiver)
+                    }
+                    _ => {}
+                }
+                syn::visit::visit_expr(self, e);
+            }
+            // Nested items and closures do not run as part of this loop.
+            fn visit_item(&mut self, _: &'e Item) {}
+            fn visit_expr_closure(&mut self, _: &'e syn::ExprClosure) {}
+        }
+        let mut in_cond = Parts::default();
+        in_cond.visit_expr(cond);
+        let mut in_body = Parts::default();
+        in_body.visit_block(body);
+        let counted: Vec<Place> = in_cond
+            .fields
+            .iter()
+            .filter_map(|e| self.place_of(e))
+            .filter(|p| p.root == RootRef::Slot(0) && self.unit.has_self)
+            .collect();
+        in_body
+            .taken
+            .iter()
+            .filter_map(|e| self.place_of(e))
+            .find(|p| counted.contains(p))
     }
 
     /// Binds a pattern's names to the parts of the scrutinee they take: `Conn::Tcp(s)` makes
