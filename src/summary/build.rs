@@ -17,6 +17,7 @@ use sites::{
     registration_method, service_trait,
 };
 
+mod drain;
 mod sites;
 use super::*;
 use crate::source::LineIndex;
@@ -31,6 +32,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn
         vocab,
         out: FileSummary::default(),
         borrowing_methods: borrowing_methods(&file.items),
+        taking_methods: drain::taking_methods(&file.items),
         inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
@@ -44,6 +46,9 @@ struct FileCx<'a> {
     /// Methods of this file that return a borrow of their receiver
     /// (`async fn connection(&mut self) -> Result<&mut Conn>`): accessors.
     borrowing_methods: HashSet<String>,
+    /// Methods of this file that take owed replies off a count on `self`, by the count's
+    /// field (`fn handle_ready(&mut self) { self.pending -= 1 }`).
+    taking_methods: HashMap<String, HashSet<String>>,
     /// Inline `mod a { .. }` blocks around the current item.
     inline_mods: Vec<String>,
 }
@@ -959,55 +964,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         }
     }
 
-    /// `while self.pending > 0 { ..read..; self.pending -= 1 }`, `while
-    /// !self.waiting.is_empty() { ..; self.waiting.pop_front() }`: a loop that reads owed
-    /// replies while a count on `self` says some are owed, and takes them off the count. A
-    /// drop mid-loop leaves the count right, so the next call drains the rest: the count.
+    /// A `while` loop that drains owed replies counted on `self` (see [`drain`]): the count.
     fn drain_counter(&self, cond: &Expr, body: &syn::Block) -> Option<Place> {
-        use syn::visit::Visit;
-        #[derive(Default)]
-        struct Parts<'e> {
-            fields: Vec<&'e Expr>,
-            taken: Vec<&'e Expr>,
+        if !self.unit.has_self {
+            return None;
         }
-        impl<'e> Visit<'e> for Parts<'e> {
-            fn visit_expr(&mut self, e: &'e Expr) {
-                match e {
-                    Expr::Field(_) => self.fields.push(e),
-                    Expr::Binary(b) if matches!(b.op, syn::BinOp::SubAssign(_)) => {
-                        self.taken.push(&b.left)
-                    }
-                    Expr::MethodCall(m)
-                        if matches!(
-                            m.method.to_string().as_str(),
-                            "pop_front" | "pop_back" | "pop" | "remove" | "clear" | "drain"
-                        ) =>
-                    {
-                        self.taken.push(&m.receiver)
-                    }
-                    _ => {}
-                }
-                syn::visit::visit_expr(self, e);
-            }
-            // Nested items and closures do not run as part of this loop.
-            fn visit_item(&mut self, _: &'e Item) {}
-            fn visit_expr_closure(&mut self, _: &'e syn::ExprClosure) {}
-        }
-        let mut in_cond = Parts::default();
-        in_cond.visit_expr(cond);
-        let mut in_body = Parts::default();
-        in_body.visit_block(body);
-        let counted: Vec<Place> = in_cond
-            .fields
-            .iter()
-            .filter_map(|e| self.place_of(e))
-            .filter(|p| p.root == RootRef::Slot(0) && self.unit.has_self)
-            .collect();
-        in_body
-            .taken
-            .iter()
-            .filter_map(|e| self.place_of(e))
-            .find(|p| counted.contains(p))
+        let field = drain::counted_field(cond, body, &self.cx.taking_methods)?;
+        Some(Place {
+            root: RootRef::Slot(0),
+            fields: vec![field],
+        })
     }
 
     /// Binds a pattern's names to the parts of the scrutinee they take: `Conn::Tcp(s)` makes
