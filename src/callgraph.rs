@@ -1137,6 +1137,11 @@ impl Walker<'_, '_> {
                         state.guarded = false;
                     }
                 }
+                Node::Guard(GuardEvent::Released(t)) => {
+                    if self.is_guard(&GuardEvent::DropGuard(t.clone())) {
+                        state.guarded = false;
+                    }
+                }
                 Node::Guard(g) => {
                     if self.is_guard(g) {
                         state.guarded = true;
@@ -1149,7 +1154,7 @@ impl Walker<'_, '_> {
     fn is_guard(&self, g: &GuardEvent) -> bool {
         match g {
             GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
-            GuardEvent::FlagClear(..) => false,
+            GuardEvent::FlagClear(..) | GuardEvent::Released(_) => false,
             GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
             GuardEvent::DropGuard(t) => {
                 self.ws.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"

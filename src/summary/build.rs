@@ -834,6 +834,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 let spawner = segments.last().is_some_and(|l| self.cx.vocab.is_spawner(l));
                 let before = self.cx.out.units.len();
                 self.args(c.args.iter(), spawner, out);
+                if let Some(released) = self.dropped_guard(&segments, &c.args) {
+                    out.push(Node::Guard(GuardEvent::Released(released)));
+                }
                 let span = self.cx.lines.span(c.func.span());
                 if segments.iter().any(|s| s == "AbortOnDropHandle") {
                     let targets = self.spawned_targets(c.args.iter().flat_map(call_args), before);
@@ -974,6 +977,23 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             root: RootRef::Slot(0),
             fields: vec![field],
         })
+    }
+
+    /// `drop(guard)`: the type of the local dropped by hand, which ends what a drop guard of
+    /// that type was covering.
+    fn dropped_guard(
+        &self,
+        segments: &[String],
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<String> {
+        if segments.last().map(String::as_str) != Some("drop") || args.len() != 1 {
+            return None;
+        }
+        let Expr::Path(p) = &args[0] else { return None };
+        let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
+            return None;
+        };
+        self.unit.locals[l].ty.clone()
     }
 
     /// Binds a pattern's names to the parts of the scrutinee they take: `Conn::Tcp(s)` makes

@@ -300,6 +300,8 @@ pub enum GuardEvent {
     Counter(Place),
     /// A binding of a type that may run code on drop (`let _guard = Rollback { .. }`).
     DropGuard(String),
+    /// `drop(guard)` of a local of this type: the guard's cover ends here.
+    Released(String),
     /// A scope guard from a known helper (`scopeguard::guard`, `defer!`, `drop_guard()`).
     ScopeGuard,
 }
