@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
+use cancelsafe_engine::cache::Cache;
 use cancelsafe_engine::deps::DependencyGraph;
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
@@ -181,31 +182,17 @@ fn run() -> miette::Result<u8> {
     let manifest = cli.manifest_path.as_deref();
     // Dependencies are summarised when scanning a cargo workspace (no PATH, or
     // --manifest-path): that is where `cargo metadata` knows them.
-    let with_deps = (cli.paths.is_empty() || manifest.is_some()) && !cli.no_deps;
-    let full = with_deps
-        .then(|| cargo_metadata(manifest, true))
-        .and_then(|m| {
-            m.map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
-                .ok()
-        });
-    // Also needed to find the workspace, and by rustc-json to name each file's package.
-    let metadata = if full.is_some() {
-        full
-    } else if cli.paths.is_empty() {
+    let in_workspace = cli.paths.is_empty() || manifest.is_some();
+    // The workspace's own metadata finds it, and names each file's package for rustc-json.
+    let metadata = if in_workspace {
         Some(cargo_metadata(manifest, false)?)
     } else if format == Format::RustcJson {
         cargo_metadata(manifest, false).ok()
     } else {
         None
     };
-    let dependencies = match &metadata {
-        Some(meta) if with_deps => DependencyGraph::from_metadata(meta)
-            .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
-            .ok(),
-        _ => None,
-    };
     let scanned_workspace = match &metadata {
-        Some(meta) if cli.paths.is_empty() || manifest.is_some() => Some(workspace(meta)?),
+        Some(meta) if in_workspace => Some(workspace(meta)?),
         _ => None,
     };
     let paths = match &scanned_workspace {
@@ -213,6 +200,19 @@ fn run() -> miette::Result<u8> {
         _ => cli.paths.clone(),
     };
     let workspace_cache = scanned_workspace.map(|ws| ws.target_dir.join("cancelsafe-cache"));
+    let cache_dir = if cli.no_cache {
+        None
+    } else {
+        cli.cache_dir.clone().or(workspace_cache)
+    };
+    // Dependencies are summarised when scanning a cargo workspace: that is where
+    // `cargo metadata` knows them.
+    let dependencies = match &metadata {
+        Some(meta) if in_workspace && !cli.no_deps => {
+            dependency_graph(manifest, meta, cache_dir.as_deref())
+        }
+        _ => None,
+    };
     let settings = match &cli.config {
         Some(file) => config::load(file),
         None => config::find(&scan_folder(&paths[0])),
@@ -225,11 +225,7 @@ fn run() -> miette::Result<u8> {
     let config = Config {
         vocab,
         excludes: [settings.exclude.as_slice(), cli.exclude.as_slice()].concat(),
-        cache_dir: if cli.no_cache {
-            None
-        } else {
-            cli.cache_dir.clone().or(workspace_cache)
-        },
+        cache_dir,
         dependencies,
         include_deps: cli.include_deps,
     };
@@ -493,6 +489,55 @@ fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<se
     }
     serde_json::from_slice(&out.stdout)
         .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))
+}
+
+/// The dependency graph from `cargo metadata`, cached by the workspace's lock file and
+/// manifests, so a warm run needs only the cheap `--no-deps` call. Without a graph
+/// (offline, say) the scan goes on over the workspace alone.
+fn dependency_graph(
+    manifest: Option<&Path>,
+    own: &serde_json::Value,
+    cache_dir: Option<&Path>,
+) -> Option<DependencyGraph> {
+    let cache = cache_dir.map(|d| Cache::new(d, &Vocabulary::default()));
+    let key = cache
+        .as_ref()
+        .map(|c| c.key("metadata", &lock_and_manifests(own)));
+    let cached: Option<String> = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k));
+    let full = match cached.and_then(|text| serde_json::from_str(&text).ok()) {
+        Some(json) => json,
+        None => match cargo_metadata(manifest, true) {
+            Ok(json) => {
+                if let (Some(c), Some(k)) = (&cache, key) {
+                    // A cache that cannot be written only costs time on the next run.
+                    let _ = c.put(k, &json.to_string());
+                }
+                json
+            }
+            Err(e) => {
+                eprintln!("warning: dependencies not summarised: {e}");
+                return None;
+            }
+        },
+    };
+    DependencyGraph::from_metadata(&full)
+        .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
+        .ok()
+}
+
+/// What the dependency graph depends on: the lock file and every workspace manifest.
+fn lock_and_manifests(own: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if let Some(root) = own["workspace_root"].as_str() {
+        bytes.extend(std::fs::read(Path::new(root).join("Cargo.lock")).unwrap_or_default());
+    }
+    for package in own["packages"].as_array().into_iter().flatten() {
+        if let Some(path) = package["manifest_path"].as_str() {
+            bytes.extend(path.as_bytes());
+            bytes.extend(std::fs::read(path).unwrap_or_default());
+        }
+    }
+    bytes
 }
 
 struct Workspace {
