@@ -25,6 +25,11 @@ mod reach;
 
 pub use reach::{Hop, Link, Reach};
 
+/// The crate of a module path (`redis` for `redis::aio`).
+pub fn crate_name(module: &str) -> &str {
+    module.split("::").next().unwrap_or(module)
+}
+
 /// Updates of one unit's effects after which new effects are joined with the old ones.
 const SETTLE_AFTER: u8 = 8;
 
@@ -198,7 +203,7 @@ impl<'v> Workspace<'v> {
             file_crates
                 .get(file)
                 .and_then(|c| c.as_deref())
-                .map(|m| m.split("::").next().unwrap_or(m).to_string())
+                .map(|m| crate_name(m).to_string())
         };
         for (file, summary) in files.into_iter().enumerate() {
             let base = units.len();
@@ -383,7 +388,7 @@ impl<'v> Workspace<'v> {
         (resolved, next)
     }
 
-    fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
+    pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
         match target {
             Target::Method {
                 recv,
@@ -444,16 +449,7 @@ impl<'v> Workspace<'v> {
                 return self.type_of(&self.units[caller].unit, p);
             }
         }
-        let candidates = match target {
-            Target::Method {
-                recv,
-                recv_call,
-                name,
-                ..
-            } => self.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name),
-            Target::Path { segments, .. } => self.resolve_path(caller, segments),
-            _ => return None,
-        };
+        let candidates = self.resolve_target(caller, target)?;
         let mut types = candidates
             .iter()
             .map(|&c| self.units[c].unit.ret_ty.clone());
@@ -463,8 +459,7 @@ impl<'v> Workspace<'v> {
 
     /// The dependency crate a unit comes from (`None`: the scanned code).
     fn crate_of(&self, i: usize) -> Option<&str> {
-        self.dependency_of(i)
-            .map(|m| m.split("::").next().unwrap_or(m))
+        self.dependency_of(i).map(crate_name)
     }
 
     /// The crate and package a unit belongs to, for resolution by bare name.

@@ -131,13 +131,6 @@ impl Reach {
 pub(super) fn targets_of(ws: &Workspace<'_>, caller: usize, target: &Target) -> Vec<usize> {
     match target {
         Target::Block(b) => vec![*b],
-        Target::Path { segments, .. } => ws.resolve_path(caller, segments),
-        Target::Method {
-            recv,
-            recv_call,
-            name,
-            ..
-        } => ws.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name),
-        Target::Opaque => Vec::new(),
+        _ => ws.resolve_target(caller, target).unwrap_or_default(),
     }
 }

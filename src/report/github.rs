@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::display_path;
+use super::{display_path, label_line};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// Renders every finding, then every failure, as a workflow command line.
@@ -24,13 +24,8 @@ pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
 fn finding(f: &Finding) -> String {
     let mut text = format!("{}\nhelp: {}", f.message, f.help);
     for l in &f.labels {
-        text.push_str(&format!(
-            "\n{}:{}:{}: {}",
-            display_path(&l.file),
-            l.span.line,
-            l.span.column,
-            l.message
-        ));
+        text.push('\n');
+        text.push_str(&label_line(l));
     }
     text.push_str(&format!("\nsee {}", f.rule.url()));
     let title = format!("cancelsafe::{} ({})", f.rule.id, f.rule.code);

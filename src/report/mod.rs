@@ -12,6 +12,17 @@ pub mod sarif;
 
 use std::path::Path;
 
+/// `file:line:column: message` of a secondary location, as the line-oriented formats print it.
+pub(crate) fn label_line(l: &crate::Label) -> String {
+    format!(
+        "{}:{}:{}: {}",
+        display_path(&l.file),
+        l.span.line,
+        l.span.column,
+        l.message
+    )
+}
+
 /// A path as the line-oriented formats print it: `/` separators, no leading `./`.
 pub(crate) fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::display_path;
+use super::{display_path, label_line};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// A cargo package as `cargo metadata` describes it, to attribute messages to.
@@ -156,13 +156,7 @@ fn finding(f: &Finding) -> Value {
     let see = format!("for more information, see {}", f.rule.url());
     let mut rendered = header(level, &code, &f.message, &f.file, Some(&f.span));
     for l in &f.labels {
-        rendered.push_str(&format!(
-            "   = note: {}:{}:{}: {}\n",
-            display_path(&l.file),
-            l.span.line,
-            l.span.column,
-            l.message
-        ));
+        rendered.push_str(&format!("   = note: {}\n", label_line(l)));
     }
     rendered.push_str(&format!("   = help: {}\n   = note: {see}\n", f.help));
     json!({

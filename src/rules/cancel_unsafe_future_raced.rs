@@ -76,7 +76,7 @@ fn dependency_finding(
     let ws = cx.workspace;
     let callee = r.callee?;
     let module = ws.dependency_of(callee)?;
-    let krate = module.split("::").next().unwrap_or(module);
+    let krate = crate::callgraph::crate_name(module);
     let unit = &ws.units[callee];
     let name = format!("{module}::{}", unit.unit.display_name());
     let what = if r.exchange {

@@ -1678,21 +1678,25 @@ fn declares_cancel_safe(attrs: &[syn::Attribute]) -> bool {
 /// a borrow with an elided lifetime, bare or in `Result`/`Option`: by the elision rules the
 /// borrow is of the receiver.
 fn borrowing_methods(items: &[Item]) -> HashSet<String> {
-    let mut out = HashSet::new();
+    impl_methods(items)
+        .into_iter()
+        .filter(|m| takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output))
+        .map(|m| m.sig.ident.to_string())
+        .collect()
+}
+
+/// Every method of the impls among `items`, inline modules included.
+fn impl_methods(items: &[Item]) -> Vec<&syn::ImplItemFn> {
+    let mut out = Vec::new();
     for item in items {
         match item {
-            Item::Impl(imp) => {
-                for it in &imp.items {
-                    if let ImplItem::Fn(m) = it {
-                        if takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output) {
-                            out.insert(m.sig.ident.to_string());
-                        }
-                    }
-                }
-            }
+            Item::Impl(imp) => out.extend(imp.items.iter().filter_map(|it| match it {
+                ImplItem::Fn(m) => Some(m),
+                _ => None,
+            })),
             Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    out.extend(borrowing_methods(inner));
+                    out.extend(impl_methods(inner));
                 }
             }
             _ => {}

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
-use syn::{Expr, ImplItem, Item, Member};
+use syn::{Expr, Item, Member};
 
 /// Methods that take one owed reply off a queue (not buffer draining: `drain`, `clear`).
 const TAKING: &[&str] = &["pop_front", "pop_back", "pop"];
@@ -38,29 +38,13 @@ pub(super) fn counted_field(
 /// Per method of this file's impls: the `self` fields its body takes from.
 pub(super) fn taking_methods(items: &[Item]) -> HashMap<String, HashSet<String>> {
     let mut out: HashMap<String, HashSet<String>> = HashMap::new();
-    for item in items {
-        match item {
-            Item::Impl(imp) => {
-                for it in &imp.items {
-                    if let ImplItem::Fn(m) = it {
-                        let mut f = Fields::default();
-                        f.visit_block(&m.block);
-                        if !f.taken.is_empty() {
-                            out.entry(m.sig.ident.to_string())
-                                .or_default()
-                                .extend(f.taken);
-                        }
-                    }
-                }
-            }
-            Item::Mod(m) => {
-                if let Some((_, inner)) = &m.content {
-                    for (k, v) in taking_methods(inner) {
-                        out.entry(k).or_default().extend(v);
-                    }
-                }
-            }
-            _ => {}
+    for m in super::impl_methods(items) {
+        let mut f = Fields::default();
+        f.visit_block(&m.block);
+        if !f.taken.is_empty() {
+            out.entry(m.sig.ident.to_string())
+                .or_default()
+                .extend(f.taken);
         }
     }
     out
