@@ -112,6 +112,24 @@ impl Cache {
         renamed
     }
 
+    /// Notes `key` under `name` (the last dependency set solved), for [`Cache::recall`].
+    pub fn remember(&self, name: &str, key: Key) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let tmp = self.dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            next_temp_id()
+        ));
+        std::fs::write(&tmp, key.0.to_le_bytes())?;
+        std::fs::rename(&tmp, self.dir.join(name))
+    }
+
+    /// The key last noted under `name`.
+    pub fn recall(&self, name: &str) -> Option<Key> {
+        let bytes = std::fs::read(self.dir.join(name)).ok()?;
+        Some(Key(u128::from_le_bytes(bytes.try_into().ok()?)))
+    }
+
     /// `<dir>/<first two hex digits>/<key>.bin`: shards keep folders small.
     fn path(&self, key: Key) -> PathBuf {
         let hex = key.hex();
@@ -142,6 +160,18 @@ mod tests {
         assert_eq!(c.get::<Vec<u32>>(key), Some(vec![1, 2, 3]));
         assert_eq!(c.get::<Vec<u32>>(c.key("file", b"fn b() {}")), None);
         assert_ne!(key, c.key("dep", b"fn a() {}"));
+    }
+
+    #[test]
+    fn remembers_the_last_key_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        assert_eq!(c.recall("last"), None);
+        let key = c.key("dep", b"set");
+        c.remember("last", key).unwrap();
+        assert_eq!(c.recall("last"), Some(key));
+        std::fs::write(dir.path().join("last"), b"short").unwrap();
+        assert_eq!(c.recall("last"), None);
     }
 
     #[test]

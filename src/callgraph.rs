@@ -41,7 +41,7 @@ pub struct UnitRef {
 }
 
 /// What awaiting a unit's future does to one of its roots, with where it happens.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, bincode::Encode, bincode::Decode)]
 pub struct RootFx {
     pub write: Option<Span>,
     pub read: Option<Span>,
@@ -54,7 +54,7 @@ pub struct RootFx {
 }
 
 /// A unit's exported summary.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, bincode::Encode, bincode::Decode)]
 pub struct Effects {
     pub roots: BTreeMap<RootRef, RootFx>,
     /// A section on a stream the unit reaches by itself (a pooled or locked connection).
@@ -149,9 +149,6 @@ pub struct Workspace<'v> {
     resolved: HashMap<usize, Vec<usize>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
-    /// What each unit's name says it does to its first argument (`send_request`: writes),
-    /// for hand-written futures whose bodies say nothing.
-    name_io: Vec<Option<Io>>,
     /// The same for calls by path that resolve to nothing (`Framed::new(stream)`), by the
     /// call's address.
     path_io: HashMap<usize, Io>,
@@ -163,6 +160,21 @@ pub struct Workspace<'v> {
     file_crates: Vec<Option<String>>,
     /// Per scanned file: its cargo package's number.
     file_packages: Vec<u32>,
+    /// Units from this index on are solved beforehand, with these effects.
+    solved_from: usize,
+    solved_effects: Vec<Effects>,
+}
+
+/// Units solved beforehand: a dependency set solved on its own (see
+/// [`crate::deps::Interface`]). Their effects are given and they are never walked; they come
+/// last, from file `first_file` on.
+#[derive(Debug, Default)]
+pub struct Solved {
+    pub first_file: usize,
+    /// Per solved unit, in order.
+    pub effects: Vec<Effects>,
+    /// Per solved unit: a sync fn that bumps an owed-replies counter (its body is gone).
+    pub counting_helpers: Vec<bool>,
 }
 
 /// The result of the workspace pass.
@@ -181,6 +193,17 @@ impl<'v> Workspace<'v> {
         Self::with_crates(files, crates, Vec::new(), vocab)
     }
 
+    /// Like [`Workspace::with_crates`], where the last files' units are already solved.
+    pub fn with_solved(
+        files: Vec<FileSummary>,
+        file_crates: Vec<Option<String>>,
+        file_packages: Vec<u32>,
+        vocab: &'v Vocabulary,
+        solved: Solved,
+    ) -> Self {
+        Self::build(files, file_crates, file_packages, vocab, solved)
+    }
+
     /// Like [`Workspace::new`], with the dependency module of each file (`redis::aio`;
     /// `None`: scanned code). A dependency's methods are reached by type or by a path naming the crate,
     /// never by a bare method name from another crate.
@@ -194,6 +217,24 @@ impl<'v> Workspace<'v> {
         file_packages: Vec<u32>,
         vocab: &'v Vocabulary,
     ) -> Self {
+        let solved = Solved {
+            first_file: files.len(),
+            ..Solved::default()
+        };
+        Self::build(files, file_crates, file_packages, vocab, solved)
+    }
+
+    fn build(
+        files: Vec<FileSummary>,
+        file_crates: Vec<Option<String>>,
+        file_packages: Vec<u32>,
+        vocab: &'v Vocabulary,
+        solved: Solved,
+    ) -> Self {
+        let solved_from: usize = files[..solved.first_file.min(files.len())]
+            .iter()
+            .map(|f| f.units.len())
+            .sum();
         let mut units = Vec::new();
         let mut impls = Vec::new();
         let mut fields: HashMap<String, HashMap<String, String>> = HashMap::new();
@@ -208,11 +249,15 @@ impl<'v> Workspace<'v> {
         for (file, summary) in files.into_iter().enumerate() {
             let base = units.len();
             let krate = crate_of_file(file);
+            // Solved units resolve nothing: their crates' types are never asked about.
+            let resolves = file < solved.first_file;
             for s in summary.structs {
-                crate_types.insert((krate.clone(), s.name.clone()));
+                if resolves {
+                    crate_types.insert((krate.clone(), s.name.clone()));
+                }
                 fields.entry(s.name).or_default().extend(s.fields);
             }
-            for u in &summary.units {
+            for u in summary.units.iter().filter(|_| resolves) {
                 if let Some(t) = &u.self_ty {
                     crate_types.insert((krate.clone(), t.clone()));
                 }
@@ -245,9 +290,12 @@ impl<'v> Workspace<'v> {
             }
         }
         let counting_helpers = (0..units.len())
-            .filter(|&i| {
-                matches!(units[i].unit.kind, UnitKind::Fn { is_async: false })
-                    && has_counter(&units[i].unit.body)
+            .filter(|&i| match i.checked_sub(solved_from) {
+                Some(s) => solved.counting_helpers.get(s).copied().unwrap_or(false),
+                None => {
+                    matches!(units[i].unit.kind, UnitKind::Fn { is_async: false })
+                        && has_counter(&units[i].unit.body)
+                }
             })
             .collect();
         let traits = TraitIndex::new(&impls, units.iter().map(|u| &u.unit));
@@ -274,25 +322,23 @@ impl<'v> Workspace<'v> {
             wildcards,
             resolved: HashMap::new(),
             cleared_flags: Vec::new(),
-            name_io: Vec::new(),
             path_io: HashMap::new(),
             in_scope: Vec::new(),
             file_crates,
             file_packages,
+            solved_from,
+            solved_effects: solved.effects,
         };
         ws.cleared_flags = ws
             .units
             .iter()
+            .take(solved_from)
             .map(|u| collect_cleared_flags(&u.unit.body))
-            .collect();
-        ws.name_io = ws
-            .units
-            .iter()
-            .map(|u| Vocabulary::io_by_words(&u.unit.name))
             .collect();
         let start: Vec<usize> = (0..ws.units.len())
             .filter(|&i| ws.crate_of(i).is_none())
             .collect();
+        let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
     }
@@ -319,7 +365,7 @@ impl<'v> Workspace<'v> {
         seen.resize(n, false);
         let mut stack = start;
         while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) {
+            if std::mem::replace(&mut seen[i], true) || i >= self.solved_from {
                 continue;
             }
             self.type_locals_of(i);
@@ -491,11 +537,14 @@ impl<'v> Workspace<'v> {
 
     /// Runs the fixpoint and collects the sections worth reporting.
     pub fn solve(&self) -> Outcome {
+        let t = crate::timings::phase("fixpoint");
         let effects = self.fixpoint();
+        drop(t);
+        let _t = crate::timings::phase("final walk, exposure, reach");
         let mut rec = Recorded::default();
         let mut sections = Vec::new();
         let mut raced = Vec::new();
-        for i in (0..self.units.len()).filter(|&i| self.in_scope[i]) {
+        for i in (0..self.solved_from).filter(|&i| self.in_scope[i]) {
             let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
             sections.extend(found);
             raced.extend(r);
@@ -511,6 +560,15 @@ impl<'v> Workspace<'v> {
             raced,
             sections,
         }
+    }
+
+    /// Every unit's effects, solved on their own (for a dependency set, see
+    /// [`crate::deps::Interface`]), and which units are counting helpers.
+    pub fn solve_effects(&self) -> (Vec<Effects>, Vec<bool>) {
+        let counting = (0..self.units.len())
+            .map(|i| self.counting_helpers.contains(&i))
+            .collect();
+        (self.fixpoint(), counting)
     }
 
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
@@ -558,11 +616,14 @@ impl<'v> Workspace<'v> {
     /// flags, so this terminates; the budget guards against a bug turning into a hang.
     fn fixpoint(&self) -> Vec<Effects> {
         let n = self.units.len();
-        let mut effects = vec![Effects::default(); n];
+        let mut effects = vec![Effects::default(); self.solved_from];
+        effects.extend(self.solved_effects.iter().cloned());
+        effects.resize(n, Effects::default());
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut queued = self.in_scope.clone();
-        let mut queue: std::collections::VecDeque<usize> =
-            (0..n).filter(|&i| self.in_scope[i]).collect();
+        let mut queued: Vec<bool> = (0..n)
+            .map(|i| self.in_scope[i] && i < self.solved_from)
+            .collect();
+        let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&i| queued[i]).collect();
         let mut budget = n.saturating_mul(64);
         let mut updates = vec![0u8; n];
         while let Some(i) = queue.pop_front() {
@@ -826,7 +887,7 @@ impl<'v> Workspace<'v> {
             return own;
         }
         let mut out = Vec::new();
-        for t in self.traits.traits_of(ty) {
+        for t in self.traits.traits_of(ty).iter() {
             let found = self.methods_of_exactly(t, name);
             if found.is_empty() {
                 out.extend(self.wildcards.get(t).into_iter().flatten().copied());
@@ -1523,7 +1584,8 @@ impl Walker<'_, '_> {
                 }
             }
             if !any && self.is_handwritten_future(c) {
-                if let Some(io) = self.ws.name_io[c] {
+                // What the fn's name says it does to its first argument (`send_request`: writes).
+                if let Some(io) = Vocabulary::io_by_words(&self.ws.units[c].unit.name) {
                     if let Some(Some(p)) = b.first() {
                         ev.push(Event::Io(io, p.clone(), Some(c)));
                     }

@@ -17,6 +17,12 @@ use crate::cache::Cache;
 use crate::summary::FileSummary;
 use crate::{discover, Config};
 
+mod interface;
+mod prefetch;
+
+pub use interface::Interface;
+pub use prefetch::{Prefetch, Prefetched};
+
 /// What was summarised besides the scanned code.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DependencyStats {
@@ -38,17 +44,86 @@ pub struct Loaded {
     pub stats: DependencyStats,
 }
 
-/// Summarises the dependencies the scanned `files` name (see [`DependencyGraph::select`]).
+/// Summarises the dependencies the scanned code `named` (see [`DependencyGraph::select`]).
 /// A registry crate's summaries are cached whole by name, version and source; others per
 /// file by content.
 pub fn load(
     graph: &DependencyGraph,
-    files: &[PathBuf],
+    named: &BTreeSet<String>,
     config: &Config,
     cache: Option<&Cache>,
 ) -> Loaded {
+    let t = crate::timings::phase("select dependencies");
+    let selected = select(graph, named, &config.excludes, cache);
+    drop(t);
+    load_selected(&selected, config, cache)
+}
+
+/// The [`Interface`] of the dependencies the scanned code `named`, solved on their own:
+/// from the cache when this set of dependencies was solved before.
+pub fn interface(
+    graph: &DependencyGraph,
+    named: &BTreeSet<String>,
+    config: &Config,
+    cache: Option<&Cache>,
+) -> (Interface, DependencyStats) {
+    let t = crate::timings::phase("select dependencies");
+    let selected = select(graph, named, &config.excludes, cache);
+    drop(t);
+    let key = cache.map(|c| c.key("dep-interface", &set_identity(&selected)));
+    let t = crate::timings::phase("decode solved dependencies");
+    let found = key.and_then(|k| config.prefetched.take(k)).or_else(|| {
+        let (c, k) = cache.zip(key)?;
+        let found = c.get::<Interface>(k)?;
+        let _ = c.remember(prefetch::LAST_SET, k);
+        Some(found)
+    });
+    drop(t);
+    if let Some(found) = found {
+        let stats = found.stats(found.crates());
+        return (found, stats);
+    }
+    let loaded = load_selected(&selected, config, cache);
+    let cached = loaded.stats.cached;
+    let t = crate::timings::phase("solve dependencies");
+    let solved = Interface::solve(loaded, &config.vocab);
+    drop(t);
+    if let (Some(c), Some(k)) = (cache, key) {
+        // A cache that cannot be written only costs time on the next run.
+        let _ = c.put(k, &solved);
+        let _ = c.remember(prefetch::LAST_SET, k);
+    }
+    let stats = solved.stats(cached);
+    (solved, stats)
+}
+
+/// What a set of dependencies is: each registry crate by name, version and source; a path
+/// or git dependency by its files' paths and contents, which can change.
+fn set_identity(selected: &[Dependency]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for dep in selected {
+        bytes.extend(dep.name.as_bytes());
+        bytes.push(0);
+        match dep.immutable_key() {
+            Some(key) => bytes.extend(key.as_bytes()),
+            None => {
+                for file in discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]).0 {
+                    bytes.extend(file.to_string_lossy().as_bytes());
+                    bytes.push(0);
+                    bytes.extend(std::fs::read(&file).unwrap_or_default());
+                }
+            }
+        }
+        bytes.push(0);
+    }
+    bytes
+}
+
+/// Summarises `selected` (a registry crate's summaries cached whole).
+fn load_selected(selected: &[Dependency], config: &Config, cache: Option<&Cache>) -> Loaded {
+    let _t = crate::timings::phase("load dependencies");
     let mut loaded = Loaded::default();
-    for dep in select(graph, files, &config.excludes, cache) {
+    for dep in selected {
         let key = cache
             .zip(dep.immutable_key())
             .map(|(c, k)| c.key("dep", k.as_bytes()));
@@ -93,7 +168,7 @@ pub fn load(
         loaded.stats.files += dep_files.len();
         loaded
             .modules
-            .extend(dep_files.iter().map(|f| module_path(&dep, f)));
+            .extend(dep_files.iter().map(|f| module_path(dep, f)));
         loaded.files.extend(dep_files);
         loaded.summaries.extend(summaries);
     }
@@ -116,15 +191,14 @@ fn module_path(dep: &Dependency, file: &Path) -> String {
     path
 }
 
-/// The dependencies the scanned files (and, one level down, those dependencies) name, that
+/// The dependencies the scanned code (and, one level down, those dependencies) names, that
 /// have async code.
 fn select(
     graph: &DependencyGraph,
-    files: &[PathBuf],
+    named: &BTreeSet<String>,
     excludes: &[String],
     cache: Option<&Cache>,
 ) -> Vec<Dependency> {
-    let workspace_text = read_all(files);
     let mut known: HashMap<String, Facts> = HashMap::new();
     let mut facts = |d: &Dependency| -> Facts {
         known
@@ -134,7 +208,7 @@ fn select(
     };
     graph.select(|parent, dep| {
         let named = match parent {
-            None => workspace_text.iter().any(|t| names_crate(t, &dep.name)),
+            None => named.contains(&dep.name),
             Some(p) => facts(p).names.contains(&dep.name),
         };
         // A crate without async code has no exchange to lose (its sync calls are seen
@@ -168,13 +242,14 @@ impl Facts {
             return facts;
         }
         let texts = read_all(&discover::rust_files(std::slice::from_ref(&dep.src_dir), excludes).0);
+        let named: BTreeSet<String> = texts.iter().flat_map(|t| crate_names(t)).collect();
         let facts = Facts {
             has_async: texts.iter().any(|t| has_async_code(t)),
             names: dep
                 .deps
                 .iter()
                 .map(|(name, _)| name.clone())
-                .filter(|name| texts.iter().any(|t| names_crate(t, name)))
+                .filter(|name| named.contains(name))
                 .collect(),
         };
         if let (Some(c), Some(k)) = (cache, key) {
@@ -185,7 +260,7 @@ impl Facts {
 }
 
 /// A dependency crate to summarise.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct Dependency {
     /// The name code uses for it (`redis`, `tokio_util`).
     pub name: String,
@@ -219,7 +294,7 @@ impl Dependency {
 }
 
 /// Every dependency of the workspace that could be summarised, and the direct ones.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Encode, Decode)]
 pub struct DependencyGraph {
     by_id: HashMap<String, Dependency>,
     /// Direct dependencies of workspace members: (name used in code, package id).
@@ -391,32 +466,41 @@ impl DependencyGraph {
     }
 }
 
-/// Whether source text names crate `name` as a path root (`name::`, `use name`,
-/// `extern crate name`).
-pub fn names_crate(text: &str, name: &str) -> bool {
+/// The crates source text names as a path root: `name::` (not after `::`), `use name;`,
+/// `extern crate name;`. Only lowercase-first names: `Self::` and `Vec::` are types.
+pub fn crate_names(text: &str) -> BTreeSet<String> {
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = text[from..].find(name) {
-        let start = from + at;
-        let end = start + name.len();
-        from = end;
-        let before_ok = start == 0 || {
-            let b = bytes[start - 1];
-            !(b.is_ascii_alphanumeric() || b == b'_' || b == b':')
-        };
-        if !before_ok {
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(b.is_ascii_alphabetic() || b == b'_') {
+            i += 1;
             continue;
         }
-        let rest = &text[end..];
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let after_path = start > 0 && matches!(bytes[start - 1], b':' | b'$');
+        if after_path || !(b.is_ascii_lowercase() || b == b'_') {
+            continue;
+        }
+        let rest = &text[i..];
+        let before = text[..start].trim_end();
         if rest.starts_with("::")
             || (rest.starts_with([';', ' ', '\n', ',', '}'])
-                && (text[..start].trim_end().ends_with("use")
-                    || text[..start].trim_end().ends_with("crate")))
+                && (before.ends_with("use") || before.ends_with("crate")))
         {
-            return true;
+            out.insert(text[start..i].to_string());
         }
     }
-    false
+    out
+}
+
+/// Whether source text names crate `name` as a path root (see [`crate_names`]).
+pub fn names_crate(text: &str, name: &str) -> bool {
+    crate_names(text).contains(name)
 }
 
 /// Whether source text has async code (`async fn`, an `async` block, an `.await`).

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+pub mod timings;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ pub struct Config {
     pub dependencies: Option<deps::DependencyGraph>,
     /// Also report findings inside dependencies.
     pub include_deps: bool,
+    /// The dependency set the last run solved, decoded ahead (see [`deps::Prefetch`]).
+    pub prefetched: deps::Prefetched,
 }
 
 /// The result of a run: findings, and the inputs that could not be analysed.
@@ -75,25 +78,59 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
 }
 
 fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
+    let t = timings::phase("load scanned files");
     let (mut files, mut summaries, mut errors) = load(paths, config);
+    drop(t);
     let files_scanned = files.len();
     let mut file_crates = vec![None; files_scanned];
     let mut dependencies = deps::DependencyStats::default();
-    if let Some(graph) = &config.dependencies {
-        let cache = cache_of(config);
-        let loaded = deps::load(graph, &files, config, cache.as_ref());
-        dependencies = loaded.stats;
-        file_crates.extend(loaded.modules.into_iter().map(Some));
-        files.extend(loaded.files);
-        summaries.extend(loaded.summaries);
+    let mut solved = callgraph::Solved::default();
+    let cache = cache_of(config);
+    let named: std::collections::BTreeSet<String> = summaries
+        .iter()
+        .flat_map(|s| s.crate_names.iter().cloned())
+        .collect();
+    match &config.dependencies {
+        // Findings inside dependencies are wanted: they are walked with the scanned code.
+        Some(graph) if config.include_deps => {
+            let loaded = deps::load(graph, &named, config, cache.as_ref());
+            dependencies = loaded.stats;
+            file_crates.extend(loaded.modules.into_iter().map(Some));
+            files.extend(loaded.files);
+            summaries.extend(loaded.summaries);
+        }
+        Some(graph) => {
+            let (mut interface, stats) = deps::interface(graph, &named, config, cache.as_ref());
+            let t = timings::phase("prune solved dependencies");
+            interface.keep_called(&summaries);
+            drop(t);
+            dependencies = stats;
+            let (dep_files, modules, dep_summaries, dep_solved) = interface.into_parts(files.len());
+            solved = dep_solved;
+            file_crates.extend(modules.into_iter().map(Some));
+            files.extend(dep_files);
+            summaries.extend(dep_summaries);
+        }
+        None => {}
+    }
+    if solved.effects.is_empty() {
+        solved.first_file = files.len();
     }
     let file_packages = crates::package_numbers(&files[..files_scanned]);
-    let mut workspace =
-        callgraph::Workspace::with_crates(summaries, file_crates, file_packages, &config.vocab);
+    let t = timings::phase("index, type and resolve");
+    let mut workspace = callgraph::Workspace::with_solved(
+        summaries,
+        file_crates,
+        file_packages,
+        &config.vocab,
+        solved,
+    );
     if config.include_deps {
         workspace = workspace.analyse_all_dependencies();
     }
+    drop(t);
     let mut findings = rules_over(&workspace, &files);
+    free_in_background(workspace);
     if !config.include_deps {
         let dependency_files: std::collections::HashSet<&PathBuf> =
             files[files_scanned..].iter().collect();
@@ -117,6 +154,16 @@ fn cache_of(config: &Config) -> Option<Cache> {
         .cache_dir
         .as_ref()
         .map(|dir| Cache::new(dir, &config.vocab))
+}
+
+/// Frees the workspace's units on a thread of their own: tens of thousands of small
+/// allocations, which the report need not wait for.
+fn free_in_background(mut workspace: callgraph::Workspace<'_>) {
+    let _t = timings::phase("free the workspace");
+    let units = std::mem::take(&mut workspace.units);
+    if let Err(e) = std::thread::Builder::new().spawn(move || drop(units)) {
+        drop(e);
+    }
 }
 
 /// Discovers and summarises the files under `paths` that their crates' module trees reach
@@ -173,7 +220,10 @@ pub fn findings_of(
 
 /// The workspace pass and every rule, sorted, without duplicates.
 fn rules_over(workspace: &callgraph::Workspace<'_>, files: &[PathBuf]) -> Vec<Finding> {
+    let t = timings::phase("solve");
     let outcome = workspace.solve();
+    drop(t);
+    let _t = timings::phase("rules");
     let cx = rules::RuleCx {
         workspace,
         outcome: &outcome,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
 use cancelsafe_engine::cache::Cache;
-use cancelsafe_engine::deps::DependencyGraph;
+use cancelsafe_engine::deps::{self, DependencyGraph};
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
@@ -184,6 +184,12 @@ fn run() -> miette::Result<u8> {
     // --manifest-path): that is where `cargo metadata` knows them.
     let in_workspace = cli.paths.is_empty() || manifest.is_some();
     // The workspace's own metadata finds it, and names each file's package for rustc-json.
+    // The last run's dependencies are decoded while `cargo metadata` runs.
+    let prefetch = (in_workspace && !cli.no_deps && !cli.no_cache && !cli.include_deps)
+        .then(|| guess_cache_dir(cli.cache_dir.as_deref(), manifest))
+        .flatten()
+        .map(deps::Prefetch::start);
+    let t = cancelsafe_engine::timings::phase("cargo metadata --no-deps");
     let metadata = if in_workspace {
         Some(cargo_metadata(manifest, false)?)
     } else if format == Format::RustcJson {
@@ -191,6 +197,7 @@ fn run() -> miette::Result<u8> {
     } else {
         None
     };
+    drop(t);
     let scanned_workspace = match &metadata {
         Some(meta) if in_workspace => Some(workspace(meta)?),
         _ => None,
@@ -207,12 +214,15 @@ fn run() -> miette::Result<u8> {
     };
     // Dependencies are summarised when scanning a cargo workspace: that is where
     // `cargo metadata` knows them.
+    let t = cancelsafe_engine::timings::phase("dependency graph");
     let dependencies = match &metadata {
         Some(meta) if in_workspace && !cli.no_deps => {
             dependency_graph(manifest, meta, cache_dir.as_deref())
         }
         _ => None,
     };
+    drop(t);
+    let config_cache_dir = cache_dir.clone();
     let settings = match &cli.config {
         Some(file) => config::load(file),
         None => config::find(&scan_folder(&paths[0])),
@@ -228,6 +238,9 @@ fn run() -> miette::Result<u8> {
         cache_dir,
         dependencies,
         include_deps: cli.include_deps,
+        prefetched: prefetch
+            .map(|p| p.finish(config_cache_dir.as_deref()))
+            .unwrap_or_default(),
     };
     if let Some(filter) = &cli.debug_effects {
         print!(
@@ -503,26 +516,38 @@ fn dependency_graph(
     let key = cache
         .as_ref()
         .map(|c| c.key("metadata", &lock_and_manifests(own)));
-    let cached: Option<String> = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k));
-    let full = match cached.and_then(|text| serde_json::from_str(&text).ok()) {
-        Some(json) => json,
-        None => match cargo_metadata(manifest, true) {
-            Ok(json) => {
-                if let (Some(c), Some(k)) = (&cache, key) {
-                    // A cache that cannot be written only costs time on the next run.
-                    let _ = c.put(k, &json.to_string());
-                }
-                json
-            }
-            Err(e) => {
-                eprintln!("warning: dependencies not summarised: {e}");
-                return None;
-            }
-        },
-    };
-    DependencyGraph::from_metadata(&full)
+    if let Some(graph) = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k)) {
+        return Some(graph);
+    }
+    let graph = cargo_metadata(manifest, true)
+        .and_then(|full| DependencyGraph::from_metadata(&full).map_err(|e| miette::miette!("{e}")))
         .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
-        .ok()
+        .ok()?;
+    if let (Some(c), Some(k)) = (&cache, key) {
+        // A cache that cannot be written only costs time on the next run.
+        let _ = c.put(k, &graph);
+    }
+    Some(graph)
+}
+
+/// Where the cache folder will be, before `cargo metadata` says: `--cache-dir`, or
+/// `target/cancelsafe-cache` (or `$CARGO_TARGET_DIR`'s) of the nearest folder up with a
+/// `Cargo.lock`. A wrong guess only means no head start.
+fn guess_cache_dir(cache_dir: Option<&Path>, manifest: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = cache_dir {
+        return Some(dir.to_path_buf());
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let start = match manifest.and_then(Path::parent) {
+        Some(dir) => cwd.join(dir),
+        None => cwd,
+    };
+    let root = start.ancestors().find(|d| d.join("Cargo.lock").is_file())?;
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    };
+    Some(target.join("cancelsafe-cache"))
 }
 
 /// What the dependency graph depends on: the lock file and every workspace manifest.

@@ -20,8 +20,9 @@ pub struct TraitIndex {
     blanket: Vec<(String, Vec<String>)>,
     /// Traits with a definition or an impl here: a bound on one of these must be shown met.
     known: HashSet<String>,
-    /// `traits_of` for every type with an impl, computed once.
-    resolved: HashMap<String, Vec<String>>,
+    /// `traits_of` per type asked about, computed once: most types with an impl (every
+    /// dependency type with a `Debug` impl) never are.
+    resolved: std::sync::Mutex<HashMap<String, std::sync::Arc<[String]>>>,
 }
 
 impl TraitIndex {
@@ -48,19 +49,21 @@ impl TraitIndex {
                 index.known.insert(t.clone());
             }
         }
-        // Blanket impls need a bound the type is shown to implement, so only types with
-        // an impl of their own can have any trait.
-        index.resolved = index
-            .direct
-            .keys()
-            .map(|ty| (ty.clone(), index.compute(ty)))
-            .collect();
         index
     }
 
     /// Every trait `ty` implements that we can see, blanket impls included.
-    pub fn traits_of(&self, ty: &str) -> &[String] {
-        self.resolved.get(ty).map(Vec::as_slice).unwrap_or(&[])
+    pub fn traits_of(&self, ty: &str) -> std::sync::Arc<[String]> {
+        // Blanket impls need a bound the type is shown to implement, so only types with
+        // an impl of their own can have any trait.
+        if !self.direct.contains_key(ty) {
+            return std::sync::Arc::new([]);
+        }
+        let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        resolved
+            .entry(ty.to_string())
+            .or_insert_with(|| self.compute(ty).into())
+            .clone()
     }
 
     fn compute(&self, ty: &str) -> Vec<String> {

@@ -7,7 +7,9 @@
 //! is read from.
 
 /// What dropping a pending call costs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, bincode::Encode, bincode::Decode,
+)]
 pub enum Cost {
     /// A queue place is lost (fair locks, semaphores, `reserve`): nothing is corrupted.
     LosesQueuePlace,

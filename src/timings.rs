@@ -1,0 +1,36 @@
+//! Where a run's time goes: with `CANCELSAFE_TIMINGS` set, each phase prints its wall time
+//! on stderr when it ends. Costs one environment lookup per run otherwise.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// A running phase; prints `timing: NAME MS` when dropped, if timings are on.
+pub struct Phase {
+    name: &'static str,
+    start: Option<Instant>,
+}
+
+/// Starts timing a phase (a no-op unless `CANCELSAFE_TIMINGS` is set).
+pub fn phase(name: &'static str) -> Phase {
+    Phase {
+        name,
+        start: enabled().then(Instant::now),
+    }
+}
+
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("CANCELSAFE_TIMINGS").is_some())
+}
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if let Some(start) = self.start {
+            eprintln!(
+                "timing: {} {:.1} ms",
+                self.name,
+                start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
