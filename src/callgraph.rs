@@ -10,8 +10,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+mod index;
 mod typing;
 
+pub use index::Index;
 use typing::TraitIndex;
 
 use crate::source::Span;
@@ -134,6 +136,7 @@ pub struct Workspace<'v> {
     fields: HashMap<String, HashMap<String, String>>,
     drop_types: HashSet<String>,
     by_method: HashMap<String, Vec<usize>>,
+    by_type: HashMap<String, Vec<usize>>,
     by_free_name: HashMap<String, Vec<usize>>,
     children: HashMap<usize, Vec<usize>>,
     /// Types each crate defines or implements (`None`: the scanned code), so a method a
@@ -160,17 +163,17 @@ pub struct Workspace<'v> {
     file_crates: Vec<Option<String>>,
     /// Per scanned file: its cargo package's number.
     file_packages: Vec<u32>,
-    /// Units from this index on are solved beforehand, with these effects.
-    solved_from: usize,
+    /// Units `0..solved_units` are solved beforehand, with these effects.
+    solved_units: usize,
     solved_effects: Vec<Effects>,
 }
 
-/// Units solved beforehand: a dependency set solved on its own (see
-/// [`crate::deps::Interface`]). Their effects are given and they are never walked; they come
-/// last, from file `first_file` on.
+/// Units solved beforehand, indexed: a dependency set solved on its own (see
+/// [`crate::deps::Interface`]). Their effects are given and they are never walked. They are
+/// the workspace's first units; their files come after the others.
 #[derive(Debug, Default)]
 pub struct Solved {
-    pub first_file: usize,
+    pub index: Index,
     /// Per solved unit, in order.
     pub effects: Vec<Effects>,
     /// Per solved unit: a sync fn that bumps an owed-replies counter (its body is gone).
@@ -193,7 +196,8 @@ impl<'v> Workspace<'v> {
         Self::with_crates(files, crates, Vec::new(), vocab)
     }
 
-    /// Like [`Workspace::with_crates`], where the last files' units are already solved.
+    /// Like [`Workspace::with_crates`], with units solved beforehand after those of `files`
+    /// (`file_crates` names the crates of both).
     pub fn with_solved(
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
@@ -217,11 +221,7 @@ impl<'v> Workspace<'v> {
         file_packages: Vec<u32>,
         vocab: &'v Vocabulary,
     ) -> Self {
-        let solved = Solved {
-            first_file: files.len(),
-            ..Solved::default()
-        };
-        Self::build(files, file_crates, file_packages, vocab, solved)
+        Self::build(files, file_crates, file_packages, vocab, Solved::default())
     }
 
     fn build(
@@ -231,89 +231,52 @@ impl<'v> Workspace<'v> {
         vocab: &'v Vocabulary,
         solved: Solved,
     ) -> Self {
-        let solved_from: usize = files[..solved.first_file.min(files.len())]
-            .iter()
-            .map(|f| f.units.len())
-            .sum();
-        let mut units = Vec::new();
-        let mut impls = Vec::new();
-        let mut fields: HashMap<String, HashMap<String, String>> = HashMap::new();
-        let mut drop_types = HashSet::new();
         let mut crate_types = HashSet::new();
-        let crate_of_file = |file: usize| -> Option<String> {
-            file_crates
+        for (file, summary) in files.iter().enumerate() {
+            let krate = file_crates
                 .get(file)
                 .and_then(|c| c.as_deref())
-                .map(|m| crate_name(m).to_string())
-        };
-        for (file, summary) in files.into_iter().enumerate() {
-            let base = units.len();
-            let krate = crate_of_file(file);
-            // Solved units resolve nothing: their crates' types are never asked about.
-            let resolves = file < solved.first_file;
-            for s in summary.structs {
-                if resolves {
-                    crate_types.insert((krate.clone(), s.name.clone()));
-                }
-                fields.entry(s.name).or_default().extend(s.fields);
-            }
-            for u in summary.units.iter().filter(|_| resolves) {
-                if let Some(t) = &u.self_ty {
-                    crate_types.insert((krate.clone(), t.clone()));
-                }
-            }
-            drop_types.extend(summary.drop_types);
-            impls.extend(summary.impls);
-            for mut unit in summary.units {
-                if let UnitKind::AsyncBlock { parent, .. } = &mut unit.kind {
-                    *parent += base;
-                }
-                rebase_blocks(&mut unit.body, base);
-                for r in &mut unit.site_roots {
-                    if let Target::Block(b) = &mut r.target {
-                        *b += base;
-                    }
-                }
-                units.push(UnitRef { file, unit });
+                .map(|m| crate_name(m).to_string());
+            let types = summary.units.iter().filter_map(|u| u.self_ty.as_ref());
+            for ty in summary.structs.iter().map(|s| &s.name).chain(types) {
+                crate_types.insert((krate.clone(), ty.clone()));
             }
         }
-        let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_free_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
-            match u.unit.kind {
-                UnitKind::Fn { .. } if u.unit.self_ty.is_some() => {
-                    by_method.entry(u.unit.name.clone()).or_default().push(i)
-                }
-                UnitKind::Fn { .. } => by_free_name.entry(u.unit.name.clone()).or_default().push(i),
-                UnitKind::AsyncBlock { parent, .. } => children.entry(parent).or_default().push(i),
-            }
-        }
-        let counting_helpers = (0..units.len())
-            .filter(|&i| match i.checked_sub(solved_from) {
-                Some(s) => solved.counting_helpers.get(s).copied().unwrap_or(false),
-                None => {
-                    matches!(units[i].unit.kind, UnitKind::Fn { is_async: false })
-                        && has_counter(&units[i].unit.body)
-                }
-            })
+        // The solved units come first, so their tables (built ahead, maybe on another
+        // thread) are used as they are; the scanned files' units are added after them.
+        let mut index = solved.index;
+        let solved_units = index.units.len();
+        index.move_files(files.len());
+        let t = crate::timings::phase("  index scanned");
+        index.add_files(files, 0);
+        drop(t);
+        let solved_counting = solved.counting_helpers.iter().enumerate();
+        let counting_helpers: HashSet<usize> = solved_counting
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| i)
+            .chain((solved_units..index.units.len()).filter(|&i| {
+                let unit = &index.units[i].unit;
+                matches!(unit.kind, UnitKind::Fn { is_async: false }) && has_counter(&unit.body)
+            }))
             .collect();
-        let traits = TraitIndex::new(&impls, units.iter().map(|u| &u.unit));
-        let mut wildcards: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
-            let u = &u.unit;
-            if u.is_wildcard() && u.has_self && u.is_trait_default() {
-                if let Some(t) = &u.self_ty {
-                    wildcards.entry(t.clone()).or_default().push(i);
-                }
-            }
-        }
+        let Index {
+            units,
+            fields,
+            drop_types,
+            by_method,
+            by_type,
+            by_free_name,
+            children,
+            wildcards,
+            traits,
+        } = index;
         let mut ws = Workspace {
             units,
             vocab,
             fields,
             drop_types,
             by_method,
+            by_type,
             by_free_name,
             children,
             crate_types,
@@ -326,13 +289,12 @@ impl<'v> Workspace<'v> {
             in_scope: Vec::new(),
             file_crates,
             file_packages,
-            solved_from,
+            solved_units,
             solved_effects: solved.effects,
         };
         ws.cleared_flags = ws
             .units
             .iter()
-            .take(solved_from)
             .map(|u| collect_cleared_flags(&u.unit.body))
             .collect();
         let start: Vec<usize> = (0..ws.units.len())
@@ -341,6 +303,11 @@ impl<'v> Workspace<'v> {
         let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
+    }
+
+    /// Solved beforehand: never walked.
+    fn is_solved(&self, i: usize) -> bool {
+        i < self.solved_units
     }
 
     /// Analyses every dependency unit too, not only what the scanned code reaches (for
@@ -365,7 +332,7 @@ impl<'v> Workspace<'v> {
         seen.resize(n, false);
         let mut stack = start;
         while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) || i >= self.solved_from {
+            if std::mem::replace(&mut seen[i], true) || self.is_solved(i) {
                 continue;
             }
             self.type_locals_of(i);
@@ -544,7 +511,7 @@ impl<'v> Workspace<'v> {
         let mut rec = Recorded::default();
         let mut sections = Vec::new();
         let mut raced = Vec::new();
-        for i in (0..self.solved_from).filter(|&i| self.in_scope[i]) {
+        for i in (self.solved_units..self.units.len()).filter(|&i| self.in_scope[i]) {
             let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
             sections.extend(found);
             raced.extend(r);
@@ -616,12 +583,11 @@ impl<'v> Workspace<'v> {
     /// flags, so this terminates; the budget guards against a bug turning into a hang.
     fn fixpoint(&self) -> Vec<Effects> {
         let n = self.units.len();
-        let mut effects = vec![Effects::default(); self.solved_from];
-        effects.extend(self.solved_effects.iter().cloned());
+        let mut effects = self.solved_effects.clone();
         effects.resize(n, Effects::default());
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut queued: Vec<bool> = (0..n)
-            .map(|i| self.in_scope[i] && i < self.solved_from)
+            .map(|i| self.in_scope[i] && !self.is_solved(i))
             .collect();
         let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&i| queued[i]).collect();
         let mut budget = n.saturating_mul(64);
@@ -899,18 +865,18 @@ impl<'v> Workspace<'v> {
     }
 
     fn methods_of_exactly(&self, ty: &str, name: &str) -> Vec<usize> {
-        self.by_method
-            .get(name)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| {
-                        self.units[i].unit.self_ty.as_deref() == Some(ty)
-                            && self.units[i].unit.has_self
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.methods_of_type(ty, name)
+            .filter(|&i| self.units[i].unit.has_self)
+            .collect()
+    }
+
+    /// Methods `name` in impls of `ty`, with `self` or not.
+    fn methods_of_type<'a>(&'a self, ty: &str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let methods = self.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
+        methods
+            .iter()
+            .copied()
+            .filter(move |&i| self.units[i].unit.name == name)
     }
 
     /// The type of a method's receiver: written down, inferred for a local, or what the
@@ -944,17 +910,16 @@ impl<'v> Workspace<'v> {
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
         }
-        // By name alone, only within the caller's own crate and package.
+        // By name alone, only within the caller's own crate and package: never a solved
+        // unit (those are another crate's; lists are in unit order, solved ones first).
         let home = self.home_of(caller);
-        self.by_method
-            .get(name)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| self.units[i].unit.has_self && self.home_of(i) == home)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let methods = self.by_method.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let unsolved = &methods[methods.partition_point(|&i| self.is_solved(i))..];
+        unsolved
+            .iter()
+            .copied()
+            .filter(|&i| self.units[i].unit.has_self && self.home_of(i) == home)
+            .collect()
     }
 
     /// The caller's own crate defines or implements `ty`.
@@ -976,16 +941,7 @@ impl<'v> Workspace<'v> {
                 ty.clone()
             };
             if ty.chars().next().is_some_and(char::is_uppercase) {
-                return self
-                    .by_method
-                    .get(name)
-                    .map(|v| {
-                        v.iter()
-                            .copied()
-                            .filter(|&i| self.units[i].unit.self_ty.as_deref() == Some(ty.as_str()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                return self.methods_of_type(&ty, name).collect();
             }
         }
         // A free fn of another crate only when the path names that crate (`redis::cmd`).

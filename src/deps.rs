@@ -20,7 +20,7 @@ use crate::{discover, Config};
 mod interface;
 mod prefetch;
 
-pub use interface::Interface;
+pub use interface::{Interface, SolvedDependencies};
 pub use prefetch::{Prefetch, Prefetched};
 
 /// What was summarised besides the scanned code.
@@ -59,14 +59,14 @@ pub fn load(
     load_selected(&selected, config, cache)
 }
 
-/// The [`Interface`] of the dependencies the scanned code `named`, solved on their own:
-/// from the cache when this set of dependencies was solved before.
-pub fn interface(
+/// The dependencies the scanned code `named`, solved on their own (see [`Interface`]):
+/// decoded ahead, or from the cache, when this set was solved before.
+pub fn solved(
     graph: &DependencyGraph,
     named: &BTreeSet<String>,
     config: &Config,
     cache: Option<&Cache>,
-) -> (Interface, DependencyStats) {
+) -> (SolvedDependencies, DependencyStats) {
     let t = crate::timings::phase("select dependencies");
     let selected = select(graph, named, &config.excludes, cache);
     drop(t);
@@ -76,7 +76,7 @@ pub fn interface(
         let (c, k) = cache.zip(key)?;
         let found = c.get::<Interface>(k)?;
         let _ = c.remember(prefetch::LAST_SET, k);
-        Some(found)
+        Some(found.index())
     });
     drop(t);
     if let Some(found) = found {
@@ -93,6 +93,7 @@ pub fn interface(
         let _ = c.put(k, &solved);
         let _ = c.remember(prefetch::LAST_SET, k);
     }
+    let solved = solved.index();
     let stats = solved.stats(cached);
     (solved, stats)
 }

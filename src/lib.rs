@@ -100,21 +100,13 @@ fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
             summaries.extend(loaded.summaries);
         }
         Some(graph) => {
-            let (mut interface, stats) = deps::interface(graph, &named, config, cache.as_ref());
-            let t = timings::phase("prune solved dependencies");
-            interface.keep_called(&summaries);
-            drop(t);
+            let (deps, stats) = deps::solved(graph, &named, config, cache.as_ref());
             dependencies = stats;
-            let (dep_files, modules, dep_summaries, dep_solved) = interface.into_parts(files.len());
-            solved = dep_solved;
-            file_crates.extend(modules.into_iter().map(Some));
-            files.extend(dep_files);
-            summaries.extend(dep_summaries);
+            file_crates.extend(deps.modules.into_iter().map(Some));
+            files.extend(deps.files);
+            solved = deps.solved;
         }
         None => {}
-    }
-    if solved.effects.is_empty() {
-        solved.first_file = files.len();
     }
     let file_packages = crates::package_numbers(&files[..files_scanned]);
     let t = timings::phase("index, type and resolve");

@@ -157,3 +157,44 @@ fn the_human_report_counts_summarised_dependencies() {
     assert!(line.contains("summarised"), "{line}");
     assert!(text.contains("in dependency `redis`"), "{text}");
 }
+
+/// The human report's dependency line (`N dependency crates summarised (..)`).
+fn dependency_line(root: &Path, extra: &[&str]) -> String {
+    let out = cancelsafe_command()
+        .current_dir(root)
+        .arg("cancelsafe")
+        .args(extra)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find(|l| l.contains("dependency crate"))
+        .unwrap_or_else(|| panic!("no dependency line in:\n{text}"))
+        .to_string()
+}
+
+#[test]
+fn a_warm_run_reports_what_the_first_run_did() {
+    let (_dir, root) = fixture("redis_connection");
+    let first = dependency_line(&root, &[]);
+    assert!(first.contains(", 0 from the cache)"), "{first}");
+    let (_, cold) = scan(&root, &["--no-cache"]);
+    // The second run reads the dependencies solved by the first, decoded ahead.
+    let (code, warm) = scan(&root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(summary(&warm), summary(&cold));
+    assert_eq!(warm["findings"], cold["findings"]);
+    let second = dependency_line(&root, &[]);
+    let crates = second.split_whitespace().nth(1).unwrap_or_default();
+    assert!(
+        second.ends_with(&format!(", {crates} from the cache)")),
+        "every crate from the cache: {second}"
+    );
+    // A wrong guess of the cache folder costs the head start, never the result.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let cache = elsewhere.path().to_str().expect("utf-8 path");
+    let (_, other) = scan(&root, &["--cache-dir", cache]);
+    assert_eq!(other["findings"], cold["findings"]);
+    let (_, again) = scan(&root, &["--cache-dir", cache]);
+    assert_eq!(again["findings"], cold["findings"]);
+}

@@ -31,25 +31,34 @@ impl TraitIndex {
         units: impl IntoIterator<Item = &'a Unit>,
     ) -> Self {
         let mut index = TraitIndex::default();
+        index.add(headers, units);
+        index
+    }
+
+    /// Adds more impls, and the traits more units define or implement.
+    pub fn add<'a>(
+        &mut self,
+        headers: impl IntoIterator<Item = &'a ImplHeader>,
+        units: impl IntoIterator<Item = &'a Unit>,
+    ) {
         for h in headers {
-            index.known.insert(h.trait_name.clone());
+            self.known.insert(h.trait_name.clone());
             match &h.self_ty {
                 Some(ty) => {
-                    index
-                        .direct
+                    self.direct
                         .entry(ty.clone())
                         .or_default()
                         .insert(h.trait_name.clone());
                 }
-                None => index.blanket.push((h.trait_name.clone(), h.bounds.clone())),
+                None => self.blanket.push((h.trait_name.clone(), h.bounds.clone())),
             }
         }
         for u in units {
             if let Some(t) = &u.trait_name {
-                index.known.insert(t.clone());
+                self.known.insert(t.clone());
             }
         }
-        index
+        self.resolved.get_mut().map(HashMap::clear).ok();
     }
 
     /// Every trait `ty` implements that we can see, blanket impls included.

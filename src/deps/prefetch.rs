@@ -1,4 +1,4 @@
-//! Reading the last run's solved dependencies while `cargo metadata` runs. Which
+//! Reading and indexing the last run's solved dependencies while `cargo metadata` runs. Which
 //! dependencies a run needs is known only after the workspace is found and summarised, but
 //! it is almost always the set the last run needed: decoding that one on a spare thread
 //! hides the cost of dependencies in a warm run behind the `cargo metadata` call.
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use super::Interface;
+use super::{Interface, SolvedDependencies};
 use crate::cache::{Cache, Key};
 use crate::vocab::Vocabulary;
 
@@ -17,7 +17,7 @@ pub(super) const LAST_SET: &str = "last-dependency-set";
 /// A decode running on its own thread.
 pub struct Prefetch {
     dir: PathBuf,
-    handle: JoinHandle<Option<(Key, Interface)>>,
+    handle: JoinHandle<Option<(Key, SolvedDependencies)>>,
 }
 
 impl Prefetch {
@@ -26,7 +26,8 @@ impl Prefetch {
         let cache = Cache::new(&dir, &Vocabulary::default());
         let handle = std::thread::spawn(move || {
             let key = cache.recall(LAST_SET)?;
-            Some((key, cache.get(key)?))
+            let interface: Interface = cache.get(key)?;
+            Some((key, interface.index()))
         });
         Prefetch { dir, handle }
     }
@@ -41,11 +42,11 @@ impl Prefetch {
 
 /// A decoded dependency set waiting to be used (see [`crate::deps::interface`]).
 #[derive(Debug, Clone, Default)]
-pub struct Prefetched(Arc<Mutex<Option<(Key, Interface)>>>);
+pub struct Prefetched(Arc<Mutex<Option<(Key, SolvedDependencies)>>>);
 
 impl Prefetched {
     /// The set, when it is the one with `key`.
-    pub(super) fn take(&self, key: Key) -> Option<Interface> {
+    pub(super) fn take(&self, key: Key) -> Option<SolvedDependencies> {
         let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match slot.take() {
             Some((k, interface)) if k == key => Some(interface),

@@ -1,0 +1,101 @@
+//! The tables resolution looks things up in, built per set of files and appended: the
+//! dependencies' tables are built once, off the main thread when they can be (see
+//! [`crate::deps::Prefetch`]), and appended to the scanned code's.
+
+use std::collections::{HashMap, HashSet};
+
+use super::typing::TraitIndex;
+use super::{rebase_blocks, UnitRef};
+use crate::summary::{FileSummary, Target, UnitKind};
+
+/// Units of a set of files, with their lookup tables. Unit and file indices count from 0
+/// within the set until it is appended to another.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub units: Vec<UnitRef>,
+    /// Field types by struct name.
+    pub fields: HashMap<String, HashMap<String, String>>,
+    pub drop_types: HashSet<String>,
+    pub by_method: HashMap<String, Vec<usize>>,
+    /// Methods (with or without `self`) by their impl's type.
+    pub by_type: HashMap<String, Vec<usize>>,
+    pub by_free_name: HashMap<String, Vec<usize>>,
+    /// `async` blocks by the unit they sit in.
+    pub children: HashMap<usize, Vec<usize>>,
+    /// Default methods of traits whose name is a macro metavariable, by trait.
+    pub wildcards: HashMap<String, Vec<usize>>,
+    pub traits: TraitIndex,
+}
+
+impl Index {
+    /// Indexes `files` (in order; file indices from 0).
+    pub fn new(files: Vec<FileSummary>) -> Index {
+        let mut index = Index::default();
+        index.add_files(files, 0);
+        index
+    }
+
+    /// Adds the units of `files` after those indexed, numbering the files from
+    /// `first_file`; entries already there come first in every table.
+    pub fn add_files(&mut self, files: Vec<FileSummary>, first_file: usize) {
+        let first_unit = self.units.len();
+        let mut impls = Vec::new();
+        for (k, summary) in files.into_iter().enumerate() {
+            let base = self.units.len();
+            for s in summary.structs {
+                self.fields.entry(s.name).or_default().extend(s.fields);
+            }
+            self.drop_types.extend(summary.drop_types);
+            impls.extend(summary.impls);
+            for mut unit in summary.units {
+                if let UnitKind::AsyncBlock { parent, .. } = &mut unit.kind {
+                    *parent += base;
+                }
+                rebase_blocks(&mut unit.body, base);
+                for r in &mut unit.site_roots {
+                    if let Target::Block(b) = &mut r.target {
+                        *b += base;
+                    }
+                }
+                self.units.push(UnitRef {
+                    file: first_file + k,
+                    unit,
+                });
+            }
+        }
+        for (i, u) in self.units.iter().enumerate().skip(first_unit) {
+            let unit = &u.unit;
+            match unit.kind {
+                UnitKind::Fn { .. } if unit.self_ty.is_some() => {
+                    self.by_method.entry(unit.name.clone()).or_default().push(i);
+                    if let Some(ty) = &unit.self_ty {
+                        self.by_type.entry(ty.clone()).or_default().push(i);
+                    }
+                }
+                UnitKind::Fn { .. } => self
+                    .by_free_name
+                    .entry(unit.name.clone())
+                    .or_default()
+                    .push(i),
+                UnitKind::AsyncBlock { parent, .. } => {
+                    self.children.entry(parent).or_default().push(i)
+                }
+            }
+            if unit.is_wildcard() && unit.has_self && unit.is_trait_default() {
+                if let Some(t) = &unit.self_ty {
+                    self.wildcards.entry(t.clone()).or_default().push(i);
+                }
+            }
+        }
+        let added = self.units[first_unit..].iter().map(|u| &u.unit);
+        self.traits.add(&impls, added);
+    }
+
+    /// Numbers this set's files from `first_file` instead of 0 (its files come after others
+    /// in the workspace's file list).
+    pub fn move_files(&mut self, first_file: usize) {
+        for u in &mut self.units {
+            u.file += first_file;
+        }
+    }
+}
