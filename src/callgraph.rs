@@ -145,6 +145,10 @@ pub struct Workspace<'v> {
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
     traits: TraitIndex,
+    /// `type A = B;`: `A` -> `B`.
+    aliases: HashMap<String, String>,
+    /// `impl Deref for W { type Target = T }`: `W` -> `T`.
+    derefs: HashMap<String, String>,
     /// Default methods of traits whose name is a macro metavariable, by trait.
     wildcards: HashMap<String, Vec<usize>>,
     /// The crate units each call in a body can run, by the call's address in `units`:
@@ -269,6 +273,8 @@ impl<'v> Workspace<'v> {
             children,
             wildcards,
             traits,
+            aliases,
+            derefs,
         } = index;
         let mut ws = Workspace {
             units,
@@ -282,6 +288,8 @@ impl<'v> Workspace<'v> {
             crate_types,
             counting_helpers,
             traits,
+            aliases,
+            derefs,
             wildcards,
             resolved: HashMap::new(),
             cleared_flags: Vec::new(),
@@ -775,7 +783,12 @@ impl<'v> Workspace<'v> {
                 continue;
             }
             let api = u.unit.is_pub && u.unit.trait_name.is_none();
-            if api || !called.contains_key(&i) {
+            let pool_check = u
+                .unit
+                .trait_name
+                .as_deref()
+                .is_some_and(|t| self.vocab.is_pool_check(t, &u.unit.name));
+            if !pool_check && (api || !called.contains_key(&i)) {
                 for s in 0..u.unit.slots.len() {
                     exposed.insert((i, s));
                 }
@@ -847,7 +860,33 @@ impl<'v> Workspace<'v> {
 
     /// Methods `name` of type `ty`: its own, else the default methods of traits it
     /// implements (a macro-written method whose name is a metavariable answers any name).
+    /// A type written by its alias (`type RedisConnection = aio::Connection`) is the aliased
+    /// type; a type with a `Deref` impl also has its target's methods, as auto-deref gives.
     fn methods_of(&self, ty: &str, name: &str) -> Vec<usize> {
+        let mut ty = ty;
+        for _ in 0..4 {
+            ty = self.unaliased(ty);
+            let found = self.own_or_trait_methods(ty, name);
+            match self.derefs.get(ty) {
+                Some(target) if found.is_empty() && target != ty => ty = target,
+                _ => return found,
+            }
+        }
+        Vec::new()
+    }
+
+    /// What an alias, or a chain of them, names.
+    fn unaliased<'a>(&'a self, mut ty: &'a str) -> &'a str {
+        for _ in 0..8 {
+            match self.aliases.get(ty) {
+                Some(target) if target != ty => ty = target,
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    fn own_or_trait_methods(&self, ty: &str, name: &str) -> Vec<usize> {
         let own = self.methods_of_exactly(ty, name);
         if !own.is_empty() {
             return own;

@@ -24,7 +24,7 @@ pub use interface::{Interface, SolvedDependencies};
 pub use prefetch::{Prefetch, Prefetched};
 
 /// What was summarised besides the scanned code.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct DependencyStats {
     /// Dependency crates summarised.
     pub crates: usize,
@@ -430,6 +430,33 @@ impl DependencyGraph {
             by_id,
             direct: direct.into_iter().collect(),
         })
+    }
+
+    /// What the graph is, for keys of results that depend on it: the graph itself, and the
+    /// files of path and git dependencies, which can change under the same graph.
+    pub fn identity(&self) -> Vec<u8> {
+        let mut ids: Vec<&String> = self.by_id.keys().collect();
+        ids.sort();
+        let mut bytes = Vec::new();
+        for id in ids {
+            let dep = &self.by_id[id];
+            bytes.extend(id.as_bytes());
+            bytes.push(0);
+            bytes.extend(dep.src_dir.as_os_str().as_encoded_bytes());
+            bytes.push(0);
+            for (name, pkg) in &dep.deps {
+                bytes.extend(name.as_bytes());
+                bytes.extend(pkg.as_bytes());
+            }
+            if dep.immutable_key().is_none() {
+                bytes.extend(set_identity(std::slice::from_ref(dep)));
+            }
+        }
+        for (name, id) in &self.direct {
+            bytes.extend(name.as_bytes());
+            bytes.extend(id.as_bytes());
+        }
+        bytes
     }
 
     /// The dependencies `wanted` accepts: direct ones, then the ones those depend on.

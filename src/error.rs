@@ -9,7 +9,7 @@ use crate::source::Span;
 
 /// A file or folder the analysis could not use. Carries the path; every variant writes its
 /// own message.
-#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic, bincode::Encode, bincode::Decode)]
 pub enum Error {
     #[error("`{}` does not exist", path.display())]
     #[diagnostic(code(cancelsafe::not_found))]

@@ -18,6 +18,7 @@ pub mod diff_base;
 pub mod discover;
 pub mod error;
 pub mod levels;
+pub mod memo;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -74,7 +75,20 @@ const PARSER_STACK: usize = 256 << 20;
 /// Analyses every Rust file under `paths`.
 /// Runs on the parser pool: the workspace pass walks nested bodies recursively too.
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
-    on_parser_pool(|| analyze_on_pool(paths, config))
+    on_parser_pool(|| {
+        let cache = cache_of(config);
+        let t = timings::phase("hash every input");
+        let key = cache.as_ref().and_then(|c| memo::key(c, paths, config));
+        drop(t);
+        if let Some(stored) = cache.as_ref().zip(key).and_then(|(c, k)| memo::get(c, k)) {
+            return stored;
+        }
+        let analysis = analyze_on_pool(paths, config);
+        if let (Some(c), Some(k)) = (&cache, key) {
+            memo::put(c, k, &analysis);
+        }
+        analysis
+    })
 }
 
 fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {

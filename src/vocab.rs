@@ -34,6 +34,9 @@ pub struct Vocabulary {
     pub locks: Vec<String>,
     /// Awaited methods that hand out a pooled connection.
     pub pools: Vec<String>,
+    /// Pool managers' checks (`Trait::method`): the pool runs them on a connection it owns
+    /// and drops the connection when the check fails or is interrupted.
+    pub pool_checks: Vec<String>,
     /// Type names whose values, even when held by value, belong to something that outlives
     /// the future (a lock guard, a pooled object, a shared handle).
     pub shared_types: Vec<String>,
@@ -65,6 +68,10 @@ pub struct VocabularyExtension {
     /// Functions that return a scope guard.
     #[serde(default)]
     pub guard_functions: Vec<String>,
+    /// Pool managers' checks (`Trait::method`) run on connections the pool discards when
+    /// the check is dropped.
+    #[serde(default)]
+    pub pool_checks: Vec<String>,
 }
 
 const WRITES: &[&str] = &[
@@ -223,6 +230,14 @@ const SHARED_TYPES: &[&str] = &[
     "RefMut",
 ];
 
+/// deadpool's `Manager::recycle`, bb8's `ManageConnection::is_valid`, mobc's
+/// `Manager::check`: a check dropped half-way drops the connection with it.
+const POOL_CHECKS: &[&str] = &[
+    "Manager::recycle",
+    "Manager::check",
+    "ManageConnection::is_valid",
+];
+
 const GUARD_ATTRIBUTES: &[&str] = &["guard"];
 
 const GUARD_FUNCTIONS: &[&str] = &["guard", "guard_on_unwind", "guard_on_success"];
@@ -240,6 +255,7 @@ impl Default for Vocabulary {
             spawners: owned(SPAWNERS),
             locks: owned(LOCKS),
             pools: owned(POOLS),
+            pool_checks: owned(POOL_CHECKS),
             shared_types: owned(SHARED_TYPES),
             guard_attributes: owned(GUARD_ATTRIBUTES),
             guard_functions: owned(GUARD_FUNCTIONS),
@@ -249,6 +265,13 @@ impl Default for Vocabulary {
 }
 
 impl Vocabulary {
+    /// A pool manager's check of a connection the pool discards if the check is dropped.
+    pub fn is_pool_check(&self, trait_name: &str, method: &str) -> bool {
+        self.pool_checks
+            .iter()
+            .any(|c| c.split_once("::") == Some((trait_name, method)))
+    }
+
     /// Classifies an external method by name.
     pub fn io_of(&self, method: &str) -> Option<Io> {
         if self.writes.iter().any(|w| w == method) {
@@ -345,6 +368,7 @@ impl Vocabulary {
             .extend(extra.guard_attributes.iter().cloned());
         self.guard_functions
             .extend(extra.guard_functions.iter().cloned());
+        self.pool_checks.extend(extra.pool_checks.iter().cloned());
     }
 }
 

@@ -244,6 +244,7 @@ cases!(
         actor_and_spawn,
         guards,
         generic_deferred,
+        deref_and_aliases,
         select_branches,
         sites_races,
         sites_handlers,

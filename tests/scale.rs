@@ -16,6 +16,7 @@ struct Run {
     code: Option<i32>,
     json: Value,
     stdout: String,
+    stderr: String,
 }
 
 impl Tree {
@@ -42,6 +43,7 @@ impl Tree {
     /// `--format json` over `scan`, run from the temp dir.
     fn run(&self, args: &[&str]) -> Run {
         let out = common::cancelsafe_command()
+            .env("CANCELSAFE_TIMINGS", "1")
             .args(["--format", "json"])
             .args(args)
             .arg("scan")
@@ -49,7 +51,7 @@ impl Tree {
             .output()
             .expect("run cargo-cancelsafe");
         let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.code().is_some(), "killed by a signal: {stderr}");
         assert!(!stderr.contains("panicked"), "panic: {stderr}");
         let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
@@ -57,6 +59,7 @@ impl Tree {
             code: out.status.code(),
             json,
             stdout,
+            stderr,
         }
     }
 }
@@ -105,9 +108,24 @@ fn cached_rerun_is_identical_and_survives_corrupted_entries() {
     let cold = tree.run(&args);
     assert_eq!(cold.findings(), vec![("scan/conn.rs".into(), 9)]);
     let stored = entries(&tree.path("cache"));
-    assert_eq!(stored.len(), 2, "one entry per file: {stored:?}");
+    assert_eq!(
+        stored.len(),
+        3,
+        "one entry per file, one result: {stored:?}"
+    );
     let warm = tree.run(&args);
     assert_eq!((warm.code, &warm.stdout), (cold.code, &cold.stdout));
+    // Nothing changed: the stored result is returned, no file is summarised again.
+    assert!(
+        warm.stderr.contains("timing: hash every input"),
+        "{}",
+        warm.stderr
+    );
+    assert!(
+        !warm.stderr.contains("timing: load scanned files"),
+        "{}",
+        warm.stderr
+    );
 
     for (i, entry) in stored.iter().enumerate() {
         let bytes = std::fs::read(entry).expect("entry");
@@ -120,6 +138,7 @@ fn cached_rerun_is_identical_and_survives_corrupted_entries() {
     }
     let repaired = tree.run(&args);
     assert_eq!((repaired.code, &repaired.stdout), (cold.code, &cold.stdout));
+    assert!(repaired.stderr.contains("timing: load scanned files"));
 }
 
 #[test]
@@ -133,6 +152,14 @@ fn a_changed_file_is_summarised_again() {
     let run = tree.run(&args);
     assert_eq!(run.findings(), vec![]);
     assert_eq!(run.code, Some(0));
+    // A new manifest changes what is analysed (crate roots, edition): no stored result.
+    tree.write("scan/Cargo.toml", b"[package]\nname = \"p\"\n");
+    let run = tree.run(&args);
+    assert!(
+        run.stderr.contains("timing: load scanned files"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

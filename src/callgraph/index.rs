@@ -25,6 +25,10 @@ pub struct Index {
     /// Default methods of traits whose name is a macro metavariable, by trait.
     pub wildcards: HashMap<String, Vec<usize>>,
     pub traits: TraitIndex,
+    /// `type A = B;`: `A` -> `B`.
+    pub aliases: HashMap<String, String>,
+    /// `impl Deref for W { type Target = T }`: `W` -> `T`.
+    pub derefs: HashMap<String, String>,
 }
 
 impl Index {
@@ -46,6 +50,12 @@ impl Index {
                 self.fields.entry(s.name).or_default().extend(s.fields);
             }
             self.drop_types.extend(summary.drop_types);
+            self.aliases.extend(summary.type_aliases);
+            for h in &summary.impls {
+                if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
+                    self.derefs.insert(ty.clone(), target.clone());
+                }
+            }
             impls.extend(summary.impls);
             for mut unit in summary.units {
                 if let UnitKind::AsyncBlock { parent, .. } = &mut unit.kind {

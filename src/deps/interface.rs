@@ -74,6 +74,7 @@ impl Interface {
                 structs: s.structs.clone(),
                 drop_types: s.drop_types.clone(),
                 impls: s.impls.clone(),
+                type_aliases: s.type_aliases.clone(),
                 ..FileSummary::default()
             })
             .collect();

@@ -15,7 +15,9 @@ mod unguarded_write_then_read;
 pub(crate) mod unused_suppression;
 
 /// How loudly a rule speaks by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, bincode::Encode, bincode::Decode,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -116,7 +118,7 @@ pub fn find(name: &str) -> Option<&'static Rule> {
 }
 
 /// A secondary location of a finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, bincode::Encode, bincode::Decode)]
 pub struct Label {
     pub file: PathBuf,
     pub span: Span,

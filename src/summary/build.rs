@@ -141,6 +141,12 @@ impl<'a> FileCx<'a> {
             },
             Item::Struct(s) => self.structure(s),
             Item::Enum(e) => self.enumeration(e),
+            Item::Use(u) => type_renames(&u.tree, &mut self.out.type_aliases),
+            Item::Type(t) if t.generics.params.is_empty() => {
+                if let Some(target) = type_name(&t.ty) {
+                    self.out.type_aliases.push((t.ident.to_string(), target));
+                }
+            }
             Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
                 for items in super::templates::transcribers(&m.mac) {
                     self.items(&items, scope);
@@ -546,6 +552,17 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                         && path_segments(&p.path).first().is_some_and(|f| f == "Pin") =>
                 {
                     self.place_of(c.args.first()?)
+                }
+                // `DerefMut::deref_mut(conn)`, `AsMut::as_mut(conn)`: the place itself.
+                Expr::Path(p)
+                    if c.args.len() == 1
+                        && p.path.segments.len() >= 2
+                        && p.path
+                            .segments
+                            .last()
+                            .is_some_and(|s| ACCESSORS.contains(&s.ident.to_string().as_str())) =>
+                {
+                    self.place_of(&c.args[0])
                 }
                 _ => None,
             },
@@ -1212,6 +1229,21 @@ fn strip_value(e: &Expr) -> &Expr {
     }
 }
 
+/// `use a::B as C;` renames of types (`C` -> `B`), which name a type as an alias does.
+fn type_renames(tree: &syn::UseTree, out: &mut Vec<(String, String)>) {
+    match tree {
+        syn::UseTree::Path(p) => type_renames(&p.tree, out),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| type_renames(t, out)),
+        syn::UseTree::Rename(r) if r.rename != "_" && r.ident != r.rename => {
+            let name = r.ident.to_string();
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push((r.rename.to_string(), name));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `impl Trait for Type`: its header; blanket impls keep their parameter's bounds.
 fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
     let trait_name = imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p))?;
@@ -1224,10 +1256,19 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         _ => None,
     };
     let Some(param) = self_param else {
+        let deref_target = (trait_name == "Deref")
+            .then(|| {
+                imp.items.iter().find_map(|item| match item {
+                    syn::ImplItem::Type(t) if t.ident == "Target" => type_name(&t.ty),
+                    _ => None,
+                })
+            })
+            .flatten();
         return Some(ImplHeader {
             trait_name,
             self_ty: type_name(&imp.self_ty),
             bounds: Vec::new(),
+            deref_target,
         });
     };
     let mut bounds = Vec::new();
@@ -1250,6 +1291,7 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         trait_name,
         self_ty: None,
         bounds,
+        deref_target: None,
     })
 }
 

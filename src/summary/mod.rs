@@ -29,6 +29,8 @@ pub struct FileSummary {
     pub mods: Vec<ModDecl>,
     /// Paths of item-level `include!("..")`s: files whose items are part of this module.
     pub includes: Vec<String>,
+    /// `type A = path::B;` items: (`A`, `B`), so a type written by its alias is known.
+    pub type_aliases: Vec<(String, String)>,
     /// Crates the file names as a path root (`redis::`, `use redis;`), sorted: which
     /// dependencies the code can call into (see [`crate::deps::crate_names`]).
     pub crate_names: Vec<String>,
@@ -41,6 +43,8 @@ pub struct ImplHeader {
     pub self_ty: Option<String>,
     /// For a blanket impl: the traits its type parameter must implement.
     pub bounds: Vec<String>,
+    /// `impl Deref for W { type Target = T; }`: `T`, where method calls on a `W` also look.
+    pub deref_target: Option<String>,
 }
 
 /// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.
