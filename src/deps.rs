@@ -1,4 +1,5 @@
-//! The dependencies worth summarising, from `cargo metadata` output. In the incident the
+//! The dependencies worth summarising, from the dependency graph (`cargo metadata` output,
+//! or the lock file and the sources on disk: `deps/lockfile.rs`). In the incident the
 //! unsafe exchange was in the library and the cancellation in the application: to warn at
 //! the application's `timeout`, the library's functions must be summarised too.
 //!
@@ -18,6 +19,7 @@ use crate::summary::FileSummary;
 use crate::{discover, Config};
 
 mod interface;
+mod lockfile;
 mod prefetch;
 
 pub use interface::{Interface, SolvedDependencies};
@@ -292,6 +294,63 @@ impl Dependency {
     pub fn label(&self) -> String {
         format!("{} {}", self.package, self.version)
     }
+
+    /// `redis 0.22.3 (registry+https://..)`, `(path)` for a path dependency: what tells
+    /// packages apart whoever resolved the graph.
+    pub fn identity(&self) -> String {
+        let source = self.source.as_deref().unwrap_or("path");
+        format!("{} {} ({source})", self.package, self.version)
+    }
+}
+
+/// A [`DependencyGraph`] keyed by [`Dependency::identity`] (see
+/// [`DependencyGraph::normalized`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NormalizedGraph {
+    pub crates: BTreeMap<String, NormalizedDependency>,
+    /// The members' direct dependencies: (name in code, identity).
+    pub direct: BTreeSet<(String, String)>,
+}
+
+/// A [`Dependency`] with its edges as (name in code, identity).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NormalizedDependency {
+    pub name: String,
+    pub lib_root: PathBuf,
+    pub src_dir: PathBuf,
+    pub deps: BTreeSet<(String, String)>,
+}
+
+impl NormalizedGraph {
+    /// Where `other` differs from this graph, one line each (empty when they agree).
+    pub fn differences(&self, other: &NormalizedGraph) -> Vec<String> {
+        let mut out = Vec::new();
+        for (id, mine) in &self.crates {
+            match other.crates.get(id) {
+                None => out.push(format!("only in the first: {id}")),
+                Some(theirs) if theirs != mine => {
+                    out.push(format!("{id} differs:\n  {mine:?}\n  {theirs:?}"))
+                }
+                Some(_) => {}
+            }
+        }
+        for id in other
+            .crates
+            .keys()
+            .filter(|id| !self.crates.contains_key(*id))
+        {
+            out.push(format!("only in the second: {id}"));
+        }
+        for edge in self.direct.symmetric_difference(&other.direct) {
+            let side = if self.direct.contains(edge) {
+                "first"
+            } else {
+                "second"
+            };
+            out.push(format!("direct dependency only in the {side}: {edge:?}"));
+        }
+        out
+    }
 }
 
 /// Every dependency of the workspace that could be summarised, and the direct ones.
@@ -457,6 +516,40 @@ impl DependencyGraph {
             bytes.extend(id.as_bytes());
         }
         bytes
+    }
+
+    /// The graph with package ids, which differ between cargo metadata and the lock file,
+    /// replaced by [`Dependency::identity`]; an edge to a crate left out of the graph (a
+    /// member, a proc-macro, one the vocabulary describes) goes to `-`. Two sources of the
+    /// same graph agree on this.
+    pub fn normalized(&self) -> NormalizedGraph {
+        let target = |id: &String| {
+            self.by_id
+                .get(id)
+                .map_or("-".to_string(), Dependency::identity)
+        };
+        let edges = |deps: &[(String, String)]| -> BTreeSet<(String, String)> {
+            deps.iter()
+                .map(|(name, id)| (name.clone(), target(id)))
+                .collect()
+        };
+        let crates = self
+            .by_id
+            .values()
+            .map(|d| {
+                let shape = NormalizedDependency {
+                    name: d.name.clone(),
+                    lib_root: d.lib_root.clone(),
+                    src_dir: d.src_dir.clone(),
+                    deps: edges(&d.deps),
+                };
+                (d.identity(), shape)
+            })
+            .collect();
+        NormalizedGraph {
+            crates,
+            direct: edges(&self.direct),
+        }
     }
 
     /// The dependencies `wanted` accepts: direct ones, then the ones those depend on.

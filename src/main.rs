@@ -504,9 +504,10 @@ fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<se
         .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))
 }
 
-/// The dependency graph from `cargo metadata`, cached by the workspace's lock file and
-/// manifests, so a warm run needs only the cheap `--no-deps` call. Without a graph
-/// (offline, say) the scan goes on over the workspace alone.
+/// The dependency graph, cached by the workspace's lock file and manifests, so a warm run
+/// needs only the cheap `--no-deps` call. Read from `Cargo.lock` and the sources on disk
+/// when they are all there, else from `cargo metadata` (which fetches what is missing).
+/// Without a graph (offline, say) the scan goes on over the workspace alone.
 fn dependency_graph(
     manifest: Option<&Path>,
     own: &serde_json::Value,
@@ -519,15 +520,46 @@ fn dependency_graph(
     if let Some(graph) = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k)) {
         return Some(graph);
     }
-    let graph = cargo_metadata(manifest, true)
-        .and_then(|full| DependencyGraph::from_metadata(&full).map_err(|e| miette::miette!("{e}")))
-        .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
-        .ok()?;
+    let graph = graph_from_lock_file(own).or_else(|| graph_from_metadata(manifest))?;
     if let (Some(c), Some(k)) = (&cache, key) {
         // A cache that cannot be written only costs time on the next run.
         let _ = c.put(k, &graph);
     }
     Some(graph)
+}
+
+/// The graph from `Cargo.lock` and the sources already on disk, without running cargo;
+/// `None` when there is no lock yet or anything is missing.
+fn graph_from_lock_file(own: &serde_json::Value) -> Option<DependencyGraph> {
+    let root = Path::new(own["workspace_root"].as_str()?);
+    if !root.join("Cargo.lock").is_file() {
+        return None; // cargo metadata writes one
+    }
+    let _t = cancelsafe_engine::timings::phase("dependency graph from Cargo.lock");
+    DependencyGraph::from_lockfile(root, &member_manifests(own))
+        .map_err(|why| cancelsafe_engine::timings::note(&format!("Cargo.lock not used: {why}")))
+        .ok()
+}
+
+/// The graph `cargo metadata` resolves (fetching what is missing).
+fn graph_from_metadata(manifest: Option<&Path>) -> Option<DependencyGraph> {
+    let _t = cancelsafe_engine::timings::phase("cargo metadata");
+    cargo_metadata(manifest, true)
+        .and_then(|full| DependencyGraph::from_metadata(&full).map_err(|e| miette::miette!("{e}")))
+        .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
+        .ok()
+}
+
+/// The workspace members' manifests, from `cargo metadata --no-deps` (which lists only
+/// members).
+fn member_manifests(own: &serde_json::Value) -> Vec<PathBuf> {
+    own["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|package| package["manifest_path"].as_str())
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// Where the cache folder will be, before `cargo metadata` says: `--cache-dir`, or
@@ -555,12 +587,12 @@ fn lock_and_manifests(own: &serde_json::Value) -> Vec<u8> {
     let mut bytes = Vec::new();
     if let Some(root) = own["workspace_root"].as_str() {
         bytes.extend(std::fs::read(Path::new(root).join("Cargo.lock")).unwrap_or_default());
+        // A virtual root is no member, but its `[workspace.dependencies]` count.
+        bytes.extend(std::fs::read(Path::new(root).join("Cargo.toml")).unwrap_or_default());
     }
-    for package in own["packages"].as_array().into_iter().flatten() {
-        if let Some(path) = package["manifest_path"].as_str() {
-            bytes.extend(path.as_bytes());
-            bytes.extend(std::fs::read(path).unwrap_or_default());
-        }
+    for path in member_manifests(own) {
+        bytes.extend(path.as_os_str().as_encoded_bytes());
+        bytes.extend(std::fs::read(&path).unwrap_or_default());
     }
     bytes
 }

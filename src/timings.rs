@@ -18,6 +18,13 @@ pub fn phase(name: &'static str) -> Phase {
     }
 }
 
+/// Prints `timing: MESSAGE` if timings are on: why a faster path was not taken.
+pub fn note(message: &str) {
+    if enabled() {
+        eprintln!("timing: {message}");
+    }
+}
+
 fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| std::env::var_os("CANCELSAFE_TIMINGS").is_some())

@@ -10,6 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use cancelsafe_engine::deps::DependencyGraph;
 use common::cancelsafe_command;
 use serde_json::Value;
 
@@ -197,4 +198,80 @@ fn a_warm_run_reports_what_the_first_run_did() {
     assert_eq!(other["findings"], cold["findings"]);
     let (_, again) = scan(&root, &["--cache-dir", cache]);
     assert_eq!(again["findings"], cold["findings"]);
+}
+
+/// `cargo metadata --format-version 1` (with the dependency graph) of the workspace at
+/// `root`; cargo fetches what is missing, so the lock-file path finds everything after it.
+fn full_metadata(root: &Path) -> Value {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1"])
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("metadata JSON")
+}
+
+/// The workspace root and member manifests cargo metadata names.
+fn members(meta: &Value) -> (PathBuf, Vec<PathBuf>) {
+    let root = PathBuf::from(meta["workspace_root"].as_str().expect("root"));
+    let ids = meta["workspace_members"].as_array().expect("members");
+    let manifests = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| ids.contains(&p["id"]))
+        .map(|p| PathBuf::from(p["manifest_path"].as_str().expect("manifest")))
+        .collect();
+    (root, manifests)
+}
+
+/// Where the graph read from the lock file and the sources on disk differs from cargo
+/// metadata's.
+fn lock_graph_differences(root: &Path) -> Vec<String> {
+    let meta = full_metadata(root);
+    let from_metadata = DependencyGraph::from_metadata(&meta).expect("metadata graph");
+    assert!(
+        !from_metadata.normalized().crates.is_empty(),
+        "a graph worth comparing"
+    );
+    let (root, manifests) = members(&meta);
+    let from_lock = DependencyGraph::from_lockfile(&root, &manifests).expect("lock graph");
+    let (expected, found) = (from_metadata.normalized(), from_lock.normalized());
+    let edges: usize = expected.crates.values().map(|c| c.deps.len()).sum();
+    eprintln!(
+        "{}: {} crates, {edges} edges, {} direct",
+        root.display(),
+        expected.crates.len(),
+        expected.direct.len()
+    );
+    expected.differences(&found)
+}
+
+#[test]
+fn the_lock_file_gives_cargo_metadatas_graph() {
+    for name in ["redis_connection", "redis_multiplexed"] {
+        let (_dir, root) = fixture(name);
+        let differences = lock_graph_differences(&root);
+        assert!(
+            differences.is_empty(),
+            "{name}:\n{}",
+            differences.join("\n")
+        );
+    }
+}
+
+/// The same comparison on any workspace, by hand:
+/// `CANCELSAFE_COMPARE_WORKSPACE=/path/to/ws cargo test --test dependencies -- --ignored`.
+#[test]
+#[ignore = "needs CANCELSAFE_COMPARE_WORKSPACE"]
+fn the_lock_file_gives_cargo_metadatas_graph_on_a_given_workspace() {
+    let root = std::env::var_os("CANCELSAFE_COMPARE_WORKSPACE").expect("a workspace");
+    let differences = lock_graph_differences(Path::new(&root));
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
