@@ -56,7 +56,7 @@ pub fn drained(s: &mut CancelState) {
     s.paid += 1;
 }
 
-/// The drain or reconnect fn failed, or a non-`Result` fn cannot report a refusal: poison.
+/// The drain or reconnect fn failed: poison.
 #[inline]
 pub fn poison(s: &mut CancelState) {
     s.poisoned = true;
@@ -103,13 +103,6 @@ pub fn read_end(s: &mut CancelState) {
 pub fn finish(s: &mut CancelState) {
     s.active = false;
     s.writing = false;
-}
-
-/// A non-`Result` fn has no way to report that its connection is unusable: poison, panic.
-#[cold]
-#[track_caller]
-pub fn unrecoverable(err: &dyn core::fmt::Debug) -> ! {
-    panic!("cancelsafe: a guarded fn that does not return `Result` cannot repair its connection: {err:?}")
 }
 
 #[cfg(test)]

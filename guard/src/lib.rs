@@ -75,9 +75,11 @@
 //!   the outer call's marks for an interruption. Guard the outermost call only, and never
 //!   guard the drain fn.
 //! - With `#[tracing::instrument]`, put `#[cancelsafe::guard]` above it.
-//! - A fn whose return type is not a `Result` cannot report a refusal. `poison` is a
-//!   compile error there; with `drain`/`reconnect`, a torn write or a failing drain/reconnect
-//!   poisons the state and **panics**.
+//! - A fn whose return type is not a `Result` cannot report a refusal: it returns its
+//!   `fallback = <value>` instead, while the connection cannot be repaired (a torn write, a
+//!   failing drain or reconnect; the state stays poisoned, so a `reconnect` fn is tried
+//!   again on the next call). With `drain`/`reconnect`, `()` and `Option` returns fall back
+//!   to `()` and `None` by themselves; any other type, or `poison`, needs the option.
 
 mod error;
 mod state;

@@ -138,6 +138,17 @@ impl Client {
 
     // --- readers and repairs (never guarded) ---
 
+    /// No `Result` to fail with: `None` while the connection cannot be repaired.
+    #[cancelsafe::guard(state = self.cancel, drain = Self::drain_one, read = [read_reply])]
+    async fn get_maybe(&mut self, key: &str) -> Option<String> {
+        self.stream
+            .write_all(format!("GET {key}\n").as_bytes())
+            .await
+            .ok()?;
+        self.stream.flush().await.ok()?;
+        self.read_reply().await.ok()
+    }
+
     async fn read_reply(&mut self) -> io::Result<String> {
         let mut line = String::new();
         self.stream.read_line(&mut line).await?;
@@ -339,4 +350,44 @@ fn cancelled_before_writing_owes_nothing() {
     assert!(!c.cancel.is_poisoned());
     assert_eq!(block_on(c.get_poison("b")).unwrap().unwrap(), "VALUE b");
     assert!(block_on(c.send(&[])).unwrap().is_ok());
+}
+
+#[test]
+fn a_non_result_fn_never_desyncs_and_falls_back_instead_of_panicking() {
+    let (report, _) = run(
+        &server(),
+        |c| Box::pin(async { drop(c.get_maybe("a").await) }),
+        |c| {
+            Box::pin(async {
+                c.get_maybe("b")
+                    .await
+                    .ok_or_else(|| io::Error::other("fell back"))
+            })
+        },
+    );
+    probe_ok(&report);
+    // Dropped mid-write, the request cannot be drained: the state is poisoned and every
+    // later call returns `None` (no panic) until the connection is replaced.
+    let repairs = Arc::new(AtomicUsize::new(0));
+    let mut c = Client::new(server().connect(), &repairs);
+    let mut torn = None;
+    for polls in 0..8 {
+        let mut probe = Client::new(server().connect(), &repairs);
+        assert_eq!(poll_n(probe.get_maybe("a"), polls), None);
+        if probe.cancel.is_poisoned() {
+            torn = Some(polls);
+            break;
+        }
+    }
+    let polls = torn.expect("some poll count leaves a torn write");
+    assert_eq!(poll_n(c.get_maybe("a"), polls), None);
+    assert!(c.cancel.is_poisoned());
+    assert_eq!(block_on(c.get_maybe("b")).unwrap(), None);
+    assert_eq!(block_on(c.get_maybe("b")).unwrap(), None);
+    c.stream = BufStream::new(c.stream.get_ref().reconnect());
+    c.cancel.reset();
+    assert_eq!(
+        block_on(c.get_maybe("b")).unwrap().as_deref(),
+        Some("VALUE b")
+    );
 }

@@ -6,7 +6,8 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
-const KEYS: &str = "`state`, `poison`, `drain`, `reconnect`, `replies`, `write`, `read`, `crate`";
+const KEYS: &str =
+    "`state`, `poison`, `drain`, `reconnect`, `fallback`, `replies`, `write`, `read`, `crate`";
 
 /// Which repair the next call performs; the key's tokens are kept for error spans.
 pub(crate) enum Policy {
@@ -29,6 +30,8 @@ pub(crate) struct Args {
     pub state: Option<Expr>,
     pub policy: Option<Policy>,
     pub replies: Option<Expr>,
+    /// What a fn that returns no `Result` returns while its connection cannot be repaired.
+    pub fallback: Option<Expr>,
     pub write: Option<Vec<Ident>>,
     pub read: Option<Vec<Ident>>,
     pub krate: Option<Path>,
@@ -66,6 +69,7 @@ impl Args {
         match name.as_str() {
             "state" => set(&mut self.state, meta.value()?.parse()?, path),
             "replies" => set(&mut self.replies, meta.value()?.parse()?, path),
+            "fallback" => set(&mut self.fallback, meta.value()?.parse()?, path),
             "write" => set(&mut self.write, names(meta)?, path),
             "read" => set(&mut self.read, names(meta)?, path),
             "crate" => {

@@ -121,15 +121,18 @@ fn recovery(g: &Guard, ret_span: Span) -> (TokenStream, TokenStream) {
     } = g;
     let private = quote!(#krate::__private);
     let fail = |err: TokenStream| -> TokenStream {
-        if g.returns_result {
-            quote_spanned! {ret_span=>
+        match &g.fallback {
+            None => quote_spanned! {ret_span=>
                 let __cancelsafe_source = #err;
                 #[allow(clippy::useless_conversion)]
                 let __cancelsafe_err = ::core::convert::From::from(__cancelsafe_source);
                 return ::core::result::Result::Err(__cancelsafe_err)
-            }
-        } else {
-            quote!(#private::unrecoverable(&#err))
+            },
+            // The state stays poisoned: the next call tries again (`reconnect`) or refuses.
+            Some(value) => quote_spanned! {ret_span=>
+                let _ = #err;
+                return #value
+            },
         }
     };
     let refuse = fail(quote!(#private::refusal(&#state)));
@@ -242,6 +245,7 @@ mod tests {
             quote!(
                 state = conn.cancel,
                 reconnect = Conn::reconnect,
+                fallback = false,
                 write = [send_frame],
                 crate = "cs"
             ),

@@ -22,8 +22,9 @@ pub(crate) struct Guard {
     pub writes: Vec<Ident>,
     /// Names whose completed awaits pay one reply.
     pub reads: Vec<Ident>,
-    /// The return type is a `Result` (by name), so refusals can be returned.
-    pub returns_result: bool,
+    /// For a fn that returns no `Result`: what it returns while its connection cannot be
+    /// repaired (a refusal, a failed drain or reconnect). `None`: it returns the error.
+    pub fallback: Option<TokenStream>,
 }
 
 pub(crate) enum Repair {
@@ -78,15 +79,18 @@ pub(crate) fn check(args: Args, func: &ItemFn) -> Result<Guard, syn::Error> {
         Some(Policy::Drain(_, f)) => Repair::Drain(f),
         Some(Policy::Reconnect(_, f)) => Repair::Reconnect(f),
     };
-    if matches!(policy, Repair::Poison) && !returns_result {
-        let msg = "policy `poison` needs a `Result` return type whose error implements \
-                   `From<cancelsafe::Interrupted>`; return a `Result`, or use `drain = ..` or `reconnect = ..`";
-        let e = match &sig.output {
-            ReturnType::Type(_, ty) => syn::Error::new_spanned(ty, msg),
-            ReturnType::Default => syn::Error::new_spanned(&sig.ident, msg),
-        };
-        push(&mut errors, e);
-    }
+    let fallback = match fallback(&args.fallback, &policy, &sig.output, returns_result) {
+        Ok(f) => f,
+        Err(msg) => {
+            let e = match (&args.fallback, &sig.output) {
+                (Some(f), _) if returns_result => syn::Error::new_spanned(f, msg),
+                (_, ReturnType::Type(_, ty)) => syn::Error::new_spanned(ty, msg),
+                (_, ReturnType::Default) => syn::Error::new_spanned(&sig.ident, msg),
+            };
+            push(&mut errors, e);
+            None
+        }
+    };
     let (state, conn) = match (errors, args.state, conn) {
         (None, Some(state), Some(conn)) => (state, conn),
         (Some(e), _, _) => return Err(e),
@@ -115,8 +119,56 @@ pub(crate) fn check(args: Args, func: &ItemFn) -> Result<Guard, syn::Error> {
             .map_or_else(|| quote!(1usize), |e| e.to_token_stream()),
         writes: args.write.unwrap_or_default(),
         reads,
-        returns_result,
+        fallback,
     })
+}
+
+/// What a fn without a `Result` return gives back when its connection cannot be repaired:
+/// the `fallback = ..` given, or for `drain`/`reconnect` (which retry on the next call)
+/// `()` and `None`. `poison` never recovers, so it needs a `Result` or an explicit fallback.
+fn fallback(
+    given: &Option<Expr>,
+    policy: &Repair,
+    output: &ReturnType,
+    returns_result: bool,
+) -> Result<Option<TokenStream>, &'static str> {
+    if returns_result {
+        return match given {
+            Some(_) => Err(
+                "`fallback` is for fns that do not return a `Result`; this one returns the error",
+            ),
+            None => Ok(None),
+        };
+    }
+    if let Some(value) = given {
+        return Ok(Some(value.to_token_stream()));
+    }
+    let retries = !matches!(policy, Repair::Poison);
+    match output {
+        ReturnType::Default => {}
+        ReturnType::Type(_, ty) if matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()) => {}
+        ReturnType::Type(_, ty) if retries && last_segment_is(ty, "Option") => {
+            return Ok(Some(quote!(::core::option::Option::None)));
+        }
+        _ if retries => {
+            return Err("`drain`/`reconnect` can fail, and this return type cannot say so: add \
+                        `fallback = <value>` (returned while the connection cannot be repaired), \
+                        or return a `Result` whose error implements `From<cancelsafe::Interrupted>`");
+        }
+        _ => {}
+    }
+    if retries {
+        return Ok(Some(quote!(())));
+    }
+    Err(
+        "policy `poison` needs a `Result` return type whose error implements \
+         `From<cancelsafe::Interrupted>`, or `fallback = <value>` to return once the \
+         connection is poisoned; or use `drain = ..` or `reconnect = ..`",
+    )
+}
+
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
 }
 
 /// `self.cancel` → `&mut *self`; `conn.cancel` → `&mut *conn`; `self.inner.cancel` →

@@ -24,8 +24,8 @@ impl Conn {
         Ok(())
     }
 
-    /// Non-`Result` return with `drain`.
-    #[cancelsafe::guard(state = self.cancel, drain = Self::read_frame)]
+    /// Non-`Result` return with `drain`: `false` while the connection cannot be repaired.
+    #[cancelsafe::guard(state = self.cancel, drain = Self::read_frame, fallback = false)]
     async fn ping(&mut self) -> bool {
         if self.send("PING").await.is_err() {
             return false;
@@ -34,10 +34,24 @@ impl Conn {
         matches!(reply.as_deref(), Ok("PONG"))
     }
 
-    /// Unit return with `reconnect`.
+    /// Unit return with `reconnect`: nothing to fall back to but `()`.
     #[cancelsafe::guard(state = self.cancel, reconnect = Self::reconnect)]
     async fn fire(&mut self) {
         let _ = self.send("FIRE").await;
+    }
+
+    /// `Option` return with `drain`: `None` while the connection cannot be repaired.
+    #[cancelsafe::guard(state = self.cancel, drain = Self::read_frame)]
+    async fn peek(&mut self) -> Option<String> {
+        self.send("PEEK").await.ok()?;
+        self.read_frame().await.ok()
+    }
+
+    /// `poison` with a fallback: `0` once the connection is poisoned.
+    #[cancelsafe::guard(state = self.cancel, poison, fallback = 0)]
+    async fn count(&mut self) -> usize {
+        let _ = self.send("COUNT").await;
+        self.read_frame().await.map_or(0, |f| f.len())
     }
 }
 
