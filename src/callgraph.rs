@@ -200,18 +200,6 @@ impl<'v> Workspace<'v> {
         Self::with_crates(files, crates, Vec::new(), vocab)
     }
 
-    /// Like [`Workspace::with_crates`], with units solved beforehand after those of `files`
-    /// (`file_crates` names the crates of both).
-    pub fn with_solved(
-        files: Vec<FileSummary>,
-        file_crates: Vec<Option<String>>,
-        file_packages: Vec<u32>,
-        vocab: &'v Vocabulary,
-        solved: Solved,
-    ) -> Self {
-        Self::build(files, file_crates, file_packages, vocab, solved)
-    }
-
     /// Like [`Workspace::new`], with the dependency module of each file (`redis::aio`;
     /// `None`: scanned code). A dependency's methods are reached by type or by a path naming the crate,
     /// never by a bare method name from another crate.
@@ -225,10 +213,12 @@ impl<'v> Workspace<'v> {
         file_packages: Vec<u32>,
         vocab: &'v Vocabulary,
     ) -> Self {
-        Self::build(files, file_crates, file_packages, vocab, Solved::default())
+        Self::with_solved(files, file_crates, file_packages, vocab, Solved::default())
     }
 
-    fn build(
+    /// Like [`Workspace::with_crates`], with units solved beforehand after those of `files`
+    /// (`file_crates` names the crates of both).
+    pub fn with_solved(
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
         file_packages: Vec<u32>,
