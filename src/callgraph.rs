@@ -10,6 +10,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 mod index;
 mod typing;
 
@@ -34,6 +36,9 @@ pub fn crate_name(module: &str) -> &str {
 
 /// Updates of one unit's effects after which new effects are joined with the old ones.
 const SETTLE_AFTER: u8 = 8;
+
+/// Units per parallel task of the final walk.
+const FINAL_WALK_CHUNK: usize = 256;
 
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
@@ -115,7 +120,8 @@ pub struct Step {
 struct CallSite {
     caller: usize,
     callee: usize,
-    bindings: Vec<Option<Place>>,
+    /// The root of the caller's place bound to each slot (all exposure needs).
+    bindings: Vec<Option<RootRef>>,
     guarded: bool,
     /// The await or call that makes it.
     span: Span,
@@ -505,15 +511,35 @@ impl<'v> Workspace<'v> {
         let t = crate::timings::phase("fixpoint");
         let effects = self.fixpoint();
         drop(t);
-        let _t = crate::timings::phase("final walk, exposure, reach");
+        let t = crate::timings::phase("final walk");
+        // With the effects fixed, each unit's last walk depends on no other: walk them in
+        // parallel, in chunks, and join the records in unit order.
+        let walked: Vec<usize> = (self.solved_units..self.units.len())
+            .filter(|&i| self.in_scope[i])
+            .collect();
+        let parts: Vec<(Vec<Section>, Vec<Raced>, Recorded)> = walked
+            .par_chunks(FINAL_WALK_CHUNK)
+            .map(|chunk| {
+                let mut rec = Recorded::default();
+                let (mut sections, mut raced) = (Vec::new(), Vec::new());
+                for &i in chunk {
+                    let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
+                    sections.extend(found);
+                    raced.extend(r);
+                }
+                (sections, raced, rec)
+            })
+            .collect();
         let mut rec = Recorded::default();
-        let mut sections = Vec::new();
-        let mut raced = Vec::new();
-        for i in (self.solved_units..self.units.len()).filter(|&i| self.in_scope[i]) {
-            let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
+        let (mut sections, mut raced) = (Vec::new(), Vec::new());
+        for (found, r, part) in parts {
             sections.extend(found);
             raced.extend(r);
+            rec.calls.extend(part.calls);
+            rec.starts.extend(part.starts);
         }
+        drop(t);
+        let _t = crate::timings::phase("exposure, reach");
         let exposed = self.exposure(&rec.calls);
         sections.retain(|s| self.is_reportable(s, &exposed));
         let reach = Reach::new(self, rec.starts, &rec.calls);
@@ -784,33 +810,43 @@ impl<'v> Workspace<'v> {
                 }
             }
         }
-        loop {
-            let before = exposed.len();
-            for s in sites {
-                if s.guarded || self.is_spawned(s.caller) {
-                    continue;
-                }
-                let owner = self.owner_fn(s.caller);
-                let caller = &self.units[s.caller].unit;
-                for (slot, place) in s.bindings.iter().enumerate() {
-                    let Some(place) = place else { continue };
-                    let outlives = match place.root {
-                        RootRef::Local(l) => matches!(
-                            caller.locals[l].kind,
-                            RootKind::Local(Origin::LockGuard | Origin::Pooled)
-                        ),
-                        RootRef::Slot(j) => {
-                            matches!(caller.slots[j].kind, RootKind::SelfRef | RootKind::ParamRef)
-                                && exposed.contains(&(owner, j))
-                        }
-                    };
-                    if outlives {
-                        exposed.insert((s.callee, slot));
+        // A worklist: a site passes exposure on when its caller's slot becomes exposed.
+        let mut queue: Vec<(usize, usize)> = exposed.iter().copied().collect();
+        let mut by_owner: HashMap<usize, Vec<&CallSite>> = HashMap::new();
+        for s in sites {
+            if s.guarded || self.is_spawned(s.caller) {
+                continue;
+            }
+            let owner = self.owner_fn(s.caller);
+            by_owner.entry(owner).or_default().push(s);
+            // Lock guards and pooled connections outlive the call whoever the caller is.
+            let caller = &self.units[s.caller].unit;
+            for (slot, root) in s.bindings.iter().enumerate() {
+                if let Some(RootRef::Local(l)) = root {
+                    let shared = matches!(
+                        caller.locals[*l].kind,
+                        RootKind::Local(Origin::LockGuard | Origin::Pooled)
+                    );
+                    if shared && exposed.insert((s.callee, slot)) {
+                        queue.push((s.callee, slot));
                     }
                 }
             }
-            if exposed.len() == before {
-                break;
+        }
+        while let Some((owner, j)) = queue.pop() {
+            for s in by_owner.get(&owner).into_iter().flatten() {
+                let caller = &self.units[s.caller].unit;
+                if !matches!(
+                    caller.slots.get(j).map(|r| &r.kind),
+                    Some(RootKind::SelfRef | RootKind::ParamRef)
+                ) {
+                    continue;
+                }
+                for (slot, root) in s.bindings.iter().enumerate() {
+                    if *root == Some(RootRef::Slot(j)) && exposed.insert((s.callee, slot)) {
+                        queue.push((s.callee, slot));
+                    }
+                }
             }
         }
         exposed
@@ -1393,14 +1429,17 @@ impl Walker<'_, '_> {
         matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
     }
 
-    fn record_site(&mut self, callee: usize, bindings: Vec<Option<Place>>, guarded: bool) {
+    fn record_site(&mut self, callee: usize, bindings: &[Option<Place>], guarded: bool) {
         let caller = self.unit_index;
         let span = self.at;
         if let Some(rec) = self.rec.as_deref_mut() {
             rec.calls.push(CallSite {
                 caller,
                 callee,
-                bindings,
+                bindings: bindings
+                    .iter()
+                    .map(|p| p.as_ref().map(|p| p.root))
+                    .collect(),
                 guarded,
                 span,
             });
@@ -1428,10 +1467,10 @@ impl Walker<'_, '_> {
                     if let Some(p) = recv {
                         ev.push(Event::Deferred(p.root, name.clone()));
                     }
+                    let mut b = vec![recv.clone()];
+                    b.extend(args.iter().cloned());
                     for c in ws.by_method.get(name).into_iter().flatten().copied() {
-                        let mut b = vec![recv.clone()];
-                        b.extend(args.iter().cloned());
-                        self.record_site(c, b, guarded);
+                        self.record_site(c, &b, guarded);
                     }
                     return ev;
                 } else {
@@ -1456,7 +1495,7 @@ impl Walker<'_, '_> {
                 ev
             }
             Target::Block(b) => {
-                self.record_site(*b, Vec::new(), guarded);
+                self.record_site(*b, &[], guarded);
                 let mut ev = Vec::new();
                 self.read(*b);
                 let fx = self.effects[*b].clone();
@@ -1543,7 +1582,7 @@ impl Walker<'_, '_> {
             } else {
                 bindings.clone()
             };
-            self.record_site(c, b.clone(), guarded);
+            self.record_site(c, &b, guarded);
             self.read(c);
             let fx = self.effects[c].clone();
             if fx.internal_section {
