@@ -40,6 +40,9 @@ const SETTLE_AFTER: u8 = 8;
 /// Units per parallel task of the final walk.
 const FINAL_WALK_CHUNK: usize = 256;
 
+/// Units resolved in parallel before their resolutions are stored.
+const RESOLVE_CHUNK: usize = 512;
+
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
 pub struct UnitRef {
@@ -334,20 +337,29 @@ impl<'v> Workspace<'v> {
         let n = self.units.len();
         let mut seen = self.in_scope.clone();
         seen.resize(n, false);
-        let mut stack = start;
-        while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i], true) || self.is_solved(i) {
-                continue;
-            }
-            self.type_locals_of(i);
-            let (resolved, next) = self.resolve_unit(i);
-            for (at, callees, io) in resolved {
-                if let Some(io) = io {
-                    self.path_io.insert(at, io);
+        let mut frontier = start;
+        // Breadth first, a frontier at a time: typing and resolving a unit reads only its
+        // own locals and other units' signatures, so a frontier's units are done in parallel.
+        while !frontier.is_empty() {
+            frontier.sort_unstable();
+            frontier.dedup();
+            frontier.retain(|&i| !std::mem::replace(&mut seen[i], true) && !self.is_solved(i));
+            let mut next_frontier = Vec::new();
+            // In chunks, so types and resolutions waiting to be stored stay few.
+            for chunk in frontier.chunks(RESOLVE_CHUNK) {
+                self.type_locals(chunk);
+                let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
+                for (calls, next) in resolved {
+                    for (at, callees, io) in calls {
+                        if let Some(io) = io {
+                            self.path_io.insert(at, io);
+                        }
+                        self.resolved.insert(at, callees);
+                    }
+                    next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
                 }
-                self.resolved.insert(at, callees);
             }
-            stack.extend(next.into_iter().filter(|&c| !seen[c]));
+            frontier = next_frontier;
         }
         seen
     }
@@ -428,28 +440,38 @@ impl<'v> Workspace<'v> {
         }
     }
 
-    /// Types a unit's locals made by calls from the callees' return types; twice, since a
-    /// receiver may be a local typed later in the first pass.
-    fn type_locals_of(&mut self, i: usize) {
+    /// Types the units' locals made by calls from the callees' return types; twice, since a
+    /// receiver may be a local typed in the first pass.
+    fn type_locals(&mut self, units: &[usize]) {
         for _ in 0..2 {
-            let unit = &self.units[i].unit;
-            let found: Vec<(usize, String)> = unit
-                .locals
-                .iter()
-                .enumerate()
-                .filter(|(_, local)| local.ty.is_none())
-                .filter_map(|(l, local)| {
-                    let t = local.made_by.as_deref()?;
-                    Some((l, self.call_type(i, t)?))
-                })
+            let found: Vec<(usize, Vec<(usize, String)>)> = units
+                .par_iter()
+                .map(|&i| (i, self.untyped_locals(i)))
+                .filter(|(_, f)| !f.is_empty())
                 .collect();
             if found.is_empty() {
                 break;
             }
-            for (l, ty) in found {
-                self.units[i].unit.locals[l].ty = Some(ty);
+            for (i, types) in found {
+                for (l, ty) in types {
+                    self.units[i].unit.locals[l].ty = Some(ty);
+                }
             }
         }
+    }
+
+    /// Types of unit `i`'s untyped locals that the calls making them return.
+    fn untyped_locals(&self, i: usize) -> Vec<(usize, String)> {
+        let unit = &self.units[i].unit;
+        unit.locals
+            .iter()
+            .enumerate()
+            .filter(|(_, local)| local.ty.is_none())
+            .filter_map(|(l, local)| {
+                let t = local.made_by.as_deref()?;
+                Some((l, self.call_type(i, t)?))
+            })
+            .collect()
     }
 
     /// The type a call returns, when every candidate callee agrees.
