@@ -312,6 +312,55 @@ impl<'v> Workspace<'v> {
         ws
     }
 
+    /// Everything the workspace owns, to be dropped elsewhere (on a thread of its own: tens
+    /// of thousands of small allocations the report need not wait for).
+    pub fn into_owned(self) -> impl Send + 'static {
+        let Workspace {
+            units,
+            vocab: _,
+            fields,
+            drop_types,
+            by_method,
+            by_type,
+            by_free_name,
+            children,
+            crate_types,
+            counting_helpers,
+            traits,
+            aliases,
+            derefs,
+            wildcards,
+            resolved,
+            cleared_flags,
+            path_io,
+            in_scope,
+            file_crates,
+            file_packages,
+            solved_units: _,
+            solved_effects,
+        } = self;
+        (
+            (units, fields, drop_types, by_method, by_type, by_free_name),
+            (
+                children,
+                crate_types,
+                counting_helpers,
+                traits,
+                aliases,
+                derefs,
+            ),
+            (
+                wildcards,
+                resolved,
+                cleared_flags,
+                path_io,
+                in_scope,
+                file_crates,
+            ),
+            (file_packages, solved_effects),
+        )
+    }
+
     /// Solved beforehand: never walked.
     fn is_solved(&self, i: usize) -> bool {
         i < self.solved_units
@@ -816,7 +865,8 @@ impl<'v> Workspace<'v> {
             called.entry(s.callee).or_default().push(s);
         }
         let mut exposed = HashSet::new();
-        for (i, u) in self.units.iter().enumerate() {
+        // Solved units' sections are never reported, and they record no calls.
+        for (i, u) in self.units.iter().enumerate().skip(self.solved_units) {
             if !matches!(u.unit.kind, UnitKind::Fn { .. }) {
                 continue;
             }

@@ -136,7 +136,7 @@ fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
     }
     drop(t);
     let mut findings = rules_over(&workspace, &files);
-    free_in_background(workspace);
+    free_in_background(workspace.into_owned());
     if !config.include_deps {
         let dependency_files: std::collections::HashSet<&PathBuf> =
             files[files_scanned..].iter().collect();
@@ -162,12 +162,11 @@ fn cache_of(config: &Config) -> Option<Cache> {
         .map(|dir| Cache::new(dir, &config.vocab))
 }
 
-/// Frees the workspace's units on a thread of their own: tens of thousands of small
-/// allocations, which the report need not wait for.
-fn free_in_background(mut workspace: callgraph::Workspace<'_>) {
+/// Drops `value` on a thread of its own: a workspace or an outcome is tens of thousands of
+/// small allocations, which the report need not wait for.
+fn free_in_background(value: impl Send + 'static) {
     let _t = timings::phase("free the workspace");
-    let units = std::mem::take(&mut workspace.units);
-    if let Err(e) = std::thread::Builder::new().spawn(move || drop(units)) {
+    if let Err(e) = std::thread::Builder::new().spawn(move || drop(value)) {
         drop(e);
     }
 }
@@ -236,6 +235,7 @@ fn rules_over(workspace: &callgraph::Workspace<'_>, files: &[PathBuf]) -> Vec<Fi
         files,
     };
     let mut findings = rules::check_all(&cx);
+    free_in_background(outcome);
     sort_findings(&mut findings);
     findings.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule.id == b.rule.id);
     findings

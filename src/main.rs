@@ -238,9 +238,12 @@ fn run() -> miette::Result<u8> {
         cache_dir,
         dependencies,
         include_deps: cli.include_deps,
-        prefetched: prefetch
-            .map(|p| p.finish(config_cache_dir.as_deref()))
-            .unwrap_or_default(),
+        prefetched: {
+            let _t = cancelsafe_engine::timings::phase("wait for the dependency set");
+            prefetch
+                .map(|p| p.finish(config_cache_dir.as_deref()))
+                .unwrap_or_default()
+        },
     };
     if let Some(filter) = &cli.debug_effects {
         print!(

@@ -43,6 +43,11 @@ impl Index {
     /// `first_file`; entries already there come first in every table.
     pub fn add_files(&mut self, files: Vec<FileSummary>, first_file: usize) {
         let first_unit = self.units.len();
+        let added: usize = files.iter().map(|f| f.units.len()).sum();
+        self.units.reserve(added);
+        self.by_method.reserve(added);
+        self.by_type.reserve(added);
+        self.by_free_name.reserve(added);
         let mut impls = Vec::new();
         for (k, summary) in files.into_iter().enumerate() {
             let base = self.units.len();

@@ -25,6 +25,7 @@ impl Prefetch {
     pub fn start(dir: PathBuf) -> Prefetch {
         let cache = Cache::new(&dir, &Vocabulary::default());
         let handle = std::thread::spawn(move || {
+            let _t = crate::timings::phase("decode and index the last dependency set (ahead)");
             let key = cache.recall(LAST_SET)?;
             let interface: Interface = cache.get(key)?;
             Some((key, interface.index()))
