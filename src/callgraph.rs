@@ -156,6 +156,8 @@ pub struct Workspace<'v> {
     traits: TraitIndex,
     /// `type A = B;`: `A` -> `B`.
     aliases: HashMap<String, String>,
+    /// `use a::B as C;`: `C` -> `B`.
+    renames: HashMap<String, String>,
     /// `impl Deref for W { type Target = T }`: `W` -> `T`.
     derefs: HashMap<String, String>,
     /// Default methods of traits whose name is a macro metavariable, by trait.
@@ -273,6 +275,7 @@ impl<'v> Workspace<'v> {
             wildcards,
             traits,
             aliases,
+            renames,
             derefs,
         } = index;
         let mut ws = Workspace {
@@ -288,6 +291,7 @@ impl<'v> Workspace<'v> {
             counting_helpers,
             traits,
             aliases,
+            renames,
             derefs,
             wildcards,
             resolved: HashMap::new(),
@@ -328,6 +332,7 @@ impl<'v> Workspace<'v> {
             counting_helpers,
             traits,
             aliases,
+            renames,
             derefs,
             wildcards,
             resolved,
@@ -357,7 +362,7 @@ impl<'v> Workspace<'v> {
                 in_scope,
                 file_crates,
             ),
-            (file_packages, solved_effects),
+            (file_packages, solved_effects, renames),
         )
     }
 
@@ -973,9 +978,17 @@ impl<'v> Workspace<'v> {
         Vec::new()
     }
 
-    /// What an alias, or a chain of them, names.
+    /// What an alias, or a chain of them, names. Names are global here (the last path
+    /// segment), so a type defined under a name wins over an alias elsewhere with that
+    /// name, and a `use .. as` rename ends the chain: it names a definition.
     fn unaliased<'a>(&'a self, mut ty: &'a str) -> &'a str {
         for _ in 0..8 {
+            if self.by_type.contains_key(ty) || self.fields.contains_key(ty) {
+                return ty;
+            }
+            if let Some(target) = self.renames.get(ty) {
+                return target;
+            }
             match self.aliases.get(ty) {
                 Some(target) if target != ty => ty = target,
                 _ => break,

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use bincode::{Decode, Encode};
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::cache::Cache;
@@ -122,57 +123,81 @@ fn set_identity(selected: &[Dependency]) -> Vec<u8> {
     bytes
 }
 
-/// Summarises `selected` (a registry crate's summaries cached whole).
+/// Summarises `selected` (a registry crate's summaries cached whole). The files of every
+/// crate not in the cache are parsed in one parallel pass, so small crates keep both
+/// threads busy.
 fn load_selected(selected: &[Dependency], config: &Config, cache: Option<&Cache>) -> Loaded {
     let _t = crate::timings::phase("load dependencies");
     let mut loaded = Loaded::default();
+    // Per crate: its files, and its summaries when the cache has them.
+    let mut crates = Vec::with_capacity(selected.len());
     for dep in selected {
         let key = cache
             .zip(dep.immutable_key())
             .map(|(c, k)| c.key("dep", k.as_bytes()));
         let cached: Option<(Vec<String>, Vec<FileSummary>)> =
             cache.zip(key).and_then(|(c, k)| c.get(k));
-        let (dep_files, summaries) = match cached {
+        match cached {
             Some((names, summaries)) if names.len() == summaries.len() => {
                 loaded.stats.cached += 1;
-                (
-                    names.iter().map(|n| dep.src_dir.join(n)).collect(),
-                    summaries,
-                )
+                let files = names.iter().map(|n| dep.src_dir.join(n)).collect();
+                crates.push((dep, key, files, Some(summaries)));
             }
             _ => {
-                let (dep_files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
-                let mut summaries = Vec::with_capacity(dep_files.len());
-                // Per-file caching only where the crate as a whole is not cached.
-                let per_file = if key.is_some() { None } else { cache };
-                for r in crate::summarize_files(&dep_files, &config.vocab, per_file) {
+                let (files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
+                crates.push((dep, key, files, None));
+            }
+        }
+    }
+    // Registry crates are cached whole below; path and git ones per file by content.
+    let parse = |whole: bool| {
+        let files: Vec<PathBuf> = crates
+            .iter()
+            .filter(|(_, key, _, done)| done.is_none() && key.is_some() == whole)
+            .flat_map(|(_, _, files, _)| files.iter().cloned())
+            .collect();
+        let per_file = if whole { None } else { cache };
+        crate::summarize_files(&files, &config.vocab, per_file).into_iter()
+    };
+    let (mut whole_results, mut file_results) = (parse(true), parse(false));
+    for (dep, key, files, done) in crates {
+        let summaries = done.unwrap_or_else(|| {
+            let results = if key.is_some() {
+                &mut whole_results
+            } else {
+                &mut file_results
+            };
+            let summaries: Vec<FileSummary> = results
+                .by_ref()
+                .take(files.len())
+                .map(|r| {
                     if r.is_err() {
                         loaded.stats.failed_files += 1;
                     }
-                    summaries.push(r.unwrap_or_default());
-                }
-                if let (Some(c), Some(k)) = (cache, key) {
-                    let names: Vec<String> = dep_files
-                        .iter()
-                        .map(|f| {
-                            f.strip_prefix(&dep.src_dir)
-                                .unwrap_or(f)
-                                .to_string_lossy()
-                                .into_owned()
-                        })
-                        .collect();
-                    // A cache that cannot be written only costs time on the next run.
-                    let _ = c.put(k, &(names, summaries.clone()));
-                }
-                (dep_files, summaries)
+                    r.unwrap_or_default()
+                })
+                .collect();
+            if let (Some(c), Some(k)) = (cache, key) {
+                let names: Vec<String> = files
+                    .iter()
+                    .map(|f| {
+                        f.strip_prefix(&dep.src_dir)
+                            .unwrap_or(f)
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                // A cache that cannot be written only costs time on the next run.
+                let _ = c.put(k, &(names, summaries.clone()));
             }
-        };
+            summaries
+        });
         loaded.stats.crates += 1;
-        loaded.stats.files += dep_files.len();
+        loaded.stats.files += files.len();
         loaded
             .modules
-            .extend(dep_files.iter().map(|f| module_path(dep, f)));
-        loaded.files.extend(dep_files);
+            .extend(files.iter().map(|f| module_path(dep, f)));
+        loaded.files.extend(files);
         loaded.summaries.extend(summaries);
     }
     loaded
@@ -220,13 +245,6 @@ fn select(
     })
 }
 
-fn read_all(files: &[PathBuf]) -> Vec<String> {
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect()
-}
-
 /// What selection needs of a dependency's sources; cached with its summaries' key, so a
 /// second run reads no dependency source at all.
 #[derive(Debug, Clone, Encode, Decode)]
@@ -244,10 +262,17 @@ impl Facts {
         if let Some(facts) = cache.zip(key).and_then(|(c, k)| c.get(k)) {
             return facts;
         }
-        let texts = read_all(&discover::rust_files(std::slice::from_ref(&dep.src_dir), excludes).0);
-        let named: BTreeSet<String> = texts.iter().flat_map(|t| crate_names(t)).collect();
+        let files = discover::rust_files(std::slice::from_ref(&dep.src_dir), excludes).0;
+        let per_file: Vec<(bool, BTreeSet<String>)> = files
+            .par_iter()
+            .map(|f| {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                (has_async_code(&text), crate_names(&text))
+            })
+            .collect();
+        let named: BTreeSet<&String> = per_file.iter().flat_map(|(_, n)| n).collect();
         let facts = Facts {
-            has_async: texts.iter().any(|t| has_async_code(t)),
+            has_async: per_file.iter().any(|(a, _)| *a),
             names: dep
                 .deps
                 .iter()

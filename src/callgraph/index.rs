@@ -27,6 +27,8 @@ pub struct Index {
     pub traits: TraitIndex,
     /// `type A = B;`: `A` -> `B`.
     pub aliases: HashMap<String, String>,
+    /// `use a::B as C;`: `C` -> `B`.
+    pub renames: HashMap<String, String>,
     /// `impl Deref for W { type Target = T }`: `W` -> `T`.
     pub derefs: HashMap<String, String>,
 }
@@ -56,6 +58,7 @@ impl Index {
             }
             self.drop_types.extend(summary.drop_types);
             self.aliases.extend(summary.type_aliases);
+            self.renames.extend(summary.type_renames);
             for h in &summary.impls {
                 if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
                     self.derefs.insert(ty.clone(), target.clone());

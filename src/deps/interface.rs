@@ -75,6 +75,7 @@ impl Interface {
                 drop_types: s.drop_types.clone(),
                 impls: s.impls.clone(),
                 type_aliases: s.type_aliases.clone(),
+                type_renames: s.type_renames.clone(),
                 ..FileSummary::default()
             })
             .collect();

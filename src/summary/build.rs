@@ -141,7 +141,7 @@ impl<'a> FileCx<'a> {
             },
             Item::Struct(s) => self.structure(s),
             Item::Enum(e) => self.enumeration(e),
-            Item::Use(u) => type_renames(&u.tree, &mut self.out.type_aliases),
+            Item::Use(u) => type_renames(&u.tree, &mut self.out.type_renames),
             Item::Type(t) if t.generics.params.is_empty() => {
                 if let Some(target) = type_name(&t.ty) {
                     self.out.type_aliases.push((t.ident.to_string(), target));

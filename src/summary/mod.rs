@@ -31,6 +31,8 @@ pub struct FileSummary {
     pub includes: Vec<String>,
     /// `type A = path::B;` items: (`A`, `B`), so a type written by its alias is known.
     pub type_aliases: Vec<(String, String)>,
+    /// `use a::B as C;`: (`C`, `B`). Unlike an alias, what it names is a definition.
+    pub type_renames: Vec<(String, String)>,
     /// Crates the file names as a path root (`redis::`, `use redis;`), sorted: which
     /// dependencies the code can call into (see [`crate::deps::crate_names`]).
     pub crate_names: Vec<String>,
