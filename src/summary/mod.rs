@@ -316,47 +316,6 @@ pub enum GuardEvent {
 }
 
 impl Unit {
-    /// The names this unit's calls can resolve by (method names, a path's last segment),
-    /// including the calls its locals are made by: all resolution looks up.
-    pub fn called_names<'a>(&'a self, out: &mut std::collections::HashSet<&'a str>) {
-        fn target<'a>(t: &'a Target, out: &mut std::collections::HashSet<&'a str>) {
-            match t {
-                Target::Method {
-                    name, recv_call, ..
-                } => {
-                    out.insert(name);
-                    if let Some(r) = recv_call {
-                        target(r, out);
-                    }
-                }
-                Target::Path { segments, .. } => {
-                    out.extend(segments.last().map(String::as_str));
-                }
-                Target::Block(_) | Target::Opaque => {}
-            }
-        }
-        fn nodes<'a>(ns: &'a [Node], out: &mut std::collections::HashSet<&'a str>) {
-            for n in ns {
-                match n {
-                    Node::Await(a) => target(&a.target, out),
-                    Node::Call(c) => target(&c.target, out),
-                    Node::Branch(arms) => arms.iter().for_each(|a| nodes(a, out)),
-                    Node::Loop(body) => nodes(body, out),
-                    Node::Guard(_) => {}
-                }
-            }
-        }
-        nodes(&self.body, out);
-        for root in self.locals.iter().chain(&self.slots) {
-            if let Some(t) = &root.made_by {
-                target(t, out);
-            }
-        }
-        for r in &self.site_roots {
-            target(&r.target, out);
-        }
-    }
-
     /// `Type::name` for methods, `name` for free functions (`$name` for a macro template).
     pub fn display_name(&self) -> String {
         let name = self.name.replace(METAVAR_PREFIX, "$");
