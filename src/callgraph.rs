@@ -139,9 +139,9 @@ struct Recorded {
 }
 
 /// All summaries of a workspace, indexed for resolution.
-pub struct Workspace<'v> {
+pub struct Workspace {
     pub units: Vec<UnitRef>,
-    vocab: &'v Vocabulary,
+    vocab: Vocabulary,
     fields: HashMap<String, HashMap<String, String>>,
     drop_types: HashSet<String>,
     by_method: HashMap<String, Vec<usize>>,
@@ -204,9 +204,9 @@ pub struct Outcome {
     pub sections: Vec<Section>,
 }
 
-impl<'v> Workspace<'v> {
+impl Workspace {
     /// Merges per-file summaries (in file order) into one workspace.
-    pub fn new(files: Vec<FileSummary>, vocab: &'v Vocabulary) -> Self {
+    pub fn new(files: Vec<FileSummary>, vocab: &Vocabulary) -> Self {
         let crates = vec![None; files.len()];
         Self::with_crates(files, crates, Vec::new(), vocab)
     }
@@ -222,7 +222,7 @@ impl<'v> Workspace<'v> {
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
         file_packages: Vec<u32>,
-        vocab: &'v Vocabulary,
+        vocab: &Vocabulary,
     ) -> Self {
         Self::with_solved(files, file_crates, file_packages, vocab, Solved::default())
     }
@@ -233,7 +233,7 @@ impl<'v> Workspace<'v> {
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
         file_packages: Vec<u32>,
-        vocab: &'v Vocabulary,
+        vocab: &Vocabulary,
         solved: Solved,
     ) -> Self {
         let mut crate_types = HashSet::new();
@@ -280,7 +280,7 @@ impl<'v> Workspace<'v> {
         } = index;
         let mut ws = Workspace {
             units,
-            vocab,
+            vocab: vocab.clone(),
             fields,
             drop_types,
             by_method,
@@ -314,56 +314,6 @@ impl<'v> Workspace<'v> {
         let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
-    }
-
-    /// Everything the workspace owns, to be dropped elsewhere (on a thread of its own: tens
-    /// of thousands of small allocations the report need not wait for).
-    pub fn into_owned(self) -> impl Send + 'static {
-        let Workspace {
-            units,
-            vocab: _,
-            fields,
-            drop_types,
-            by_method,
-            by_type,
-            by_free_name,
-            children,
-            crate_types,
-            counting_helpers,
-            traits,
-            aliases,
-            renames,
-            derefs,
-            wildcards,
-            resolved,
-            cleared_flags,
-            path_io,
-            in_scope,
-            file_crates,
-            file_packages,
-            solved_units: _,
-            solved_effects,
-        } = self;
-        (
-            (units, fields, drop_types, by_method, by_type, by_free_name),
-            (
-                children,
-                crate_types,
-                counting_helpers,
-                traits,
-                aliases,
-                derefs,
-            ),
-            (
-                wildcards,
-                resolved,
-                cleared_flags,
-                path_io,
-                in_scope,
-                file_crates,
-            ),
-            (file_packages, solved_effects, renames),
-        )
     }
 
     /// Solved beforehand: never walked.
@@ -423,7 +373,7 @@ impl<'v> Workspace<'v> {
     #[allow(clippy::type_complexity)]
     fn resolve_unit(&self, i: usize) -> (Vec<(usize, Vec<usize>, Option<Io>)>, Vec<usize>) {
         fn walk(
-            ws: &Workspace<'_>,
+            ws: &Workspace,
             i: usize,
             nodes: &[Node],
             resolved: &mut Vec<(usize, Vec<usize>, Option<Io>)>,
@@ -1227,8 +1177,8 @@ enum Event {
     Lossy(Place, Cost, Option<usize>, Option<String>),
 }
 
-struct Walker<'w, 'v> {
-    ws: &'w Workspace<'v>,
+struct Walker<'w> {
+    ws: &'w Workspace,
     unit_index: usize,
     unit: &'w Unit,
     effects: &'w [Effects],
@@ -1243,7 +1193,7 @@ struct Walker<'w, 'v> {
     reads: Option<&'w mut Vec<usize>>,
 }
 
-impl Walker<'_, '_> {
+impl Walker<'_> {
     fn nodes(&mut self, nodes: &[Node], state: &mut State) {
         for n in nodes {
             match n {

@@ -136,7 +136,7 @@ fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
     }
     drop(t);
     let mut findings = rules_over(&workspace, &files);
-    free_in_background(workspace.into_owned());
+    free_in_background(workspace);
     if !config.include_deps {
         let dependency_files: std::collections::HashSet<&PathBuf> =
             files[files_scanned..].iter().collect();
@@ -224,7 +224,7 @@ pub fn findings_of(
 }
 
 /// The workspace pass and every rule, sorted, without duplicates.
-fn rules_over(workspace: &callgraph::Workspace<'_>, files: &[PathBuf]) -> Vec<Finding> {
+fn rules_over(workspace: &callgraph::Workspace, files: &[PathBuf]) -> Vec<Finding> {
     let t = timings::phase("solve");
     let outcome = workspace.solve();
     drop(t);

@@ -50,7 +50,7 @@ pub struct Reach {
 }
 
 impl Reach {
-    pub(super) fn new(ws: &Workspace<'_>, starts: Vec<Start>, calls: &[CallSite]) -> Reach {
+    pub(super) fn new(ws: &Workspace, starts: Vec<Start>, calls: &[CallSite]) -> Reach {
         let mut edges: HashMap<usize, Vec<(usize, Span)>> = HashMap::new();
         for c in calls {
             edges.entry(c.caller).or_default().push((c.callee, c.span));
@@ -128,7 +128,7 @@ impl Reach {
 }
 
 /// The crate units a site's target can run.
-pub(super) fn targets_of(ws: &Workspace<'_>, caller: usize, target: &Target) -> Vec<usize> {
+pub(super) fn targets_of(ws: &Workspace, caller: usize, target: &Target) -> Vec<usize> {
     match target {
         Target::Block(b) => vec![*b],
         _ => ws.resolve_target(caller, target).unwrap_or_default(),

@@ -148,7 +148,7 @@ pub struct Finding {
 
 /// What a rule gets to look at.
 pub struct RuleCx<'a> {
-    pub workspace: &'a Workspace<'a>,
+    pub workspace: &'a Workspace,
     pub outcome: &'a Outcome,
     pub files: &'a [PathBuf],
 }

@@ -116,7 +116,7 @@ fn reach_note(cx: &RuleCx<'_>, s: &Section) -> String {
 }
 
 /// The label on one link of the chain from a cancellation site.
-fn hop_label(ws: &Workspace<'_>, hop: Hop) -> String {
+fn hop_label(ws: &Workspace, hop: Hop) -> String {
     match hop {
         Hop::Site { site, .. } => match site {
             CancelSite::Select => "cancelled here by `select!`, when another branch wins".into(),
@@ -145,7 +145,7 @@ fn hop_label(ws: &Workspace<'_>, hop: Hop) -> String {
 }
 
 /// ` (in `Type::f`)` when the I/O happens inside a crate function.
-fn via(ws: &Workspace<'_>, step: &Step) -> String {
+fn via(ws: &Workspace, step: &Step) -> String {
     match step.callee {
         Some(c) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
         None => String::new(),
