@@ -16,7 +16,6 @@ mod index;
 mod typing;
 
 pub use index::Index;
-use typing::TraitIndex;
 
 use crate::source::Span;
 use crate::summary::{
@@ -141,34 +140,21 @@ struct Recorded {
 /// All summaries of a workspace, indexed for resolution.
 pub struct Workspace {
     pub units: Vec<UnitRef>,
+    /// The lookup tables of `units` (whose own `units` are moved out, above).
+    index: Index,
     vocab: Vocabulary,
-    fields: HashMap<String, HashMap<String, String>>,
-    drop_types: HashSet<String>,
-    by_method: HashMap<String, Vec<usize>>,
-    by_type: HashMap<String, Vec<usize>>,
-    by_free_name: HashMap<String, Vec<usize>>,
-    children: HashMap<usize, Vec<usize>>,
     /// Types each crate defines or implements (`None`: the scanned code), so a method a
     /// crate's own type lacks is not looked up by name elsewhere.
     crate_types: HashSet<(Option<String>, String)>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
-    traits: TraitIndex,
-    /// `type A = B;`: `A` -> `B`.
-    aliases: HashMap<String, String>,
-    /// `use a::B as C;`: `C` -> `B`.
-    renames: HashMap<String, String>,
-    /// `impl Deref for W { type Target = T }`: `W` -> `T`.
-    derefs: HashMap<String, String>,
-    /// Default methods of traits whose name is a macro metavariable, by trait.
-    wildcards: HashMap<String, Vec<usize>>,
     /// The crate units each call in a body can run, by the call's address in `units`:
     /// resolution does not depend on effects, so it is done once, not every round.
     resolved: HashMap<usize, Vec<usize>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
-    /// The same for calls by path that resolve to nothing (`Framed::new(stream)`), by the
-    /// call's address.
+    /// What calls by path that resolve to nothing say they do by their names
+    /// (`Framed::new(stream)`), by the call's address.
     path_io: HashMap<usize, Io>,
     /// Units analysed: the scanned code and what it can reach in dependencies (all, when
     /// findings inside dependencies are wanted).
@@ -264,36 +250,13 @@ impl Workspace {
                 matches!(unit.kind, UnitKind::Fn { is_async: false }) && has_counter(&unit.body)
             }))
             .collect();
-        let Index {
-            units,
-            fields,
-            drop_types,
-            by_method,
-            by_type,
-            by_free_name,
-            children,
-            wildcards,
-            traits,
-            aliases,
-            renames,
-            derefs,
-        } = index;
+        let units = std::mem::take(&mut index.units);
         let mut ws = Workspace {
             units,
             vocab: vocab.clone(),
-            fields,
-            drop_types,
-            by_method,
-            by_type,
-            by_free_name,
-            children,
+            index,
             crate_types,
             counting_helpers,
-            traits,
-            aliases,
-            renames,
-            derefs,
-            wildcards,
             resolved: HashMap::new(),
             cleared_flags: Vec::new(),
             path_io: HashMap::new(),
@@ -398,8 +361,8 @@ impl Workspace {
                 }
                 if let Target::Method { name, .. } = target {
                     // Deferred to the caller's type: any method of this name may run.
-                    next.extend(ws.by_method.get(name).into_iter().flatten().copied());
-                    next.extend(ws.wildcards.values().flatten().copied());
+                    next.extend(ws.index.by_method.get(name).into_iter().flatten().copied());
+                    next.extend(ws.index.wildcards.values().flatten().copied());
                 }
                 if let Some(c) = ws.resolve_target(i, target) {
                     next.extend(c.iter().copied());
@@ -414,7 +377,7 @@ impl Workspace {
         let unit = &self.units[i].unit;
         let (mut resolved, mut next) = (Vec::new(), Vec::new());
         walk(self, i, &unit.body, &mut resolved, &mut next);
-        next.extend(self.children.get(&i).into_iter().flatten().copied());
+        next.extend(self.index.children.get(&i).into_iter().flatten().copied());
         for r in &unit.site_roots {
             next.extend(reach::targets_of(self, i, &r.target));
         }
@@ -651,7 +614,7 @@ impl Workspace {
             let (mut fx, mut reads) = self.analyse_tracked(i, &effects);
             if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
                 // A sync fn's future is the `async` blocks it builds and does not spawn.
-                for &c in self.children.get(&i).into_iter().flatten() {
+                for &c in self.index.children.get(&i).into_iter().flatten() {
                     if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
                         merge(&mut fx, &effects[c], |r| {
                             matches!(r, RootRef::Slot(_)).then_some(r)
@@ -906,7 +869,7 @@ impl Workspace {
         let root = unit.root(place.root);
         let mut ty = root.ty.clone()?;
         for f in &place.fields {
-            ty = self.fields.get(&ty)?.get(f)?.clone();
+            ty = self.index.fields.get(&ty)?.get(f)?.clone();
         }
         Some(ty)
     }
@@ -920,7 +883,7 @@ impl Workspace {
         for _ in 0..4 {
             ty = self.unaliased(ty);
             let found = self.own_or_trait_methods(ty, name);
-            match self.derefs.get(ty) {
+            match self.index.derefs.get(ty) {
                 Some(target) if found.is_empty() && target != ty => ty = target,
                 _ => return found,
             }
@@ -933,13 +896,13 @@ impl Workspace {
     /// name, and a `use .. as` rename ends the chain: it names a definition.
     fn unaliased<'a>(&'a self, mut ty: &'a str) -> &'a str {
         for _ in 0..8 {
-            if self.by_type.contains_key(ty) || self.fields.contains_key(ty) {
+            if self.index.by_type.contains_key(ty) || self.index.fields.contains_key(ty) {
                 return ty;
             }
-            if let Some(target) = self.renames.get(ty) {
+            if let Some(target) = self.index.renames.get(ty) {
                 return target;
             }
-            match self.aliases.get(ty) {
+            match self.index.aliases.get(ty) {
                 Some(target) if target != ty => ty = target,
                 _ => break,
             }
@@ -953,10 +916,10 @@ impl Workspace {
             return own;
         }
         let mut out = Vec::new();
-        for t in self.traits.traits_of(ty).iter() {
+        for t in self.index.traits.traits_of(ty).iter() {
             let found = self.methods_of_exactly(t, name);
             if found.is_empty() {
-                out.extend(self.wildcards.get(t).into_iter().flatten().copied());
+                out.extend(self.index.wildcards.get(t).into_iter().flatten().copied());
             } else {
                 out.extend(found);
             }
@@ -972,7 +935,7 @@ impl Workspace {
 
     /// Methods `name` in impls of `ty`, with `self` or not.
     fn methods_of_type<'a>(&'a self, ty: &str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
-        let methods = self.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
+        let methods = self.index.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
         methods
             .iter()
             .copied()
@@ -1013,7 +976,12 @@ impl Workspace {
         // By name alone, only within the caller's own crate and package: never a solved
         // unit (those are another crate's; lists are in unit order, solved ones first).
         let home = self.home_of(caller);
-        let methods = self.by_method.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let methods = self
+            .index
+            .by_method
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let unsolved = &methods[methods.partition_point(|&i| self.is_solved(i))..];
         unsolved
             .iter()
@@ -1047,7 +1015,8 @@ impl Workspace {
         // A free fn of another crate only when the path names that crate (`redis::cmd`).
         let home = self.home_of(caller);
         let named = segments.first().map(String::as_str);
-        self.by_free_name
+        self.index
+            .by_free_name
             .get(name)
             .map(|v| {
                 v.iter()
@@ -1269,7 +1238,7 @@ impl Walker<'_> {
             GuardEvent::FlagClear(..) | GuardEvent::Released(_) => false,
             GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
             GuardEvent::DropGuard(t) => {
-                self.ws.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
+                self.ws.index.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
             }
         }
     }
@@ -1504,7 +1473,7 @@ impl Walker<'_> {
                     }
                     let mut b = vec![recv.clone()];
                     b.extend(args.iter().cloned());
-                    for c in ws.by_method.get(name).into_iter().flatten().copied() {
+                    for c in ws.index.by_method.get(name).into_iter().flatten().copied() {
                         self.record_site(c, &b, guarded);
                     }
                     return ev;
@@ -1597,7 +1566,7 @@ impl Walker<'_> {
     /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.
     fn is_handwritten_future(&self, c: usize) -> bool {
         matches!(self.ws.units[c].unit.kind, UnitKind::Fn { is_async: false })
-            && !self.ws.children.contains_key(&c)
+            && !self.ws.index.children.contains_key(&c)
     }
 
     /// Maps candidate callees' effects onto this unit's places.

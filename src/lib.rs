@@ -77,13 +77,16 @@ const PARSER_STACK: usize = 256 << 20;
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
     on_parser_pool(|| {
         let cache = cache_of(config);
+        let found = discover::discover(paths, &config.excludes);
         let t = timings::phase("hash every input");
-        let key = cache.as_ref().and_then(|c| memo::key(c, paths, config));
+        let key = cache
+            .as_ref()
+            .and_then(|c| memo::key(c, paths, &found, config));
         drop(t);
         if let Some(stored) = cache.as_ref().zip(key).and_then(|(c, k)| memo::get(c, k)) {
             return stored;
         }
-        let analysis = analyze_on_pool(paths, config);
+        let analysis = analyze_on_pool(found, config, cache.as_ref());
         if let (Some(c), Some(k)) = (&cache, key) {
             memo::put(c, k, &analysis);
         }
@@ -91,15 +94,18 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
     })
 }
 
-fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
+fn analyze_on_pool(
+    found: discover::Discovered,
+    config: &Config,
+    cache: Option<&Cache>,
+) -> Analysis {
     let t = timings::phase("load scanned files");
-    let (mut files, mut summaries, mut errors) = load(paths, config);
+    let (mut files, mut summaries, mut errors) = load_found(found, config, cache);
     drop(t);
     let files_scanned = files.len();
     let mut file_crates = vec![None; files_scanned];
     let mut dependencies = deps::DependencyStats::default();
     let mut solved = callgraph::Solved::default();
-    let cache = cache_of(config);
     let named: std::collections::BTreeSet<String> = summaries
         .iter()
         .flat_map(|s| s.crate_names.iter().cloned())
@@ -107,14 +113,14 @@ fn analyze_on_pool(paths: &[PathBuf], config: &Config) -> Analysis {
     match &config.dependencies {
         // Findings inside dependencies are wanted: they are walked with the scanned code.
         Some(graph) if config.include_deps => {
-            let loaded = deps::load(graph, &named, config, cache.as_ref());
+            let loaded = deps::load(graph, &named, config, cache);
             dependencies = loaded.stats;
             file_crates.extend(loaded.modules.into_iter().map(Some));
             files.extend(loaded.files);
             summaries.extend(loaded.summaries);
         }
         Some(graph) => {
-            let (deps, stats) = deps::solved(graph, &named, config, cache.as_ref());
+            let (deps, stats) = deps::solved(graph, &named, config, cache);
             dependencies = stats;
             file_crates.extend(deps.modules.into_iter().map(Some));
             files.extend(deps.files);
@@ -176,11 +182,19 @@ fn free_in_background(value: impl Send + 'static) {
 /// errors met.
 pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
     let found = discover::discover(paths, &config.excludes);
+    load_found(found, config, cache_of(config).as_ref())
+}
+
+/// [`load`] over what a walk found.
+fn load_found(
+    found: discover::Discovered,
+    config: &Config,
+    cache: Option<&Cache>,
+) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
     let mut errors = found.errors;
-    let cache = cache_of(config);
     let mut summaries = Vec::with_capacity(found.files.len());
     let mut failures = Vec::with_capacity(found.files.len());
-    for result in summarize_files(&found.files, &config.vocab, cache.as_ref()) {
+    for result in summarize_files(&found.files, &config.vocab, cache) {
         let (summary, failure) = match result {
             Ok(s) => (s, None),
             Err(e) => (FileSummary::default(), Some(e)),

@@ -12,15 +12,15 @@ use xxhash_rust::xxh3::xxh3_128;
 
 use crate::cache::{Cache, Key};
 use crate::deps::DependencyStats;
+use crate::discover::Discovered;
 use crate::error::Error;
 use crate::rules::{self, Finding, Label, Severity};
 use crate::source::Span;
-use crate::{discover, Analysis, Config};
+use crate::{Analysis, Config};
 
-/// The key of a run over `paths`; `None` when something could not be read (then the run
-/// is not stored: its errors would not be reproduced).
-pub fn key(cache: &Cache, paths: &[PathBuf], config: &Config) -> Option<Key> {
-    let found = discover::discover(paths, &config.excludes);
+/// The key of a run over `paths`, which the walk `found`; `None` when something could not
+/// be read (then the run is not stored: its errors would not be reproduced).
+pub fn key(cache: &Cache, paths: &[PathBuf], found: &Discovered, config: &Config) -> Option<Key> {
     if !found.errors.is_empty() {
         return None;
     }

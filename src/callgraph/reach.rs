@@ -56,7 +56,7 @@ impl Reach {
             edges.entry(c.caller).or_default().push((c.callee, c.span));
         }
         // A sync fn's future is the `async` blocks it builds and does not spawn.
-        for (parent, blocks) in &ws.children {
+        for (parent, blocks) in &ws.index.children {
             if !matches!(
                 ws.units[*parent].unit.kind,
                 UnitKind::Fn { is_async: false }
