@@ -1,6 +1,6 @@
 //! Fingerprints the engine's sources into `CANCELSAFE_SOURCE_HASH`, so cached summaries
 //! (`src/cache.rs`) made by another build of the engine are never reused, even when the
-//! version number did not change.
+//! version number did not change. Also records the target triple the engine is built for.
 
 use std::path::Path;
 
@@ -18,6 +18,9 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=CANCELSAFE_SOURCE_HASH={hash:016x}");
+    // The platform whose `[target.'cfg(..)'.dependencies]` apply (src/deps/platform.rs).
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=CANCELSAFE_HOST={target}");
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

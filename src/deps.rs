@@ -19,10 +19,13 @@ use crate::cache::Cache;
 use crate::summary::FileSummary;
 use crate::{discover, Config};
 
+mod cfg;
+mod elide;
 mod interface;
 mod lockfile;
 mod prefetch;
 
+pub use cfg::HOST;
 pub use interface::{Interface, SolvedDependencies};
 pub use prefetch::{Prefetch, Prefetched};
 
@@ -57,9 +60,9 @@ pub fn load(
     cache: Option<&Cache>,
 ) -> Loaded {
     let t = crate::timings::phase("select dependencies");
-    let selected = select(graph, named, &config.excludes, cache);
+    let (selected, _) = select(graph, named, cache);
     drop(t);
-    load_selected(&selected, config, cache)
+    load_selected(&selected, None, config, cache)
 }
 
 /// The dependencies the scanned code `named`, solved on their own (see [`Interface`]):
@@ -71,7 +74,7 @@ pub fn solved(
     cache: Option<&Cache>,
 ) -> (SolvedDependencies, DependencyStats) {
     let t = crate::timings::phase("select dependencies");
-    let selected = select(graph, named, &config.excludes, cache);
+    let (selected, read_ahead) = select(graph, named, cache);
     drop(t);
     let key = cache.map(|c| c.key("dep-interface", &set_identity(&selected)));
     let t = crate::timings::phase("decode solved dependencies");
@@ -86,7 +89,7 @@ pub fn solved(
         let stats = found.stats(found.crates());
         return (found, stats);
     }
-    let loaded = load_selected(&selected, config, cache);
+    let loaded = load_selected(&selected, Some(read_ahead), config, cache);
     let cached = loaded.stats.cached;
     let t = crate::timings::phase("solve dependencies");
     let solved = Interface::solve(loaded, &config.vocab);
@@ -125,57 +128,75 @@ fn set_identity(selected: &[Dependency]) -> Vec<u8> {
 
 /// Summarises `selected` (a registry crate's summaries cached whole). The files of every
 /// crate not in the cache are parsed in one parallel pass, so small crates keep both
-/// threads busy.
-fn load_selected(selected: &[Dependency], config: &Config, cache: Option<&Cache>) -> Loaded {
+/// threads busy. With `read_ahead` (what selection read), only what an [`Interface`] needs
+/// is read ([`prepared_sources`]); without, every body, for `--include-deps`.
+fn load_selected(
+    selected: &[Dependency],
+    read_ahead: Option<ReadAhead>,
+    config: &Config,
+    cache: Option<&Cache>,
+) -> Loaded {
     let _t = crate::timings::phase("load dependencies");
+    let namespace = if read_ahead.is_some() {
+        "dep-prepared"
+    } else {
+        "dep"
+    };
+    let mut read_ahead = read_ahead;
     let mut loaded = Loaded::default();
     // Per crate: its files, and its summaries when the cache has them.
     let mut crates = Vec::with_capacity(selected.len());
+    let mut texts: Vec<(PathBuf, String)> = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
     for dep in selected {
         let key = cache
             .zip(dep.immutable_key())
-            .map(|(c, k)| c.key("dep", k.as_bytes()));
+            .map(|(c, k)| c.key(namespace, k.as_bytes()));
         let cached: Option<(Vec<String>, Vec<FileSummary>)> =
             cache.zip(key).and_then(|(c, k)| c.get(k));
-        match cached {
-            Some((names, summaries)) if names.len() == summaries.len() => {
-                loaded.stats.cached += 1;
-                let files = names.iter().map(|n| dep.src_dir.join(n)).collect();
-                crates.push((dep, key, files, Some(summaries)));
-            }
-            _ => {
-                let (files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
-                crates.push((dep, key, files, None));
-            }
+        if let Some((names, summaries)) = cached.filter(|(n, s)| n.len() == s.len()) {
+            loaded.stats.cached += 1;
+            let files = names.iter().map(|n| dep.src_dir.join(n)).collect();
+            crates.push((dep, key, files, Some(summaries)));
+            continue;
         }
+        let files = match read_ahead.as_mut() {
+            Some(ahead) => {
+                let read = ahead
+                    .remove(&dep.id)
+                    .unwrap_or_else(|| prepared_sources(dep, read_sources(dep)));
+                let files = read.iter().map(|(f, _)| f.clone()).collect();
+                texts.extend(read);
+                files
+            }
+            None => {
+                let (files, _) = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]);
+                paths.extend(files.iter().cloned());
+                files
+            }
+        };
+        crates.push((dep, key, files, None));
     }
-    // Registry crates are cached whole below; path and git ones per file by content.
-    let parse = |whole: bool| {
-        let files: Vec<PathBuf> = crates
-            .iter()
-            .filter(|(_, key, _, done)| done.is_none() && key.is_some() == whole)
-            .flat_map(|(_, _, files, _)| files.iter().cloned())
-            .collect();
-        let per_file = if whole { None } else { cache };
-        crate::summarize_files(&files, &config.vocab, per_file).into_iter()
-    };
-    let (mut whole_results, mut file_results) = (parse(true), parse(false));
+    let t = crate::timings::phase("  parse dependency files");
+    let mut by_file: HashMap<PathBuf, FileSummary> = HashMap::new();
+    let from_texts: Vec<_> = texts
+        .par_iter()
+        .map(|(path, text)| crate::summarize_text(path, text, &config.vocab))
+        .collect();
+    // Path and git crates are cached per file by content; registry ones whole, below.
+    let from_paths = crate::summarize_files(&paths, &config.vocab, cache);
+    let files = texts.into_iter().map(|(p, _)| p).chain(paths);
+    for (path, result) in files.zip(from_texts.into_iter().chain(from_paths)) {
+        loaded.stats.failed_files += usize::from(result.is_err());
+        by_file.insert(path, result.unwrap_or_default());
+    }
+    drop(t);
+    let _t = crate::timings::phase("  store dependency summaries");
     for (dep, key, files, done) in crates {
         let summaries = done.unwrap_or_else(|| {
-            let results = if key.is_some() {
-                &mut whole_results
-            } else {
-                &mut file_results
-            };
-            let summaries: Vec<FileSummary> = results
-                .by_ref()
-                .take(files.len())
-                .map(|r| {
-                    if r.is_err() {
-                        loaded.stats.failed_files += 1;
-                    }
-                    r.unwrap_or_default()
-                })
+            let summaries: Vec<FileSummary> = files
+                .iter()
+                .map(|f| by_file.remove(f).unwrap_or_default())
                 .collect();
             if let (Some(c), Some(k)) = (cache, key) {
                 let names: Vec<String> = files
@@ -203,6 +224,67 @@ fn load_selected(selected: &[Dependency], config: &Config, cache: Option<&Cache>
     loaded
 }
 
+/// Every `.rs` file of a dependency, read (an unreadable one is empty).
+fn read_sources(dep: &Dependency) -> Vec<(PathBuf, String)> {
+    let files = discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]).0;
+    files
+        .into_par_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            (f, text)
+        })
+        .collect()
+}
+
+/// A dependency's sources as its build compiles them and its [`Interface`] needs them
+/// ([`elide::prepare`]): files of modules the build leaves out are dropped.
+fn prepared_sources(dep: &Dependency, read: Vec<(PathBuf, String)>) -> Vec<(PathBuf, String)> {
+    let build = cfg::Build {
+        features: &dep.features,
+    };
+    let prepared: Vec<(PathBuf, String, elide::Prepared)> = read
+        .into_par_iter()
+        .map(|(path, text)| {
+            let prepared = elide::prepare(&text, &build);
+            (path, text, prepared)
+        })
+        .collect();
+    let mut left_out: Vec<PathBuf> = Vec::new();
+    for (path, _, p) in &prepared {
+        let dir = module_dir(path);
+        if p.compiled_out {
+            left_out.push(path.clone());
+            if !matches!(stem(path), "lib" | "main") {
+                left_out.push(dir.clone());
+            }
+        }
+        for module in &p.dropped_modules {
+            let module = module.iter().fold(dir.clone(), |d, m| d.join(m));
+            left_out.push(module.with_extension("rs"));
+            left_out.push(module);
+        }
+    }
+    prepared
+        .into_iter()
+        .filter(|(path, _, _)| !left_out.iter().any(|l| path.starts_with(l)))
+        .map(|(path, text, p)| (path, p.text.unwrap_or(text)))
+        .collect()
+}
+
+fn stem(path: &Path) -> &str {
+    path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+}
+
+/// Where the files of a module's `mod x;` children live: beside `lib.rs`/`mod.rs`, else in
+/// the folder named after the file.
+fn module_dir(file: &Path) -> PathBuf {
+    let parent = file.parent().unwrap_or(Path::new(""));
+    match stem(file) {
+        "lib" | "main" | "mod" => parent.to_path_buf(),
+        other => parent.join(other),
+    }
+}
+
 /// `redis::aio` for `.../redis-0.22.3/src/aio.rs` (or `src/aio/mod.rs`).
 fn module_path(dep: &Dependency, file: &Path) -> String {
     let mut path = dep.name.clone();
@@ -219,30 +301,63 @@ fn module_path(dep: &Dependency, file: &Path) -> String {
     path
 }
 
+/// Dependency sources selection has read, prepared for parsing, by package id.
+type ReadAhead = HashMap<String, Vec<(PathBuf, String)>>;
+
 /// The dependencies the scanned code (and, one level down, those dependencies) names, that
-/// have async code.
+/// have async code; with the sources of the chosen ones read for selection, kept for
+/// parsing. Each level's crates are read in one parallel pass.
 fn select(
     graph: &DependencyGraph,
     named: &BTreeSet<String>,
-    excludes: &[String],
     cache: Option<&Cache>,
-) -> Vec<Dependency> {
+) -> (Vec<Dependency>, ReadAhead) {
     let mut known: HashMap<String, Facts> = HashMap::new();
-    let mut facts = |d: &Dependency| -> Facts {
-        known
-            .entry(d.id.clone())
-            .or_insert_with(|| Facts::of(d, excludes, cache))
-            .clone()
+    let mut read_ahead = ReadAhead::new();
+    let mut learn = |deps: Vec<&Dependency>, known: &mut HashMap<String, Facts>| {
+        let fresh: Vec<&Dependency> = deps
+            .into_iter()
+            .filter(|d| !known.contains_key(&d.id))
+            .map(|d| (&d.id, d))
+            .collect::<BTreeMap<_, _>>()
+            .into_values()
+            .collect();
+        let learnt: Vec<_> = fresh.par_iter().map(|d| Facts::of(d, cache)).collect();
+        for (dep, (facts, texts)) in fresh.into_iter().zip(learnt) {
+            if let (true, Some(texts)) = (facts.has_async, texts) {
+                read_ahead.insert(dep.id.clone(), texts);
+            }
+            known.insert(dep.id.clone(), facts);
+        }
     };
-    graph.select(|parent, dep| {
+    // The two levels' candidates, learnt ahead in parallel; `graph.select` decides.
+    let first: Vec<&Dependency> = graph
+        .direct_dependencies()
+        .filter(|d| named.contains(&d.name))
+        .collect();
+    learn(first.clone(), &mut known);
+    let second: Vec<&Dependency> = first
+        .iter()
+        .filter(|d| known[&d.id].has_async)
+        .flat_map(|parent| {
+            let names = &known[&parent.id].names;
+            graph
+                .dependencies_of(parent)
+                .filter(move |d| names.contains(&d.name))
+        })
+        .collect();
+    learn(second, &mut known);
+    let selected = graph.select(|parent, dep| {
         let named = match parent {
             None => named.contains(&dep.name),
-            Some(p) => facts(p).names.contains(&dep.name),
+            Some(p) => known[&p.id].names.contains(&dep.name),
         };
         // A crate without async code has no exchange to lose (its sync calls are seen
         // through the vocabulary of what they return, not their bodies).
-        named && facts(dep).has_async
-    })
+        named && known[&dep.id].has_async
+    });
+    read_ahead.retain(|id, _| selected.iter().any(|d| &d.id == id));
+    (selected, read_ahead)
 }
 
 /// What selection needs of a dependency's sources; cached with its summaries' key, so a
@@ -255,24 +370,33 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(dep: &Dependency, excludes: &[String], cache: Option<&Cache>) -> Facts {
+    /// Read from the sources as [`blank_unneeded_bodies`] leaves them: code that cannot
+    /// matter to a caller (tests, sync bodies) neither makes a crate async nor names
+    /// crates. The prepared texts come back when the sources were read.
+    #[allow(clippy::type_complexity)]
+    fn of(dep: &Dependency, cache: Option<&Cache>) -> (Facts, Option<Vec<(PathBuf, String)>>) {
         let key = cache
             .zip(dep.immutable_key())
             .map(|(c, k)| c.key("dep-facts", k.as_bytes()));
         if let Some(facts) = cache.zip(key).and_then(|(c, k)| c.get(k)) {
-            return facts;
+            return (facts, None);
         }
-        let files = discover::rust_files(std::slice::from_ref(&dep.src_dir), excludes).0;
-        let per_file: Vec<(bool, BTreeSet<String>)> = files
-            .par_iter()
-            .map(|f| {
-                let text = std::fs::read_to_string(f).unwrap_or_default();
-                (has_async_code(&text), crate_names(&text))
-            })
-            .collect();
-        let named: BTreeSet<&String> = per_file.iter().flat_map(|(_, n)| n).collect();
+        let read = read_sources(dep);
+        // Most candidates have no async code at all: no need to prepare them.
+        let texts = if read.iter().any(|(_, text)| has_async_code(text)) {
+            prepared_sources(dep, read)
+        } else {
+            Vec::new()
+        };
+        let named: BTreeSet<String> = texts.par_iter().map(|(_, text)| crate_names(text)).reduce(
+            BTreeSet::new,
+            |mut a, b| {
+                a.extend(b);
+                a
+            },
+        );
         let facts = Facts {
-            has_async: per_file.iter().any(|(a, _)| *a),
+            has_async: texts.iter().any(|(_, text)| has_async_code(text)),
             names: dep
                 .deps
                 .iter()
@@ -283,7 +407,7 @@ impl Facts {
         if let (Some(c), Some(k)) = (cache, key) {
             let _ = c.put(k, &facts);
         }
-        facts
+        (facts, Some(texts))
     }
 }
 
@@ -302,17 +426,28 @@ pub struct Dependency {
     pub src_dir: PathBuf,
     /// Crates this one depends on, by the names its code uses, with their package ids.
     deps: Vec<(String, String)>,
+    /// Its features the build turns on (`#[cfg(feature = "..")]` code outside them is not
+    /// compiled), sorted.
+    pub features: Vec<String>,
     id: String,
 }
 
 impl Dependency {
-    /// A registry crate's sources never change for a given version: cache them by this key.
+    /// A registry crate's sources never change for a given version: cache what is made of
+    /// them (for its features) by this key.
     /// Path and git dependencies are cached per file by content instead.
     pub fn immutable_key(&self) -> Option<String> {
         let source = self.source.as_deref()?;
-        source
-            .starts_with("registry+")
-            .then(|| format!("{}-{}-{}", self.package, self.version, source))
+        // What is compiled, and so summarised, depends on the features too.
+        source.starts_with("registry+").then(|| {
+            format!(
+                "{}-{}-{}-{}",
+                self.package,
+                self.version,
+                source,
+                self.features.join(",")
+            )
+        })
     }
 
     /// `redis 0.22.3`.
@@ -338,22 +473,32 @@ pub struct NormalizedGraph {
 }
 
 /// A [`Dependency`] with its edges as (name in code, identity).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizedDependency {
     pub name: String,
     pub lib_root: PathBuf,
     pub src_dir: PathBuf,
+    pub features: Vec<String>,
     pub deps: BTreeSet<(String, String)>,
 }
 
 impl NormalizedGraph {
     /// Where `other` differs from this graph, one line each (empty when they agree).
+    /// Features are the exception: `other`'s may be fewer. `cargo metadata` unifies
+    /// features across platforms even with `--filter-platform`, where the build (and
+    /// `cargo tree --target`, and the lock-file path) turns on only the host's.
     pub fn differences(&self, other: &NormalizedGraph) -> Vec<String> {
         let mut out = Vec::new();
         for (id, mine) in &self.crates {
             match other.crates.get(id) {
                 None => out.push(format!("only in the first: {id}")),
-                Some(theirs) if theirs != mine => {
+                Some(theirs)
+                    if NormalizedDependency {
+                        features: mine.features.clone(),
+                        ..theirs.clone()
+                    } != *mine
+                        || theirs.features.iter().any(|f| !mine.features.contains(f)) =>
+                {
                     out.push(format!("{id} differs:\n  {mine:?}\n  {theirs:?}"))
                 }
                 Some(_) => {}
@@ -435,6 +580,8 @@ struct Node {
     id: String,
     #[serde(default)]
     deps: Vec<NodeDep>,
+    #[serde(default)]
+    features: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -476,6 +623,11 @@ impl DependencyGraph {
             .iter()
             .map(|n| (n.id.as_str(), code_deps(n)))
             .collect();
+        let node_features: HashMap<&str, &Vec<String>> = resolve
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), &n.features))
+            .collect();
         let mut direct = BTreeMap::new();
         for m in &members {
             for (name, pkg) in node_deps.get(m).into_iter().flatten() {
@@ -506,6 +658,13 @@ impl DependencyGraph {
                 lib_root: lib.src_path.clone(),
                 src_dir,
                 deps: node_deps.get(p.id.as_str()).cloned().unwrap_or_default(),
+                features: {
+                    let mut f = node_features
+                        .get(p.id.as_str())
+                        .map_or_else(Vec::new, |f| (*f).clone());
+                    f.sort();
+                    f
+                },
                 id: p.id.clone(),
             };
             by_id.insert(p.id, dep);
@@ -566,6 +725,7 @@ impl DependencyGraph {
                     name: d.name.clone(),
                     lib_root: d.lib_root.clone(),
                     src_dir: d.src_dir.clone(),
+                    features: d.features.clone(),
                     deps: edges(&d.deps),
                 };
                 (d.identity(), shape)
@@ -575,6 +735,19 @@ impl DependencyGraph {
             crates,
             direct: edges(&self.direct),
         }
+    }
+
+    /// The members' direct dependencies.
+    pub fn direct_dependencies(&self) -> impl Iterator<Item = &Dependency> {
+        self.direct.iter().filter_map(|(_, id)| self.by_id.get(id))
+    }
+
+    /// What `dep` depends on.
+    pub fn dependencies_of<'a>(
+        &'a self,
+        dep: &'a Dependency,
+    ) -> impl Iterator<Item = &'a Dependency> {
+        dep.deps.iter().filter_map(|(_, id)| self.by_id.get(id))
     }
 
     /// The dependencies `wanted` accepts: direct ones, then the ones those depend on.

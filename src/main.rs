@@ -487,7 +487,10 @@ fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<se
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
     cmd.args(["metadata", "--format-version", "1"]);
-    if !with_deps {
+    if with_deps {
+        // Only the dependencies that build here, as the lock-file path picks them.
+        cmd.args(["--filter-platform", deps::HOST]);
+    } else {
         cmd.arg("--no-deps");
     }
     if let Some(m) = manifest {

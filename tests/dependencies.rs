@@ -200,13 +200,15 @@ fn a_warm_run_reports_what_the_first_run_did() {
     assert_eq!(again["findings"], cold["findings"]);
 }
 
-/// `cargo metadata --format-version 1` (with the dependency graph) of the workspace at
+/// `cargo metadata --format-version 1 --filter-platform HOST` (the dependency graph, as it
+/// builds here) of the workspace at
 /// `root`; cargo fetches what is missing, so the lock-file path finds everything after it.
 fn full_metadata(root: &Path) -> Value {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .current_dir(root)
-        .args(["metadata", "--format-version", "1"])
+        .args(["metadata", "--format-version", "1", "--filter-platform"])
+        .arg(cancelsafe_engine::deps::HOST)
         .output()
         .expect("run cargo metadata");
     assert!(

@@ -464,6 +464,12 @@ impl<'a> Resolution<'a> {
             let Some(lib) = self.lib(index).filter(|lib| lib.linkable) else {
                 continue; // proc-macro crates and binaries: nothing to call at run time
             };
+            let features = activation.manifest.as_ref().map_or_else(Vec::new, |m| {
+                Enabled::by(m, &activation.requested)
+                    .features
+                    .into_iter()
+                    .collect()
+            });
             let dependency = Dependency {
                 name: locked.name.replace('-', "_"),
                 package: locked.name.clone(),
@@ -472,6 +478,7 @@ impl<'a> Resolution<'a> {
                 lib_root: lib.root.clone(),
                 src_dir: lib.root.parent().map(PathBuf::from).unwrap_or_default(),
                 deps,
+                features,
                 id: ids[index].clone(),
             };
             by_id.insert(ids[index].clone(), dependency);

@@ -305,21 +305,25 @@ fn inherited_string(field: &Option<toml::Value>, from_workspace: Option<String>)
     }
 }
 
-/// Every dependency table of the manifest with its kind: the plain ones, then each
-/// platform's (`[target.'cfg(..)'.dependencies]`).
+/// Every dependency table of the manifest with its kind: the plain ones, then the host
+/// platform's (`[target.'cfg(..)'.dependencies]`, as `cargo metadata --filter-platform`).
 fn all_tables(raw: &RawManifest) -> impl Iterator<Item = (Kind, &DependencyTable)> {
     let plain = [
         (Kind::Normal, &raw.dependencies),
         (Kind::Dev, &raw.dev_dependencies),
         (Kind::Build, &raw.build_dependencies),
     ];
-    let platforms = raw.target.values().flat_map(|p| {
-        [
-            (Kind::Normal, &p.dependencies),
-            (Kind::Dev, &p.dev_dependencies),
-            (Kind::Build, &p.build_dependencies),
-        ]
-    });
+    let platforms = raw
+        .target
+        .iter()
+        .filter(|(key, _)| crate::deps::cfg::matches_host(key))
+        .flat_map(|(_, p)| {
+            [
+                (Kind::Normal, &p.dependencies),
+                (Kind::Dev, &p.dev_dependencies),
+                (Kind::Build, &p.build_dependencies),
+            ]
+        });
     plain.into_iter().chain(platforms)
 }
 
