@@ -827,6 +827,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn modules_and_files_the_build_leaves_out_are_not_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let src = dir.path().join("src");
+        let write = |rel: &str, text: &str| {
+            let path = src.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "lib.rs",
+            "#[cfg(feature = \"server\")]\nmod server;\nmod client;\nmod wasm;\n",
+        );
+        write("server.rs", "mod conn;\nasync fn serve() { x().await }");
+        write("server/conn.rs", "async fn read() { y().await }");
+        write("client.rs", "#[cfg(feature = \"client\")]\nmod pool;\nmod http;");
+        write("client/pool.rs", "async fn get() { z().await }");
+        write("client/http.rs", "pub fn plain() -> u8 { 1 }");
+        write("wasm.rs", "#![cfg(target_arch = \"wasm32\")]\nasync fn w() {}");
+        let dep = Dependency {
+            name: "x".into(),
+            package: "x".into(),
+            version: "1.0.0".into(),
+            source: None,
+            lib_root: src.join("lib.rs"),
+            src_dir: src.clone(),
+            deps: Vec::new(),
+            features: vec!["client".into()],
+            id: "x".into(),
+        };
+        let kept: BTreeSet<String> = prepared_sources(&dep, read_sources(&dep))
+            .into_iter()
+            .map(|(path, _)| path.strip_prefix(&src).unwrap().display().to_string())
+            .collect();
+        let mut expected = vec!["lib.rs", "client.rs", "client/pool.rs", "client/http.rs"];
+        if cfg!(target_arch = "wasm32") {
+            expected.push("wasm.rs");
+        }
+        assert_eq!(kept, expected.into_iter().map(String::from).collect());
+    }
+
+    #[test]
     fn a_crate_is_named_by_a_path_or_a_use() {
         assert!(crate_names("let c = redis::Client::open(u)?;").contains("redis"));
         assert!(crate_names("use redis;\n").contains("redis"));

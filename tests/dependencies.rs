@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cancelsafe_engine::deps::DependencyGraph;
@@ -252,7 +253,69 @@ fn lock_graph_differences(root: &Path) -> Vec<String> {
         expected.crates.len(),
         expected.direct.len()
     );
-    expected.differences(&found)
+    let mut differences = expected.differences(&found);
+    differences.extend(feature_differences(&root, &from_lock));
+    differences
+}
+
+/// The features the host build turns on (`cargo tree -e normal,dev,no-proc-macro --target HOST`, which,
+/// unlike `cargo metadata`, resolves them per platform) that the lock-file path does not:
+/// code under `#[cfg(feature = ..)]` is summarised by these, so it must not miss one. It
+/// may turn on more (it unifies the features build dependencies and proc-macros ask with
+/// the others, as resolver 1 did): that only keeps code the build leaves out.
+fn feature_differences(root: &Path, graph: &DependencyGraph) -> Vec<String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "tree",
+            "-e",
+            "normal,dev,no-proc-macro",
+            "--prefix",
+            "none",
+            "-f",
+            "{p}|{f}",
+        ])
+        .args(["--target", cancelsafe_engine::deps::HOST])
+        .output()
+        .expect("run cargo tree");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `redis v0.22.3 (/path)|aio,default` -> ("redis 0.22.3", {aio, default})
+    let mut built: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((package, features)) = line.split_once('|') else {
+            continue;
+        };
+        let mut words = package.split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let key = format!("{name} {}", version.trim_start_matches('v'));
+        let features = features.trim_end_matches(" (*)").split(',');
+        built
+            .entry(key)
+            .or_default()
+            .extend(features.filter(|f| !f.is_empty()).map(String::from));
+    }
+    let mut differences = Vec::new();
+    for (identity, dependency) in graph.normalized().crates {
+        let key = identity.split(" (").next().unwrap_or(&identity).to_string();
+        let Some(expected) = built.get(&key) else {
+            continue; // not built for the host
+        };
+        let found: BTreeSet<String> = dependency.features.iter().cloned().collect();
+        let missing: Vec<&String> = expected.difference(&found).collect();
+        if !missing.is_empty() {
+            differences.push(format!(
+                "{key} features: the build has {missing:?} too, the lock file path only {found:?}"
+            ));
+        }
+    }
+    differences
 }
 
 #[test]

@@ -236,7 +236,7 @@ impl Manifests {
         let edition = inherited_string(&package.edition, defaults.and_then(|d| d.edition.clone()));
         let lib = lib_target(dir, &raw, package, edition.as_deref().unwrap_or("2015"));
         let declarations = declarations(dir, &raw, workspace.as_deref());
-        let features = feature_table(&raw.features, &declarations);
+        let features = feature_table(&raw.features, &optional_keys(&raw));
         Ok(Manifest {
             name: package.name.clone(),
             version,
@@ -442,11 +442,32 @@ fn lib_target(
     })
 }
 
+/// The keys of the optional dependencies of every table, every platform's included: the
+/// implicit feature of one exists (and code may test it) even where it is not built.
+fn optional_keys(raw: &RawManifest) -> BTreeSet<String> {
+    let plain = [
+        &raw.dependencies,
+        &raw.dev_dependencies,
+        &raw.build_dependencies,
+    ];
+    let platforms = raw
+        .target
+        .values()
+        .flat_map(|p| [&p.dependencies, &p.dev_dependencies, &p.build_dependencies]);
+    plain
+        .into_iter()
+        .chain(platforms)
+        .flatten()
+        .filter(|(_, dep)| matches!(dep, RawDependency::Detailed(d) if d.optional == Some(true)))
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
 /// The features table as cargo builds it: the written features, plus a feature named after
 /// each optional dependency that no `dep:` value names.
 fn feature_table(
     written: &BTreeMap<String, Vec<String>>,
-    declarations: &[Declaration],
+    optional: &BTreeSet<String>,
 ) -> BTreeMap<String, Vec<String>> {
     let named_with_dep_syntax: BTreeSet<&str> = written
         .values()
@@ -454,11 +475,11 @@ fn feature_table(
         .filter_map(|value| value.strip_prefix("dep:"))
         .collect();
     let mut table = written.clone();
-    for d in declarations.iter().filter(|d| d.optional) {
-        if !named_with_dep_syntax.contains(d.key.as_str()) {
+    for key in optional {
+        if !named_with_dep_syntax.contains(key.as_str()) {
             table
-                .entry(d.key.clone())
-                .or_insert_with(|| vec![format!("dep:{}", d.key)]);
+                .entry(key.clone())
+                .or_insert_with(|| vec![format!("dep:{key}")]);
         }
     }
     table
