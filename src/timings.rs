@@ -1,5 +1,6 @@
 //! Where a run's time goes: with `CANCELSAFE_TIMINGS` set, each phase prints its wall time
-//! on stderr when it ends. Costs one environment lookup per run otherwise.
+//! on stderr when it ends, and the peak memory so far where the system tells it (Linux).
+//! Costs one environment lookup per run otherwise.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -33,11 +34,20 @@ fn enabled() -> bool {
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
+            let peak = peak_mib().map(|m| format!(" (peak {m} MiB)")).unwrap_or_default();
             eprintln!(
-                "timing: {} {:.1} ms",
+                "timing: {} {:.1} ms{peak}",
                 self.name,
                 start.elapsed().as_secs_f64() * 1e3
             );
         }
     }
+}
+
+/// The process's peak resident memory so far (`VmHWM`), in MiB.
+fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
