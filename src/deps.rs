@@ -25,7 +25,8 @@ mod interface;
 mod lockfile;
 mod prefetch;
 
-pub use cfg::HOST;
+pub use cfg::{Build, HOST};
+pub use elide::{prepare, Prepared};
 pub use interface::{Interface, SolvedDependencies};
 pub use prefetch::{Prefetch, Prefetched};
 
@@ -841,10 +842,16 @@ mod tests {
         );
         write("server.rs", "mod conn;\nasync fn serve() { x().await }");
         write("server/conn.rs", "async fn read() { y().await }");
-        write("client.rs", "#[cfg(feature = \"client\")]\nmod pool;\nmod http;");
+        write(
+            "client.rs",
+            "#[cfg(feature = \"client\")]\nmod pool;\nmod http;",
+        );
         write("client/pool.rs", "async fn get() { z().await }");
         write("client/http.rs", "pub fn plain() -> u8 { 1 }");
-        write("wasm.rs", "#![cfg(target_arch = \"wasm32\")]\nasync fn w() {}");
+        write(
+            "wasm.rs",
+            "#![cfg(target_arch = \"wasm32\")]\nasync fn w() {}",
+        );
         let dep = Dependency {
             name: "x".into(),
             package: "x".into(),

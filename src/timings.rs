@@ -34,7 +34,9 @@ fn enabled() -> bool {
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
-            let peak = peak_mib().map(|m| format!(" (peak {m} MiB)")).unwrap_or_default();
+            let peak = peak_mib()
+                .map(|m| format!(" (peak {m} MiB)"))
+                .unwrap_or_default();
             eprintln!(
                 "timing: {} {:.1} ms{peak}",
                 self.name,

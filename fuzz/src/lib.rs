@@ -1,8 +1,10 @@
-//! What every fuzz target does with its input: the whole engine over source texts.
+//! What every fuzz target does with its input: the whole engine over source texts, and the
+//! preparation of dependency sources before they are parsed.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use cancelsafe_engine::deps::{prepare, Build};
 use cancelsafe_engine::{findings_of, parser_pool, summarize_text, Vocabulary};
 
 /// One pool for the whole fuzzing session: making one per input would dominate the run.
@@ -23,5 +25,27 @@ pub fn run_engine(texts: &[String]) {
             .map(|(path, text)| summarize_text(path, text, &vocab).unwrap_or_default())
             .collect();
         findings_of(&files, summaries, &vocab)
+    });
+}
+
+/// Prepares a text as a dependency's source (`deps::prepare`), checks the blanking kept
+/// every position, and summarises what is left, as a dependency's files are.
+pub fn run_dependency_preparation(text: &str) {
+    let features = ["std".to_string(), "client".to_string()];
+    let prepared = prepare(text, &Build {
+        features: &features,
+    });
+    let Some(blanked) = prepared.text else {
+        return;
+    };
+    assert_eq!(blanked.len(), text.len(), "blanking moved positions");
+    assert_eq!(
+        blanked.matches('\n').count(),
+        text.matches('\n').count(),
+        "blanking moved lines"
+    );
+    let pool = POOL.get_or_init(|| parser_pool().expect("parser pool"));
+    pool.install(|| {
+        let _ = summarize_text(&PathBuf::from("dep/src/lib.rs"), &blanked, &Vocabulary::default());
     });
 }

@@ -79,6 +79,7 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
     let mut lexer = Lexer {
         bytes,
         at: 0,
+        start: 0,
         docs: Vec::new(),
     };
     // The previous token, when an identifier: `async fn`, `name!`, `pub(crate)`.
@@ -243,6 +244,8 @@ enum Token {
 struct Lexer<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Where the last token began.
+    start: usize,
     /// Doc comments met (`///`, `//!`, `/** */`, `/*! */`), in order.
     docs: Vec<(usize, usize)>,
 }
@@ -261,6 +264,7 @@ impl Lexer<'_> {
         }
         let c = b[self.at];
         let start = self.at;
+        self.start = start;
         if let Some(end) = self.string_end(start) {
             self.at = end;
             return Some(Token::Other);
@@ -325,7 +329,6 @@ impl Lexer<'_> {
         let (mut round, mut square, mut angle) = (0i32, 0i32, 0i32);
         let mut last = 0u8;
         loop {
-            let before = self.at;
             let token = self.next()?;
             match token {
                 Token::Open(b'{') if round == 0 && square == 0 && angle <= 0 => {
@@ -347,7 +350,7 @@ impl Lexer<'_> {
                 Token::Close(_) => return None,
                 Token::Semi if round == 0 && square == 0 => return None,
                 Token::Other => {
-                    let c = self.bytes[before];
+                    let c = self.bytes[self.start];
                     if c == b'<' {
                         angle += 1;
                     } else if c == b'>' && last != b'-' && last != b'=' {
@@ -696,10 +699,10 @@ fn b() -> u8 { 2 }"####;
 
     #[test]
     fn fn_pointer_types_generics_and_where_clauses() {
-        let text = "fn a<F: Fn(u8) -> Vec<u8>>(f: F, g: fn(u8) -> u8) -> Box<dyn Fn() -> u8> where F: Clone { f(1) }\ntrait T { fn decl(&self); fn dflt(&self) -> u8 { 3 } }\nimpl !Send for X {}\nfn never() -> ! { loop {} }";
+        let text = "fn a<F: Fn(u8) -> Vec<u8>>(f: F, g: fn(u8) -> u8) -> Box<dyn Fn() -> u8> where F: Clone { f(1) }\nfn spaced < T > (t: T) -> Vec < T > where T: Into < u8 > { t }\ntrait T { fn decl(&self); fn dflt(&self) -> u8 { 3 } }\nimpl !Send for X {}\nfn never() -> ! { loop {} }";
         assert_eq!(
             blanked(text),
-            "fn a<F: Fn(u8) -> Vec<u8>>(f: F, g: fn(u8) -> u8) -> Box<dyn Fn() -> u8> where F: Clone { } trait T { fn decl(&self); fn dflt(&self) -> u8 { } } impl !Send for X {} fn never() -> ! { }"
+            "fn a<F: Fn(u8) -> Vec<u8>>(f: F, g: fn(u8) -> u8) -> Box<dyn Fn() -> u8> where F: Clone { } fn spaced < T > (t: T) -> Vec < T > where T: Into < u8 > { } trait T { fn decl(&self); fn dflt(&self) -> u8 { } } impl !Send for X {} fn never() -> ! { }"
         );
     }
 }
