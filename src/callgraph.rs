@@ -117,20 +117,34 @@ pub struct Step {
     pub callee: Option<usize>,
 }
 
+/// The calls the last pass recorded, in the chunks it recorded them in.
+type CallSites<'a> = &'a [Vec<CallSite>];
+
 /// A call from one unit to a crate function, with how its slots are bound.
 #[derive(Debug, Clone)]
 struct CallSite {
-    caller: usize,
-    callee: usize,
-    /// The root of the caller's place bound to each slot (all exposure needs).
-    bindings: Vec<Option<RootRef>>,
+    caller: u32,
+    callee: u32,
     guarded: bool,
+    /// The root of the caller's place bound to each slot (all exposure needs).
+    bindings: Box<[Option<RootRef>]>,
     /// The await or call that makes it.
     span: Span,
 }
 
+impl CallSite {
+    fn caller(&self) -> usize {
+        self.caller as usize
+    }
+
+    fn callee(&self) -> usize {
+        self.callee as usize
+    }
+}
+
 /// What the last pass records besides effects: the calls (for exposure and reach) and the
-/// cancellation sites.
+/// cancellation sites. A workspace of millions of lines records millions of calls: they
+/// stay in the chunks the parallel walk made them in (see [`CallSites`]).
 #[derive(Default)]
 struct Recorded {
     calls: Vec<CallSite>,
@@ -519,19 +533,19 @@ impl Workspace {
                 (sections, raced, rec)
             })
             .collect();
-        let mut rec = Recorded::default();
+        let (mut calls, mut starts) = (Vec::with_capacity(parts.len()), Vec::new());
         let (mut sections, mut raced) = (Vec::new(), Vec::new());
         for (found, r, part) in parts {
             sections.extend(found);
             raced.extend(r);
-            rec.calls.extend(part.calls);
-            rec.starts.extend(part.starts);
+            calls.push(part.calls);
+            starts.extend(part.starts);
         }
         drop(t);
         let _t = crate::timings::phase("exposure, reach");
-        let exposed = self.exposure(&rec.calls);
+        let exposed = self.exposure(&calls);
         sections.retain(|s| self.is_reportable(s, &exposed));
-        let reach = Reach::new(self, rec.starts, &rec.calls);
+        let reach = Reach::new(self, starts, &calls);
         for s in &mut sections {
             s.reached_by = reach.chain(s.unit);
         }
@@ -558,7 +572,7 @@ impl Workspace {
         let found: Vec<Vec<Section>> = (0..self.units.len())
             .map(|i| self.analyse(i, &effects, Some(&mut rec)).1)
             .collect();
-        let exposed = self.exposure(&rec.calls);
+        let exposed = self.exposure(std::slice::from_ref(&rec.calls));
         let mut out = String::new();
         for (i, sections) in found.iter().enumerate() {
             let u = &self.units[i];
@@ -777,10 +791,10 @@ impl Workspace {
 
     /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
     /// call: public API, uncalled fns, or a caller passing an outliving place unguarded.
-    fn exposure(&self, sites: &[CallSite]) -> HashSet<(usize, usize)> {
-        let mut called: HashMap<usize, Vec<&CallSite>> = HashMap::new();
-        for s in sites {
-            called.entry(s.callee).or_default().push(s);
+    fn exposure(&self, sites: CallSites) -> HashSet<(usize, usize)> {
+        let mut called = vec![false; self.units.len()];
+        for s in sites.iter().flatten() {
+            called[s.callee()] = true;
         }
         let mut exposed = HashSet::new();
         // Solved units' sections are never reported, and they record no calls.
@@ -794,7 +808,7 @@ impl Workspace {
                 .trait_name
                 .as_deref()
                 .is_some_and(|t| self.vocab.is_pool_check(t, &u.unit.name));
-            if !pool_check && (api || !called.contains_key(&i)) {
+            if !pool_check && (api || !called[i]) {
                 for s in 0..u.unit.slots.len() {
                     exposed.insert((i, s));
                 }
@@ -803,29 +817,29 @@ impl Workspace {
         // A worklist: a site passes exposure on when its caller's slot becomes exposed.
         let mut queue: Vec<(usize, usize)> = exposed.iter().copied().collect();
         let mut by_owner: HashMap<usize, Vec<&CallSite>> = HashMap::new();
-        for s in sites {
-            if s.guarded || self.is_spawned(s.caller) {
+        for s in sites.iter().flatten() {
+            if s.guarded || self.is_spawned(s.caller()) {
                 continue;
             }
-            let owner = self.owner_fn(s.caller);
+            let owner = self.owner_fn(s.caller());
             by_owner.entry(owner).or_default().push(s);
             // Lock guards and pooled connections outlive the call whoever the caller is.
-            let caller = &self.units[s.caller].unit;
+            let caller = &self.units[s.caller()].unit;
             for (slot, root) in s.bindings.iter().enumerate() {
                 if let Some(RootRef::Local(l)) = root {
                     let shared = matches!(
                         caller.locals[*l].kind,
                         RootKind::Local(Origin::LockGuard | Origin::Pooled)
                     );
-                    if shared && exposed.insert((s.callee, slot)) {
-                        queue.push((s.callee, slot));
+                    if shared && exposed.insert((s.callee(), slot)) {
+                        queue.push((s.callee(), slot));
                     }
                 }
             }
         }
         while let Some((owner, j)) = queue.pop() {
             for s in by_owner.get(&owner).into_iter().flatten() {
-                let caller = &self.units[s.caller].unit;
+                let caller = &self.units[s.caller()].unit;
                 if !matches!(
                     caller.slots.get(j).map(|r| &r.kind),
                     Some(RootKind::SelfRef | RootKind::ParamRef)
@@ -833,8 +847,8 @@ impl Workspace {
                     continue;
                 }
                 for (slot, root) in s.bindings.iter().enumerate() {
-                    if *root == Some(RootRef::Slot(j)) && exposed.insert((s.callee, slot)) {
-                        queue.push((s.callee, slot));
+                    if *root == Some(RootRef::Slot(j)) && exposed.insert((s.callee(), slot)) {
+                        queue.push((s.callee(), slot));
                     }
                 }
             }
@@ -1251,7 +1265,10 @@ impl Walker<'_> {
     fn record_start(&mut self, site: CancelSite, span: Span, first_call: usize) {
         let unit = self.unit_index;
         if let Some(rec) = self.rec.as_deref_mut() {
-            let targets = rec.calls[first_call..].iter().map(|c| c.callee).collect();
+            let targets = rec.calls[first_call..]
+                .iter()
+                .map(CallSite::callee)
+                .collect();
             rec.starts.push(reach::Start {
                 site,
                 unit,
@@ -1438,8 +1455,8 @@ impl Walker<'_> {
         let span = self.at;
         if let Some(rec) = self.rec.as_deref_mut() {
             rec.calls.push(CallSite {
-                caller,
-                callee,
+                caller: caller as u32,
+                callee: callee as u32,
                 bindings: bindings
                     .iter()
                     .map(|p| p.as_ref().map(|p| p.root))

@@ -1,5 +1,6 @@
 //! Where a run's time goes: with `CANCELSAFE_TIMINGS` set, each phase prints its wall time
-//! on stderr when it ends, and the peak memory so far where the system tells it (Linux).
+//! on stderr when it ends, and the memory in use and at its peak so far where the system
+//! tells it (Linux).
 //! Costs one environment lookup per run otherwise.
 
 use std::sync::OnceLock;
@@ -34,8 +35,8 @@ fn enabled() -> bool {
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
-            let peak = peak_mib()
-                .map(|m| format!(" (peak {m} MiB)"))
+            let peak = memory_mib()
+                .map(|(now, peak)| format!(" ({now} MiB, peak {peak} MiB)"))
                 .unwrap_or_default();
             eprintln!(
                 "timing: {} {:.1} ms{peak}",
@@ -46,10 +47,13 @@ impl Drop for Phase {
     }
 }
 
-/// The process's peak resident memory so far (`VmHWM`), in MiB.
-fn peak_mib() -> Option<u64> {
+/// The process's resident memory now and at its peak so far (`VmRSS`, `VmHWM`), in MiB.
+fn memory_mib() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::{CallSite, Workspace};
+use super::{CallSites, Workspace};
 use crate::source::Span;
 use crate::summary::{CancelSite, Target, UnitKind};
 
@@ -50,10 +50,13 @@ pub struct Reach {
 }
 
 impl Reach {
-    pub(super) fn new(ws: &Workspace, starts: Vec<Start>, calls: &[CallSite]) -> Reach {
-        let mut edges: HashMap<usize, Vec<(usize, Span)>> = HashMap::new();
-        for c in calls {
-            edges.entry(c.caller).or_default().push((c.callee, c.span));
+    pub(super) fn new(ws: &Workspace, starts: Vec<Start>, calls: CallSites) -> Reach {
+        let mut edges: HashMap<usize, Vec<(usize, &Span)>> = HashMap::new();
+        for c in calls.iter().flatten() {
+            edges
+                .entry(c.caller())
+                .or_default()
+                .push((c.callee(), &c.span));
         }
         // A sync fn's future is the `async` blocks it builds and does not spawn.
         for (parent, blocks) in &ws.index.children {
@@ -68,7 +71,7 @@ impl Reach {
                     edges
                         .entry(*parent)
                         .or_default()
-                        .push((b, ws.units[b].unit.span));
+                        .push((b, &ws.units[b].unit.span));
                 }
             }
         }
@@ -85,7 +88,10 @@ impl Reach {
         while let Some(u) = queue.pop_front() {
             for &(to, span) in edges.get(&u).into_iter().flatten() {
                 if let std::collections::hash_map::Entry::Vacant(e) = pred.entry(to) {
-                    e.insert(Pred::Call { from: u, span });
+                    e.insert(Pred::Call {
+                        from: u,
+                        span: *span,
+                    });
                     queue.push_back(to);
                 }
             }
