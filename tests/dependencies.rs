@@ -91,7 +91,7 @@ fn races_of_a_dependency_exchange_are_reported_at_the_applications_sites() {
     let (code, report) = scan(&root, &[]);
     insta::assert_snapshot!(summary(&report).join("\n"));
     assert_eq!(code, 1, "errors fail the run");
-    assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(4));
     for f in report["findings"].as_array().into_iter().flatten() {
         assert_eq!(f["code"], "CS002");
         assert!(

@@ -400,6 +400,17 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
         }
         let (origin, ty) = self.origin_of(init_core);
+        // `let c: &mut Connection = &mut pooled;`: the annotation says what `pooled` is used
+        // as (by deref coercion when it is a wrapper), and calls through `c` are calls on
+        // `pooled`, the one name of that stream.
+        if let (Origin::Alias(place), Some(t)) = (&origin, &annotated) {
+            if let (RootRef::Local(i), true) = (place.root, place.fields.is_empty()) {
+                let aliased = &mut self.unit.locals[i];
+                if aliased.ty.is_none() {
+                    aliased.ty = Some(t.clone());
+                }
+            }
+        }
         if let Some(t) = ty.clone().or(annotated.clone()) {
             let droppy = names.iter().any(|n| n != "_");
             if droppy && matches!(origin, Origin::Owned) {
@@ -1770,6 +1781,24 @@ fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
 #[cfg(test)]
 mod tests {
     use super::normalise;
+    use crate::summary::{summarize_file, Origin, RootKind};
+    use crate::Vocabulary;
+
+    #[test]
+    fn an_annotated_alias_types_what_it_stands_for() {
+        let src = "async fn f(pool: &Pool) { let mut pooled = pool.get().await.unwrap(); \
+                   let conn: &mut redis::aio::Connection = &mut pooled; conn.get(1).await; }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let unit = &file.units[0];
+        let pooled = unit
+            .locals
+            .iter()
+            .find(|l| l.name == "pooled")
+            .expect("pooled");
+        assert_eq!(pooled.ty.as_deref(), Some("Connection"));
+        let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
+        assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
+    }
 
     fn text(src: &str) -> String {
         normalise(&syn::parse_str(src).expect("expression parses"))
