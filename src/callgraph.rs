@@ -124,7 +124,7 @@ type CallSites<'a> = &'a [Vec<CallSite>];
 #[derive(Debug, Clone)]
 struct CallSite {
     caller: u32,
-    callee: u32,
+    callee: Callee,
     guarded: bool,
     /// The root of the caller's place bound to each slot (all exposure needs).
     bindings: Box<[Option<RootRef>]>,
@@ -132,13 +132,27 @@ struct CallSite {
     span: Span,
 }
 
+/// Who a recorded call can run.
+#[derive(Debug, Clone)]
+enum Callee {
+    Unit(u32),
+    /// Any method of this name (`x.read()` on a generic `x`: the caller's caller picks the
+    /// impl): one record, not one per method of the workspace with that name.
+    AnyNamed(Box<str>),
+}
+
 impl CallSite {
     fn caller(&self) -> usize {
         self.caller as usize
     }
 
-    fn callee(&self) -> usize {
-        self.callee as usize
+    /// The units the call can run.
+    fn callees<'w>(&'w self, ws: &'w Workspace) -> impl Iterator<Item = usize> + 'w {
+        let (one, named) = match &self.callee {
+            Callee::Unit(u) => (Some(*u as usize), None),
+            Callee::AnyNamed(name) => (None, ws.index.by_method.get(&**name)),
+        };
+        one.into_iter().chain(named.into_iter().flatten().copied())
     }
 }
 
@@ -794,7 +808,9 @@ impl Workspace {
     fn exposure(&self, sites: CallSites) -> HashSet<(usize, usize)> {
         let mut called = vec![false; self.units.len()];
         for s in sites.iter().flatten() {
-            called[s.callee()] = true;
+            for c in s.callees(self) {
+                called[c] = true;
+            }
         }
         let mut exposed = HashSet::new();
         // Solved units' sections are never reported, and they record no calls.
@@ -831,8 +847,12 @@ impl Workspace {
                         caller.locals[*l].kind,
                         RootKind::Local(Origin::LockGuard | Origin::Pooled)
                     );
-                    if shared && exposed.insert((s.callee(), slot)) {
-                        queue.push((s.callee(), slot));
+                    if shared {
+                        for c in s.callees(self) {
+                            if exposed.insert((c, slot)) {
+                                queue.push((c, slot));
+                            }
+                        }
                     }
                 }
             }
@@ -847,8 +867,12 @@ impl Workspace {
                     continue;
                 }
                 for (slot, root) in s.bindings.iter().enumerate() {
-                    if *root == Some(RootRef::Slot(j)) && exposed.insert((s.callee(), slot)) {
-                        queue.push((s.callee(), slot));
+                    if *root == Some(RootRef::Slot(j)) {
+                        for c in s.callees(self) {
+                            if exposed.insert((c, slot)) {
+                                queue.push((c, slot));
+                            }
+                        }
                     }
                 }
             }
@@ -1264,10 +1288,11 @@ impl Walker<'_> {
     /// A site at `span` drops the futures of the calls recorded since `first_call`.
     fn record_start(&mut self, site: CancelSite, span: Span, first_call: usize) {
         let unit = self.unit_index;
+        let ws = self.ws;
         if let Some(rec) = self.rec.as_deref_mut() {
             let targets = rec.calls[first_call..]
                 .iter()
-                .map(CallSite::callee)
+                .flat_map(|c| c.callees(ws))
                 .collect();
             rec.starts.push(reach::Start {
                 site,
@@ -1451,12 +1476,16 @@ impl Walker<'_> {
     }
 
     fn record_site(&mut self, callee: usize, bindings: &[Option<Place>], guarded: bool) {
+        self.record_call(Callee::Unit(callee as u32), bindings, guarded);
+    }
+
+    fn record_call(&mut self, callee: Callee, bindings: &[Option<Place>], guarded: bool) {
         let caller = self.unit_index;
         let span = self.at;
         if let Some(rec) = self.rec.as_deref_mut() {
             rec.calls.push(CallSite {
                 caller: caller as u32,
-                callee: callee as u32,
+                callee,
                 bindings: bindings
                     .iter()
                     .map(|p| p.as_ref().map(|p| p.root))
@@ -1490,8 +1519,8 @@ impl Walker<'_> {
                     }
                     let mut b = vec![recv.clone()];
                     b.extend(args.iter().cloned());
-                    for c in ws.index.by_method.get(name).into_iter().flatten().copied() {
-                        self.record_site(c, &b, guarded);
+                    if ws.index.by_method.contains_key(name) {
+                        self.record_call(Callee::AnyNamed(name.as_str().into()), &b, guarded);
                     }
                     return ev;
                 } else {

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::{CallSites, Workspace};
+use super::{CallSite, CallSites, Workspace};
 use crate::source::Span;
 use crate::summary::{CancelSite, Target, UnitKind};
 
@@ -51,14 +51,14 @@ pub struct Reach {
 
 impl Reach {
     pub(super) fn new(ws: &Workspace, starts: Vec<Start>, calls: CallSites) -> Reach {
-        let mut edges: HashMap<usize, Vec<(usize, &Span)>> = HashMap::new();
+        // Callees are expanded as the walk meets them: a call on a generic receiver stands
+        // for every method of its name.
+        let mut calls_from: HashMap<usize, Vec<&CallSite>> = HashMap::new();
         for c in calls.iter().flatten() {
-            edges
-                .entry(c.caller())
-                .or_default()
-                .push((c.callee(), &c.span));
+            calls_from.entry(c.caller()).or_default().push(c);
         }
         // A sync fn's future is the `async` blocks it builds and does not spawn.
+        let mut blocks_of: HashMap<usize, Vec<usize>> = HashMap::new();
         for (parent, blocks) in &ws.index.children {
             if !matches!(
                 ws.units[*parent].unit.kind,
@@ -68,10 +68,7 @@ impl Reach {
             }
             for &b in blocks {
                 if let UnitKind::AsyncBlock { spawned: false, .. } = ws.units[b].unit.kind {
-                    edges
-                        .entry(*parent)
-                        .or_default()
-                        .push((b, &ws.units[b].unit.span));
+                    blocks_of.entry(*parent).or_default().push(b);
                 }
             }
         }
@@ -86,12 +83,13 @@ impl Reach {
             }
         }
         while let Some(u) = queue.pop_front() {
-            for &(to, span) in edges.get(&u).into_iter().flatten() {
+            let called = calls_from.get(&u).into_iter().flatten();
+            let calls = called.flat_map(|c| c.callees(ws).map(move |to| (to, c.span)));
+            let blocks = blocks_of.get(&u).into_iter().flatten();
+            let blocks = blocks.map(|&b| (b, ws.units[b].unit.span));
+            for (to, span) in calls.chain(blocks) {
                 if let std::collections::hash_map::Entry::Vacant(e) = pred.entry(to) {
-                    e.insert(Pred::Call {
-                        from: u,
-                        span: *span,
-                    });
+                    e.insert(Pred::Call { from: u, span });
                     queue.push_back(to);
                 }
             }
