@@ -92,9 +92,13 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
     let mut inline_mods: Vec<(&str, usize)> = Vec::new();
     // Inner attributes before anything else are the file's own (`#![cfg(..)]`).
     let mut at_top = true;
+    let mut last_was_attribute = false;
     while let Some(token) = lexer.next() {
+        let prev_attribute = std::mem::replace(&mut last_was_attribute, false);
         if !matches!(token, Token::Attribute(..)) {
             at_top = false;
+        } else {
+            last_was_attribute = true;
         }
         while inline_mods
             .last()
@@ -162,6 +166,8 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
                     .filter(|c| !c.is_whitespace())
                     .collect();
                 let inner = bytes.get(hash + 1) == Some(&b'!');
+                // The first attribute of an item's run starts its `#[path]` afresh.
+                has_path = (has_path && prev_attribute) || attr.starts_with("path");
                 if !build.keeps(&attr) {
                     if inner && at_top {
                         out.compiled_out = true;
@@ -170,11 +176,6 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
                     if !inner {
                         left_out.get_or_insert(hash);
                     }
-                } else if left_out.is_some() && attr.starts_with("path") {
-                    has_path = true;
-                }
-                if left_out.is_none() {
-                    has_path = attr.starts_with("path");
                 }
                 prev_ident = None;
             }
@@ -655,7 +656,7 @@ mod tests {
     #[test]
     fn modules_left_out_are_reported_with_their_files() {
         let text = "#[cfg(feature = \"server\")]\npub mod server;\nmod inner {\n    #[cfg(unix_never)] mod deep;\n}\n#[cfg(feature = \"x\")]\n#[path = \"p.rs\"] mod p;\nmod kept;";
-        let out = prepared(text, &[]);
+        let out = prepared(&format!("#[path = \"x.rs\"] mod x;\n{text}"), &[]);
         assert_eq!(
             out.dropped_modules,
             vec![
@@ -665,7 +666,7 @@ mod tests {
         );
         assert_eq!(
             words(out.text.as_deref().unwrap()),
-            "mod inner { } mod kept;"
+            "#[path = \"x.rs\"] mod x; mod inner { } mod kept;"
         );
         assert!(prepared("//! docs\n#![cfg(feature = \"server\")]\nfn a() {}", &[]).compiled_out);
         assert!(!prepared("#![cfg(feature = \"server\")]\nfn a() {}", &["server"]).compiled_out);
