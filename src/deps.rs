@@ -105,8 +105,9 @@ pub fn solved(
     (solved, stats)
 }
 
-/// What a set of dependencies is: each registry crate by name, version and source; a path
-/// or git dependency by its files' paths and contents, which can change.
+/// What a set of dependencies is: each registry crate by name, version, source and features;
+/// a path or git dependency by its features and its files' paths and contents, which can
+/// change.
 fn set_identity(selected: &[Dependency]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for dep in selected {
@@ -115,6 +116,8 @@ fn set_identity(selected: &[Dependency]) -> Vec<u8> {
         match dep.immutable_key() {
             Some(key) => bytes.extend(key.as_bytes()),
             None => {
+                // What is compiled of it depends on its features too.
+                bytes.extend(dep.features.join(",").as_bytes());
                 for file in discover::rust_files(std::slice::from_ref(&dep.src_dir), &[]).0 {
                     bytes.extend(file.to_string_lossy().as_bytes());
                     bytes.push(0);
