@@ -695,6 +695,8 @@ impl DependencyGraph {
                 bytes.extend(name.as_bytes());
                 bytes.extend(pkg.as_bytes());
             }
+            bytes.extend(dep.features.join(",").as_bytes());
+            bytes.push(0);
             if dep.immutable_key().is_none() {
                 bytes.extend(set_identity(std::slice::from_ref(dep)));
             }
