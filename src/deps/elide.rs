@@ -87,6 +87,9 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
     let mut async_qualifier = false;
     // Where the attributes of an item the build leaves out begin, and its `#[path]`.
     let mut left_out: Option<usize> = None;
+    // Where the current run of attributes began: an item left out takes them all.
+    let mut run_start = 0usize;
+    let mut items_left_out: Vec<(usize, usize)> = Vec::new();
     let mut has_path = false;
     // Inline modules we are inside: name and closing brace.
     let mut inline_mods: Vec<(&str, usize)> = Vec::new();
@@ -115,7 +118,7 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
                     } else if ITEM_KEYWORDS.contains(&word) {
                         lexer.at = start;
                         if let Some((end, module)) = lexer.item_end() {
-                            blanks.push((from, end));
+                            items_left_out.push((from, end));
                             if let (Some(module), false) = (module, has_path) {
                                 let mut path: Vec<String> =
                                     inline_mods.iter().map(|(n, _)| n.to_string()).collect();
@@ -166,6 +169,9 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
                     .filter(|c| !c.is_whitespace())
                     .collect();
                 let inner = bytes.get(hash + 1) == Some(&b'!');
+                if !prev_attribute {
+                    run_start = hash;
+                }
                 // The first attribute of an item's run starts its `#[path]` afresh.
                 has_path = (has_path && prev_attribute) || attr.starts_with("path");
                 if !build.keeps(&attr) {
@@ -174,7 +180,7 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
                         return out;
                     }
                     if !inner {
-                        left_out.get_or_insert(hash);
+                        left_out.get_or_insert(run_start);
                     }
                 }
                 prev_ident = None;
@@ -195,6 +201,17 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
         }
     }
     blanks.extend(unneeded_docs(text, &lexer.docs));
+    // An item's doc comments go with it (one about cancellation would be kept, alone).
+    for (mut from, end) in items_left_out {
+        for &(start, doc_end) in lexer.docs.iter().rev() {
+            if doc_end <= from && text[doc_end..from].trim().is_empty() {
+                from = start;
+            } else if doc_end <= from {
+                break;
+            }
+        }
+        blanks.push((from, end));
+    }
     if blanks.is_empty() {
         return out;
     }
@@ -395,11 +412,13 @@ impl Lexer<'_> {
         let found = (|| {
             // `const`, `static`, `type`, `use`: a `{..}` inside does not end them.
             let (mut value_like, mut is_fn, mut after_mod) = (false, false, false);
+            let mut macro_rules = false;
             let mut module = None;
             loop {
                 match self.next()? {
                     Token::Ident(start, end) => {
                         let word = &self.bytes[start..end];
+                        macro_rules |= word == b"macro_rules";
                         if std::mem::take(&mut after_mod) {
                             module = Some((start, end));
                         }
@@ -419,9 +438,14 @@ impl Lexer<'_> {
                         }
                     }
                     Token::Bang => {
-                        // `macro_rules! name {..}` (not `impl !Send`)
-                        if self.skip_macro_input() {
-                            return Some((self.at, None));
+                        // `macro_rules! name {..}`, or `( .. );`; elsewhere a macro's
+                        // input is stepped over (`const X: ty!() = ..;`, not `impl !Send`)
+                        if self.skip_macro_input() && macro_rules {
+                            let end = self.at;
+                            return Some(match self.next() {
+                                Some(Token::Semi) => (self.at, None),
+                                _ => (end, None),
+                            });
                         }
                     }
                     Token::Close(_) => return None,
@@ -644,12 +668,12 @@ mod tests {
 
     #[test]
     fn items_the_build_leaves_out_are_blanked_whole() {
-        let text = "#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn t() { x().await }\n}\nfn keep() -> u8 { 1 }\n#[cfg(test)] async fn helper() { y().await }\n#[cfg(feature = \"server\")]\n#[derive(Debug)]\npub(crate) struct S { a: u8 }\n#[cfg(feature = \"client\")] pub async fn c() { z().await }\n#[cfg(windows)] const X: Y = Y { a: 1 };\nstruct F { #[cfg(feature = \"server\")] f: u8 }";
+        let text = "impl X {\n    #[inline]\n    /// Cancel safety: none.\n    #[cfg(feature = \"raw\")]\n    pub fn raw(&self) {}\n}\n#[cfg(feature = \"t\")]\nmacro_rules! m ( () => {} );\n#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn t() { x().await }\n}\nfn keep() -> u8 { 1 }\n#[cfg(test)] async fn helper() { y().await }\n#[cfg(feature = \"server\")]\n#[derive(Debug)]\npub(crate) struct S { a: u8 }\n#[cfg(feature = \"client\")] pub async fn c() { z().await }\n#[cfg(windows)] const X: Y = Y { a: 1 };\n#[cfg(windows)] pub const Z: ty!() = 0x40;\nstruct F { #[cfg(feature = \"server\")] f: u8 }";
         let out = prepared(text, &["client"]).text.unwrap();
         syn::parse_file(&out).expect("still parses");
         assert_eq!(
             words(&out),
-            "fn keep() -> u8 { } #[cfg(feature = \"client\")] pub async fn c() { z().await } struct F { #[cfg(feature = \"server\")] f: u8 }"
+            "impl X { } fn keep() -> u8 { } #[cfg(feature = \"client\")] pub async fn c() { z().await } struct F { #[cfg(feature = \"server\")] f: u8 }"
         );
     }
 
