@@ -203,12 +203,12 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
     blanks.extend(unneeded_docs(text, &lexer.docs));
     // An item's doc comments go with it (one about cancellation would be kept, alone).
     for (mut from, end) in items_left_out {
-        for &(start, doc_end) in lexer.docs.iter().rev() {
-            if doc_end <= from && text[doc_end..from].trim().is_empty() {
-                from = start;
-            } else if doc_end <= from {
+        let before = lexer.docs.partition_point(|&(_, doc_end)| doc_end <= from);
+        for &(start, doc_end) in lexer.docs[..before].iter().rev() {
+            if !text[doc_end..from].trim().is_empty() {
                 break;
             }
+            from = start;
         }
         blanks.push((from, end));
     }
@@ -224,7 +224,7 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
             }
         }
     }
-    // Only ASCII bytes were overwritten, each whole character by spaces.
+    // Ranges begin and end at ASCII bytes: whole characters become spaces, still UTF-8.
     out.text = String::from_utf8(blanked).ok();
     out
 }
