@@ -249,7 +249,9 @@ fn prepared_sources(dep: &Dependency, read: Vec<(PathBuf, String)>) -> Vec<(Path
     let prepared: Vec<(PathBuf, String, elide::Prepared)> = read
         .into_par_iter()
         .map(|(path, text)| {
-            let prepared = elide::prepare(&text, &build);
+            // Preparing only saves time: a file it cannot handle is parsed whole.
+            let prepared =
+                std::panic::catch_unwind(|| elide::prepare(&text, &build)).unwrap_or_default();
             (path, text, prepared)
         })
         .collect();

@@ -397,8 +397,10 @@ pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<Fil
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         summary::summarize_file(text, vocab)
     }));
-    match result {
-        Ok(Ok(s)) => Ok(s),
+    let outcome = match result {
+        // A clone is allocated to size: the summary, kept for the whole run, drops the
+        // spare capacity its vectors and strings grew while it was built.
+        Ok(Ok(s)) => Ok(s.clone()),
         Ok(Err(e)) => {
             let span = source::LineIndex::new(text).span(e.span());
             Err(Error::Syntax {
@@ -411,7 +413,12 @@ pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<Fil
             path: path.to_path_buf(),
             message: "the parser gave up".into(),
         }),
-    }
+    };
+    // No span of this file is alive any more (they were converted on this thread): let
+    // proc-macro2 drop the copy of the text and line table it keeps per file parsed, which
+    // would otherwise grow with every file the thread parses.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    outcome
 }
 
 /// Rough nesting check before handing text to `syn`: bracket depth, runs of prefix

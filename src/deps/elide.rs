@@ -200,11 +200,15 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
             }
         }
     }
-    blanks.extend(unneeded_docs(text, &lexer.docs));
+    // The lexer steps back over what it looked ahead at: the same comment can be met twice.
+    let mut docs = std::mem::take(&mut lexer.docs);
+    docs.sort_unstable();
+    docs.dedup();
+    blanks.extend(unneeded_docs(text, &docs));
     // An item's doc comments go with it (one about cancellation would be kept, alone).
     for (mut from, end) in items_left_out {
-        let before = lexer.docs.partition_point(|&(_, doc_end)| doc_end <= from);
-        for &(start, doc_end) in lexer.docs[..before].iter().rev() {
+        let before = docs.partition_point(|&(_, doc_end)| doc_end <= from);
+        for &(start, doc_end) in docs[..before].iter().rev() {
             if !text[doc_end..from].trim().is_empty() {
                 break;
             }
