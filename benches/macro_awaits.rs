@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use cancelsafe_engine::summary::{summarize_file, Node};
 use cancelsafe_engine::{discover, on_parser_pool, Vocabulary};
@@ -19,16 +18,7 @@ use syn::visit::Visit;
 
 fn main() {
     let show_missed = std::env::args().any(|a| a == "--missed");
-    let args: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
-    let paths = if args.is_empty() {
-        common::pinned_crates()
-    } else {
-        args
-    };
+    let paths = common::paths_from_args();
     let (files, _) = discover::rust_files(&paths, &[]);
     let vocab = Vocabulary::default();
     let (all, seen, in_macros, analysed) = on_parser_pool(|| {

@@ -17,16 +17,7 @@ use cancelsafe_engine::deps::{prepare, Build};
 use cancelsafe_engine::discover;
 
 fn main() {
-    let args: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
-    let paths = if args.is_empty() {
-        common::pinned_crates()
-    } else {
-        args
-    };
+    let paths = common::paths_from_args();
     let (files, _) = discover::rust_files(&paths, &[]);
     // Parsing recurses: the same big stack the engine's pool gives its threads.
     let report = std::thread::Builder::new()

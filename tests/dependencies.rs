@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cancelsafe_engine::deps::DependencyGraph;
+use cancelsafe_engine::deps::{DependencyGraph, HOST};
 use common::cancelsafe_command;
 use serde_json::Value;
 
@@ -205,19 +205,33 @@ fn a_warm_run_reports_what_the_first_run_did() {
 /// builds here) of the workspace at
 /// `root`; cargo fetches what is missing, so the lock-file path finds everything after it.
 fn full_metadata(root: &Path) -> Value {
+    let out = cargo(
+        root,
+        &[
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            HOST,
+        ],
+    );
+    serde_json::from_slice(&out).expect("metadata JSON")
+}
+
+/// What `cargo ARGS` prints in `root`, which must succeed.
+fn cargo(root: &Path, args: &[&str]) -> Vec<u8> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--filter-platform"])
-        .arg(cancelsafe_engine::deps::HOST)
+        .args(args)
         .output()
-        .expect("run cargo metadata");
+        .expect("run cargo");
     assert!(
         out.status.success(),
-        "{}",
+        "cargo {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("metadata JSON")
+    out.stdout
 }
 
 /// The workspace root and member manifests cargo metadata names.
@@ -264,29 +278,21 @@ fn lock_graph_differences(root: &Path) -> Vec<String> {
 /// may turn on more (it unifies the features build dependencies and proc-macros ask with
 /// the others, as resolver 1 did): that only keeps code the build leaves out.
 fn feature_differences(root: &Path, graph: &DependencyGraph) -> Vec<String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "tree",
-            "-e",
-            "normal,dev,no-proc-macro",
-            "--prefix",
-            "none",
-            "-f",
-            "{p}|{f}",
-        ])
-        .args(["--target", cancelsafe_engine::deps::HOST])
-        .output()
-        .expect("run cargo tree");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tree = [
+        "tree",
+        "-e",
+        "normal,dev,no-proc-macro",
+        "--prefix",
+        "none",
+        "-f",
+        "{p}|{f}",
+        "--target",
+        HOST,
+    ];
+    let out = cargo(root, &tree);
     // `redis v0.22.3 (/path)|aio,default` -> ("redis 0.22.3", {aio, default})
     let mut built: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in String::from_utf8_lossy(&out).lines() {
         let Some((package, features)) = line.split_once('|') else {
             continue;
         };

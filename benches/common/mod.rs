@@ -31,3 +31,18 @@ pub fn pinned_crates() -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// The paths given on the command line (flags left out), or the pinned crates.
+#[allow(dead_code)] // not every bench takes paths
+pub fn paths_from_args() -> Vec<PathBuf> {
+    let args: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
+    if args.is_empty() {
+        pinned_crates()
+    } else {
+        args
+    }
+}
