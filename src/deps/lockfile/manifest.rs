@@ -293,7 +293,7 @@ fn uses_inheritance(raw: &RawManifest) -> bool {
     };
     let package = raw.package.as_ref().or(raw.project.as_ref());
     package.is_some_and(|p| package_field(&p.version) || package_field(&p.edition))
-        || all_tables(raw).any(|(_, table)| inherited_dep(table))
+        || all_tables(raw, false).any(|(_, table)| inherited_dep(table))
 }
 
 /// `version = "1.0"`, or `version.workspace = true` with the workspace's value.
@@ -305,9 +305,13 @@ fn inherited_string(field: &Option<toml::Value>, from_workspace: Option<String>)
     }
 }
 
-/// Every dependency table of the manifest with its kind: the plain ones, then the host
-/// platform's (`[target.'cfg(..)'.dependencies]`, as `cargo metadata --filter-platform`).
-fn all_tables(raw: &RawManifest) -> impl Iterator<Item = (Kind, &DependencyTable)> {
+/// Every dependency table of the manifest with its kind: the plain ones, then each
+/// platform's (`[target.'cfg(..)'.dependencies]`), or only the host's (as `cargo metadata
+/// --filter-platform` takes them).
+fn all_tables(
+    raw: &RawManifest,
+    only_host: bool,
+) -> impl Iterator<Item = (Kind, &DependencyTable)> {
     let plain = [
         (Kind::Normal, &raw.dependencies),
         (Kind::Dev, &raw.dev_dependencies),
@@ -316,7 +320,7 @@ fn all_tables(raw: &RawManifest) -> impl Iterator<Item = (Kind, &DependencyTable
     let platforms = raw
         .target
         .iter()
-        .filter(|(key, _)| crate::deps::cfg::matches_host(key))
+        .filter(move |(key, _)| !only_host || crate::deps::cfg::matches_host(key))
         .flat_map(|(_, p)| {
             [
                 (Kind::Normal, &p.dependencies),
@@ -333,7 +337,7 @@ fn declarations(
     workspace: Option<&WorkspaceDefaults>,
 ) -> Vec<Declaration> {
     let mut out = Vec::new();
-    for (kind, table) in all_tables(raw) {
+    for (kind, table) in all_tables(raw, true) {
         for (key, dep) in table {
             let own_dir = match dep {
                 RawDependency::Detailed(d) if d.workspace == Some(true) => {
@@ -445,19 +449,8 @@ fn lib_target(
 /// The keys of the optional dependencies of every table, every platform's included: the
 /// implicit feature of one exists (and code may test it) even where it is not built.
 fn optional_keys(raw: &RawManifest) -> BTreeSet<String> {
-    let plain = [
-        &raw.dependencies,
-        &raw.dev_dependencies,
-        &raw.build_dependencies,
-    ];
-    let platforms = raw
-        .target
-        .values()
-        .flat_map(|p| [&p.dependencies, &p.dev_dependencies, &p.build_dependencies]);
-    plain
-        .into_iter()
-        .chain(platforms)
-        .flatten()
+    all_tables(raw, false)
+        .flat_map(|(_, table)| table)
         .filter(|(_, dep)| matches!(dep, RawDependency::Detailed(d) if d.optional == Some(true)))
         .map(|(key, _)| key.clone())
         .collect()
