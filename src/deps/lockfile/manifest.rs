@@ -84,14 +84,11 @@ struct RawManifest {
     /// The old name of `[package]`, still met in crates published long ago.
     project: Option<RawPackage>,
     lib: Option<RawLib>,
+    /// `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]`.
+    #[serde(flatten)]
+    tables: RawTables,
     #[serde(default)]
-    dependencies: DependencyTable,
-    #[serde(default, alias = "dev_dependencies")]
-    dev_dependencies: DependencyTable,
-    #[serde(default, alias = "build_dependencies")]
-    build_dependencies: DependencyTable,
-    #[serde(default)]
-    target: BTreeMap<String, RawPlatform>,
+    target: BTreeMap<String, RawTables>,
     #[serde(default)]
     features: BTreeMap<String, Vec<String>>,
     workspace: Option<RawWorkspace>,
@@ -118,15 +115,26 @@ struct RawLib {
     crate_type: Option<Vec<String>>,
 }
 
+/// The dependency tables of a manifest, or of one platform of it (`[target.'..']`).
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
-struct RawPlatform {
+struct RawTables {
     #[serde(default)]
     dependencies: DependencyTable,
     #[serde(default, alias = "dev_dependencies")]
     dev_dependencies: DependencyTable,
     #[serde(default, alias = "build_dependencies")]
     build_dependencies: DependencyTable,
+}
+
+impl RawTables {
+    fn with_kinds(&self) -> [(Kind, &DependencyTable); 3] {
+        [
+            (Kind::Normal, &self.dependencies),
+            (Kind::Dev, &self.dev_dependencies),
+            (Kind::Build, &self.build_dependencies),
+        ]
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -312,22 +320,12 @@ fn all_tables(
     raw: &RawManifest,
     only_host: bool,
 ) -> impl Iterator<Item = (Kind, &DependencyTable)> {
-    let plain = [
-        (Kind::Normal, &raw.dependencies),
-        (Kind::Dev, &raw.dev_dependencies),
-        (Kind::Build, &raw.build_dependencies),
-    ];
     let platforms = raw
         .target
         .iter()
         .filter(move |(key, _)| !only_host || crate::deps::cfg::matches_host(key))
-        .flat_map(|(_, p)| {
-            [
-                (Kind::Normal, &p.dependencies),
-                (Kind::Dev, &p.dev_dependencies),
-                (Kind::Build, &p.build_dependencies),
-            ]
-        });
+        .flat_map(|(_, p)| p.with_kinds());
+    let plain = raw.tables.with_kinds();
     plain.into_iter().chain(platforms)
 }
 
