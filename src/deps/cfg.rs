@@ -12,9 +12,11 @@ pub const HOST: &str = env!("CANCELSAFE_HOST");
 /// time.
 pub fn matches_host(key: &str) -> bool {
     let key = key.trim();
-    match key.strip_prefix("cfg(").and_then(|k| k.strip_suffix(')')) {
-        Some(expr) => Cfg::parse(expr).map_or(true, |cfg| cfg.holds(&host_value)),
-        None => key == HOST,
+    if key.starts_with("cfg(") {
+        // A platform key names no feature.
+        Build { features: &[] }.keeps(key)
+    } else {
+        key == HOST
     }
 }
 
@@ -24,8 +26,8 @@ pub struct Build<'a> {
 }
 
 impl Build<'_> {
-    /// Whether the `cfg(..)` attribute `attr` (the text inside `#[..]`, spaces removed)
-    /// keeps its item. Anything else, or what does not parse, keeps it.
+    /// Whether the `cfg(..)` attribute `attr` (the text inside `#[..]`) keeps its item.
+    /// Anything else, or what does not parse, keeps it.
     pub fn keeps(&self, attr: &str) -> bool {
         let Some(expr) = attr.strip_prefix("cfg(").and_then(|a| a.strip_suffix(')')) else {
             return true;
