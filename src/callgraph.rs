@@ -8,7 +8,9 @@
 //! that binds it to a concrete type. Each unit is analysed once per round; callers see
 //! callees only through their exported [`Effects`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 
@@ -250,7 +252,7 @@ impl Workspace {
         vocab: &Vocabulary,
         solved: Solved,
     ) -> Self {
-        let mut crate_types = HashSet::new();
+        let mut crate_types = HashSet::default();
         for (file, summary) in files.iter().enumerate() {
             let krate = file_crates
                 .get(file)
@@ -285,9 +287,9 @@ impl Workspace {
             index,
             crate_types,
             counting_helpers,
-            resolved: HashMap::new(),
+            resolved: HashMap::default(),
             cleared_flags: Vec::new(),
-            path_io: HashMap::new(),
+            path_io: HashMap::default(),
             in_scope: Vec::new(),
             file_crates,
             file_packages,
@@ -627,6 +629,9 @@ impl Workspace {
         let mut effects = self.solved_effects.clone();
         effects.resize(n, Effects::default());
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        // Which units each unit is already a dependent of: a popular callee has thousands of
+        // dependents, so membership is checked on the caller's short list instead.
+        let mut registered: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut queued: Vec<bool> = (0..n)
             .map(|i| self.in_scope[i] && !self.is_solved(i))
             .collect();
@@ -652,7 +657,8 @@ impl Workspace {
                 }
             }
             for r in reads {
-                if !dependents[r].contains(&i) {
+                if let Err(at) = registered[i].binary_search(&r) {
+                    registered[i].insert(at, r);
                     dependents[r].push(i);
                 }
             }
@@ -671,6 +677,14 @@ impl Workspace {
                     }
                 }
             }
+        }
+        if std::env::var_os("CS_DBG").is_some() {
+            let walks = n.saturating_mul(64) - budget;
+            let mut top: Vec<(u8, usize)> = updates.iter().enumerate().map(|(i, &u)| (u, i)).collect();
+            top.sort_unstable_by(|a, b| b.cmp(a));
+            let deps: usize = dependents.iter().map(|d| d.len()).sum();
+            let maxd = dependents.iter().map(|d| d.len()).max().unwrap_or(0);
+            eprintln!("DBG units {n} in-scope {} walks {walks} dep-edges {deps} max-dependents {maxd} top-updates {:?}", self.in_scope.iter().filter(|&&b| b).count(), &top[..5]);
         }
         effects
     }
@@ -812,7 +826,7 @@ impl Workspace {
                 called[c] = true;
             }
         }
-        let mut exposed = HashSet::new();
+        let mut exposed = HashSet::default();
         // Solved units' sections are never reported, and they record no calls.
         for (i, u) in self.units.iter().enumerate().skip(self.solved_units) {
             if !matches!(u.unit.kind, UnitKind::Fn { .. }) {
@@ -832,7 +846,7 @@ impl Workspace {
         }
         // A worklist: a site passes exposure on when its caller's slot becomes exposed.
         let mut queue: Vec<(usize, usize)> = exposed.iter().copied().collect();
-        let mut by_owner: HashMap<usize, Vec<&CallSite>> = HashMap::new();
+        let mut by_owner: HashMap<usize, Vec<&CallSite>> = HashMap::default();
         for s in sites.iter().flatten() {
             if s.guarded || self.is_spawned(s.caller()) {
                 continue;
@@ -1099,7 +1113,7 @@ fn has_counter(nodes: &[Node]) -> bool {
 }
 
 fn collect_cleared_flags(nodes: &[Node]) -> HashSet<(Place, String)> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     fn walk(nodes: &[Node], out: &mut HashSet<(Place, String)>) {
         for n in nodes {
             match n {
@@ -1548,12 +1562,12 @@ impl Walker<'_> {
                 self.record_site(*b, &[], guarded);
                 let mut ev = Vec::new();
                 self.read(*b);
-                let fx = self.effects[*b].clone();
+                let fx = &self.effects[*b];
                 let captured = self.ws.units[*b].unit.captured_locals;
                 if fx.internal_section {
                     ev.push(Event::Internal);
                 }
-                for (r, f) in fx.roots {
+                for (&r, f) in &fx.roots {
                     // The block's own locals mean nothing here; captured ones are ours.
                     if matches!(r, RootRef::Local(l) if l >= captured) {
                         continue;
@@ -1634,7 +1648,7 @@ impl Walker<'_> {
             };
             self.record_site(c, &b, guarded);
             self.read(c);
-            let fx = self.effects[c].clone();
+            let fx = &self.effects[c];
             if fx.internal_section {
                 ev.push(Event::Internal);
             }

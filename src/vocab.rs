@@ -286,8 +286,7 @@ impl Vocabulary {
     /// Classifies a name the engine has no body for by its words: `read_packet`,
     /// `ReadPacket`, `recv_msg` read; `write_command`, `send_request` write.
     pub fn io_by_words(name: &str) -> Option<Io> {
-        let words = split_words(name);
-        let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
+        let has = |w: &[&str]| words(name).any(|x| w.iter().any(|w| x.eq_ignore_ascii_case(w)));
         match (
             has(&["read", "recv", "receive"]),
             has(&["write", "send", "flush"]),
@@ -316,14 +315,16 @@ impl Vocabulary {
         if self.pools.iter().any(|t| t == name) {
             return true;
         }
-        let words = split_words(name);
-        let has = |w: &str| words.iter().any(|x| x == w);
+        let has = |w: &str| words(name).any(|x| x.eq_ignore_ascii_case(w));
+        let is_any = |x: Option<&str>, of: &[&str]| {
+            x.is_some_and(|x| of.iter().any(|w| x.eq_ignore_ascii_case(w)))
+        };
         has("checkout")
             || has("pooled")
             || (has("acquire") && !has("permit") && !has("lock"))
-            || (words.len() >= 2
-                && ["conn", "connection"].contains(&words[words.len() - 1].as_str())
-                && ["get", "checkout", "take", "acquire"].contains(&words[0].as_str()))
+            || (words(name).nth(1).is_some()
+                && is_any(words(name).last(), &["conn", "connection"])
+                && is_any(words(name).next(), &["get", "checkout", "take", "acquire"]))
     }
 
     pub fn is_shared_type(&self, name: &str) -> bool {
@@ -372,29 +373,26 @@ impl Vocabulary {
     }
 }
 
-/// Splits `snake_case` and `CamelCase` into lowercase words.
-pub fn split_words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c == '_' || !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
+/// Splits `snake_case` and `CamelCase` into words (slices of `name`, case kept; compare
+/// them with `eq_ignore_ascii_case`). Borrowing: the call graph asks this on every walk.
+pub fn words(name: &str) -> impl Iterator<Item = &str> {
+    let mut rest = name;
+    std::iter::from_fn(move || {
+        let start = rest.find(|c: char| c.is_alphanumeric())?;
+        rest = &rest[start..];
+        let mut prev_lower = false;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            if !c.is_alphanumeric() || (i > 0 && c.is_uppercase() && prev_lower) {
+                end = i;
+                break;
             }
-            prev_lower = false;
-            continue;
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
         }
-        if c.is_uppercase() && prev_lower && !cur.is_empty() {
-            words.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
+        let (word, tail) = rest.split_at(end);
+        rest = tail;
+        Some(word)
+    })
 }
 
 #[cfg(test)]
@@ -403,11 +401,12 @@ mod tests {
 
     #[test]
     fn words_of_names() {
-        assert_eq!(split_words("ReadPacket"), ["read", "packet"]);
-        assert_eq!(
-            split_words("write_command_data"),
-            ["write", "command", "data"]
-        );
+        let split = |n| words(n).collect::<Vec<_>>();
+        assert_eq!(split("ReadPacket"), ["Read", "Packet"]);
+        assert_eq!(split("write_command_data"), ["write", "command", "data"]);
+        assert_eq!(split("__HTTP2_frame"), ["HTTP2", "frame"]);
+        assert_eq!(split("readV2Reply"), ["read", "V2", "Reply"]);
+        assert_eq!(split(""), Vec::<&str>::new());
         assert_eq!(Vocabulary::io_by_words("recv_packet_part"), Some(Io::Read));
         assert_eq!(Vocabulary::io_by_words("send_and_read"), None);
         assert_eq!(Vocabulary::io_by_words("already"), None);

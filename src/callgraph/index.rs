@@ -2,7 +2,7 @@
 //! dependencies' tables are built once, off the main thread when they can be (see
 //! [`crate::deps::Prefetch`]), and appended to the scanned code's.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typing::TraitIndex;
 use super::{rebase_blocks, UnitRef};

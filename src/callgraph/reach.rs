@@ -3,7 +3,9 @@
 //! `async` blocks its future awaits, breadth first, so each reached unit keeps the shortest
 //! chain back to a site.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{CallSite, CallSites, Workspace};
 use crate::source::Span;
@@ -53,12 +55,12 @@ impl Reach {
     pub(super) fn new(ws: &Workspace, starts: Vec<Start>, calls: CallSites) -> Reach {
         // Callees are expanded as the walk meets them: a call on a generic receiver stands
         // for every method of its name.
-        let mut calls_from: HashMap<usize, Vec<&CallSite>> = HashMap::new();
+        let mut calls_from: HashMap<usize, Vec<&CallSite>> = HashMap::default();
         for c in calls.iter().flatten() {
             calls_from.entry(c.caller()).or_default().push(c);
         }
         // A sync fn's future is the `async` blocks it builds and does not spawn.
-        let mut blocks_of: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut blocks_of: HashMap<usize, Vec<usize>> = HashMap::default();
         for (parent, blocks) in &ws.index.children {
             if !matches!(
                 ws.units[*parent].unit.kind,
@@ -72,7 +74,7 @@ impl Reach {
                 }
             }
         }
-        let mut pred = HashMap::new();
+        let mut pred = HashMap::default();
         let mut queue = VecDeque::new();
         for (i, s) in starts.iter().enumerate() {
             for &t in &s.targets {

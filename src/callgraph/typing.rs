@@ -3,7 +3,9 @@
 //! default method, and the types of locals made by calls (`let con =
 //! client.get_async_connection().await?` holds what `get_async_connection` returns).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::summary::{ImplHeader, Unit};
 
