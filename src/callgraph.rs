@@ -158,6 +158,17 @@ impl CallSite {
     }
 }
 
+/// A call's resolution, worked out once before the fixpoint.
+struct Resolution {
+    /// The call's address in `Workspace::units`.
+    at: usize,
+    /// The crate units it can run.
+    callees: Box<[usize]>,
+    /// What a call by path says it does by its name (`Framed::new(stream)`): asked when it
+    /// runs no crate unit.
+    path_io: Option<Io>,
+}
+
 /// What the last pass records besides effects: the calls (for exposure and reach) and the
 /// cancellation sites. A workspace of millions of lines records millions of calls: they
 /// stay in the chunks the parallel walk made them in (see [`CallSites`]).
@@ -178,14 +189,12 @@ pub struct Workspace {
     crate_types: HashSet<(Option<String>, String)>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
-    /// The crate units each call in a body can run, by the call's address in `units`:
-    /// resolution does not depend on effects, so it is done once, not every round.
-    resolved: HashMap<usize, Vec<usize>>,
+    /// Per unit, its calls' resolutions, sorted by the call's address in `units`:
+    /// resolution does not depend on effects, so it is done once, not every round. Per
+    /// unit, so the walk of a unit looks up a small table of its own.
+    resolved: Vec<Box<[Resolution]>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
-    /// What calls by path that resolve to nothing say they do by their names
-    /// (`Framed::new(stream)`), by the call's address.
-    path_io: HashMap<usize, Io>,
     /// Units analysed: the scanned code and what it can reach in dependencies (all, when
     /// findings inside dependencies are wanted).
     in_scope: Vec<bool>,
@@ -287,9 +296,8 @@ impl Workspace {
             index,
             crate_types,
             counting_helpers,
-            resolved: HashMap::default(),
+            resolved: Vec::new(),
             cleared_flags: Vec::new(),
-            path_io: HashMap::default(),
             in_scope: Vec::new(),
             file_crates,
             file_packages,
@@ -334,6 +342,7 @@ impl Workspace {
         let n = self.units.len();
         let mut seen = self.in_scope.clone();
         seen.resize(n, false);
+        self.resolved.resize_with(n, Default::default);
         let mut frontier = start;
         // Breadth first, a frontier at a time: typing and resolving a unit reads only its
         // own locals and other units' signatures, so a frontier's units are done in parallel.
@@ -346,13 +355,9 @@ impl Workspace {
             for chunk in frontier.chunks(RESOLVE_CHUNK) {
                 self.type_locals(chunk);
                 let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
-                for (calls, next) in resolved {
-                    for (at, callees, io) in calls {
-                        if let Some(io) = io {
-                            self.path_io.insert(at, io);
-                        }
-                        self.resolved.insert(at, callees);
-                    }
+                for (&i, (mut calls, next)) in chunk.iter().zip(resolved) {
+                    calls.sort_unstable_by_key(|r| r.at);
+                    self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
                 }
             }
@@ -361,15 +366,13 @@ impl Workspace {
         seen
     }
 
-    /// Resolves one unit's calls: (call address, callees, what a path call's name says it
-    /// does), and every unit the calls can reach.
-    #[allow(clippy::type_complexity)]
-    fn resolve_unit(&self, i: usize) -> (Vec<(usize, Vec<usize>, Option<Io>)>, Vec<usize>) {
+    /// Resolves one unit's calls, and says every unit the calls can reach.
+    fn resolve_unit(&self, i: usize) -> (Vec<Resolution>, Vec<usize>) {
         fn walk(
             ws: &Workspace,
             i: usize,
             nodes: &[Node],
-            resolved: &mut Vec<(usize, Vec<usize>, Option<Io>)>,
+            resolved: &mut Vec<Resolution>,
             next: &mut Vec<usize>,
         ) {
             for n in nodes {
@@ -400,7 +403,11 @@ impl Workspace {
                         Target::Path { segments, .. } => path_word_io(segments),
                         _ => None,
                     };
-                    resolved.push((target as *const Target as usize, c, io));
+                    resolved.push(Resolution {
+                        at: target as *const Target as usize,
+                        callees: c.into_boxed_slice(),
+                        path_io: io,
+                    });
                 }
             }
         }
@@ -429,12 +436,22 @@ impl Workspace {
 
     /// The crate units a call of unit `caller`'s body can run (memoised).
     fn candidates(&self, caller: usize, target: &Target) -> std::borrow::Cow<'_, [usize]> {
-        match self.resolved.get(&(target as *const Target as usize)) {
-            Some(c) => std::borrow::Cow::Borrowed(c),
+        match self.resolution(caller, target) {
+            Some(r) => std::borrow::Cow::Borrowed(&r.callees),
             None => {
                 std::borrow::Cow::Owned(self.resolve_target(caller, target).unwrap_or_default())
             }
         }
+    }
+
+    /// The stored resolution of a call in unit `caller`'s body.
+    fn resolution(&self, caller: usize, target: &Target) -> Option<&Resolution> {
+        let at = target as *const Target as usize;
+        let calls = self.resolved.get(caller)?;
+        calls
+            .binary_search_by_key(&at, |r| r.at)
+            .ok()
+            .map(|k| &calls[k])
     }
 
     /// Types the units' locals made by calls from the callees' return types; twice, since a
@@ -948,7 +965,7 @@ impl Workspace {
     /// name, and a `use .. as` rename ends the chain: it names a definition.
     fn unaliased<'a>(&'a self, mut ty: &'a str) -> &'a str {
         for _ in 0..8 {
-            if self.index.by_type.contains_key(ty) || self.index.fields.contains_key(ty) {
+            if self.index.impl_types.contains(ty) || self.index.fields.contains_key(ty) {
                 return ty;
             }
             if let Some(target) = self.index.renames.get(ty) {
@@ -986,12 +1003,13 @@ impl Workspace {
     }
 
     /// Methods `name` in impls of `ty`, with `self` or not.
-    fn methods_of_type<'a>(&'a self, ty: &str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
-        let methods = self.index.by_type.get(ty).map(Vec::as_slice).unwrap_or(&[]);
-        methods
-            .iter()
-            .copied()
-            .filter(move |&i| self.units[i].unit.name == name)
+    fn methods_of_type<'a>(&'a self, ty: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let key = index::type_and_name(ty, name);
+        let methods = self.index.by_type_and_name.get(&key).map(Vec::as_slice);
+        methods.unwrap_or(&[]).iter().copied().filter(move |&i| {
+            let unit = &self.units[i].unit;
+            unit.name == name && unit.self_ty.as_deref() == Some(ty)
+        })
     }
 
     /// The type of a method's receiver: written down, inferred for a local, or what the
@@ -1608,9 +1626,8 @@ impl Walker<'_> {
     }
 
     fn by_words(&self, target: &Target, segments: &[String], args: &[Option<Place>]) -> Vec<Event> {
-        let at = target as *const Target as usize;
-        let io = match self.ws.resolved.get(&at) {
-            Some(_) => self.ws.path_io.get(&at).copied(),
+        let io = match self.ws.resolution(self.unit_index, target) {
+            Some(r) => r.path_io,
             None => path_word_io(segments),
         };
         let Some(io) = io else {

@@ -17,8 +17,12 @@ pub struct Index {
     pub fields: HashMap<String, HashMap<String, String>>,
     pub drop_types: HashSet<String>,
     pub by_method: HashMap<String, Vec<usize>>,
-    /// Methods (with or without `self`) by their impl's type.
-    pub by_type: HashMap<String, Vec<usize>>,
+    /// Types with methods (impls of their own).
+    pub impl_types: HashSet<String>,
+    /// Methods (with or without `self`) by [`type_and_name`] of their impl's type and their
+    /// name: one lookup, where names are global and a common type name has hundreds of
+    /// methods. A key may collide: check the unit's type and name.
+    pub by_type_and_name: HashMap<u64, Vec<usize>>,
     pub by_free_name: HashMap<String, Vec<usize>>,
     /// `async` blocks by the unit they sit in.
     pub children: HashMap<usize, Vec<usize>>,
@@ -48,7 +52,7 @@ impl Index {
         let added: usize = files.iter().map(|f| f.units.len()).sum();
         self.units.reserve(added);
         self.by_method.reserve(added);
-        self.by_type.reserve(added);
+        self.by_type_and_name.reserve(added);
         self.by_free_name.reserve(added);
         let mut impls = Vec::new();
         for (k, summary) in files.into_iter().enumerate() {
@@ -87,7 +91,11 @@ impl Index {
                 UnitKind::Fn { .. } if unit.self_ty.is_some() => {
                     self.by_method.entry(unit.name.clone()).or_default().push(i);
                     if let Some(ty) = &unit.self_ty {
-                        self.by_type.entry(ty.clone()).or_default().push(i);
+                        if !self.impl_types.contains(ty) {
+                            self.impl_types.insert(ty.clone());
+                        }
+                        let key = type_and_name(ty, &unit.name);
+                        self.by_type_and_name.entry(key).or_default().push(i);
                     }
                 }
                 UnitKind::Fn { .. } => self
@@ -116,4 +124,9 @@ impl Index {
             u.file += first_file;
         }
     }
+}
+
+/// The key of a method in [`Index::by_type_and_name`].
+pub fn type_and_name(ty: &str, name: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(name.as_bytes(), xxhash_rust::xxh3::xxh3_64(ty.as_bytes()))
 }
