@@ -195,6 +195,9 @@ pub struct Workspace {
     resolved: Vec<Box<[Resolution]>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// Per unit: for a hand-written future, what its name says it does (`send_request`:
+    /// writes), asked on every walk of its callers.
+    handwritten_io: Vec<Option<Io>>,
     /// Units analysed: the scanned code and what it can reach in dependencies (all, when
     /// findings inside dependencies are wanted).
     in_scope: Vec<bool>,
@@ -298,6 +301,7 @@ impl Workspace {
             counting_helpers,
             resolved: Vec::new(),
             cleared_flags: Vec::new(),
+            handwritten_io: Vec::new(),
             in_scope: Vec::new(),
             file_crates,
             file_packages,
@@ -309,12 +313,26 @@ impl Workspace {
             .iter()
             .map(|u| collect_cleared_flags(&u.unit.body))
             .collect();
+        ws.handwritten_io = (0..ws.units.len())
+            .map(|i| {
+                let name = &ws.units[i].unit.name;
+                ws.is_handwritten_future(i)
+                    .then(|| Vocabulary::io_by_words(name))
+                    .flatten()
+            })
+            .collect();
         let start: Vec<usize> = (0..ws.units.len())
             .filter(|&i| ws.crate_of(i).is_none())
             .collect();
         let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
+    }
+
+    /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.
+    fn is_handwritten_future(&self, c: usize) -> bool {
+        matches!(self.units[c].unit.kind, UnitKind::Fn { is_async: false })
+            && !self.index.children.contains_key(&c)
     }
 
     /// Solved beforehand: never walked.
@@ -534,12 +552,12 @@ impl Workspace {
     /// A callee's effects as its callers see them. A dependency that loses an item it was
     /// sending loses its own internal message (a request queued to its driver task): the
     /// request is simply not made, which is what cancelling it means.
-    fn seen_from(&self, callee: usize, fx: &RootFx) -> RootFx {
-        let mut fx = fx.clone();
-        if self.crate_of(callee).is_some() && fx.lossy == Some(Cost::LosesItem) {
-            fx.lossy = None;
-        }
-        fx
+    fn seen_from<'f>(&self, callee: usize, fx: &'f RootFx) -> Seen<'f> {
+        let lossy = match fx.lossy {
+            Some(Cost::LosesItem) if self.crate_of(callee).is_some() => None,
+            lossy => lossy,
+        };
+        Seen { fx, lossy }
     }
 
     /// Runs the fixpoint and collects the sections worth reporting.
@@ -1571,7 +1589,7 @@ impl Walker<'_> {
                     return self.by_words(target, segments, args);
                 }
                 let mut ev = self.calls(&candidates, args.clone(), guarded, None);
-                if ev.is_empty() && candidates.iter().all(|&c| self.is_handwritten_future(c)) {
+                if ev.is_empty() && candidates.iter().all(|&c| self.ws.is_handwritten_future(c)) {
                     ev = self.by_words(target, segments, args);
                 }
                 ev
@@ -1594,7 +1612,7 @@ impl Walker<'_> {
                         root: r,
                         fields: vec![],
                     };
-                    push_fx(&mut ev, &f, place, None, false);
+                    push_fx(&mut ev, f.into(), place, None, false);
                 }
                 ev
             }
@@ -1640,12 +1658,6 @@ impl Walker<'_> {
             .collect()
     }
 
-    /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.
-    fn is_handwritten_future(&self, c: usize) -> bool {
-        matches!(self.ws.units[c].unit.kind, UnitKind::Fn { is_async: false })
-            && !self.ws.index.children.contains_key(&c)
-    }
-
     /// Maps candidate callees' effects onto this unit's places.
     fn calls(
         &mut self,
@@ -1678,7 +1690,7 @@ impl Walker<'_> {
                 any |= f.write.is_some() || f.read.is_some() || f.section.is_some();
                 push_fx(
                     &mut ev,
-                    &self.ws.seen_from(c, f),
+                    self.ws.seen_from(c, f),
                     place.clone(),
                     Some(c),
                     false,
@@ -1688,12 +1700,10 @@ impl Walker<'_> {
                     ev.extend(self.resolve_deferred(place, m, c));
                 }
             }
-            if !any && self.is_handwritten_future(c) {
+            if !any {
                 // What the fn's name says it does to its first argument (`send_request`: writes).
-                if let Some(io) = Vocabulary::io_by_words(&self.ws.units[c].unit.name) {
-                    if let Some(Some(p)) = b.first() {
-                        ev.push(Event::Io(io, p.clone(), Some(c)));
-                    }
+                if let (Some(io), Some(Some(p))) = (self.ws.handwritten_io[c], b.first()) {
+                    ev.push(Event::Io(io, p.clone(), Some(c)));
                 }
             }
         }
@@ -1721,7 +1731,7 @@ impl Walker<'_> {
                 } else {
                     push_fx(
                         &mut ev,
-                        &ws.seen_from(c, f),
+                        ws.seen_from(c, f),
                         place.clone(),
                         Some(via),
                         false,
@@ -1747,11 +1757,28 @@ fn path_word_io(segments: &[String]) -> Option<Io> {
     Vocabulary::io_by_words(name)
 }
 
-fn push_fx(ev: &mut Vec<Event>, f: &RootFx, place: Place, callee: Option<usize>, deferred: bool) {
+/// A callee's effects on one root as a caller sees them (see [`Workspace::seen_from`]).
+#[derive(Clone, Copy)]
+struct Seen<'f> {
+    fx: &'f RootFx,
+    lossy: Option<Cost>,
+}
+
+impl<'f> From<&'f RootFx> for Seen<'f> {
+    fn from(fx: &'f RootFx) -> Self {
+        Seen {
+            fx,
+            lossy: fx.lossy,
+        }
+    }
+}
+
+fn push_fx(ev: &mut Vec<Event>, seen: Seen, place: Place, callee: Option<usize>, deferred: bool) {
+    let f = seen.fx;
     if f.section.is_some() {
         ev.push(Event::Section(place.clone(), callee, deferred));
     }
-    if let Some(cost) = f.lossy {
+    if let Some(cost) = seen.lossy {
         ev.push(Event::Lossy(place.clone(), cost, callee, None));
     }
     if f.read.is_some() {
