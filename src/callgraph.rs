@@ -9,6 +9,7 @@
 //! callees only through their exported [`Effects`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -158,6 +159,15 @@ impl CallSite {
     }
 }
 
+/// The key of a method in `Workspace::by_home_and_name`: its crate, package and name.
+fn home_and_name((krate, package): (Option<&str>, u32), name: &str) -> u64 {
+    let seed = xxhash_rust::xxh3::xxh3_64(krate.unwrap_or("").as_bytes());
+    xxhash_rust::xxh3::xxh3_64_with_seed(name.as_bytes(), seed ^ u64::from(package))
+}
+
+/// `Workspace::methods_of` answers by [`index::type_and_name`]: (type, name, methods).
+type MethodsMemo = HashMap<u64, Vec<(Box<str>, Box<str>, Arc<[usize]>)>>;
+
 /// A call's resolution, worked out once before the fixpoint.
 struct Resolution {
     /// The call's address in `Workspace::units`.
@@ -195,6 +205,11 @@ pub struct Workspace {
     resolved: Vec<Box<[Resolution]>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
+    /// call resolves to by name alone.
+    by_home_and_name: HashMap<u64, Vec<usize>>,
+    /// `methods_of` answers so far (see there).
+    methods_memo: std::sync::RwLock<MethodsMemo>,
     /// Per unit: for a hand-written future, what its name says it does (`send_request`:
     /// writes), asked on every walk of its callers.
     handwritten_io: Vec<Option<Io>>,
@@ -302,6 +317,8 @@ impl Workspace {
             resolved: Vec::new(),
             cleared_flags: Vec::new(),
             handwritten_io: Vec::new(),
+            methods_memo: Default::default(),
+            by_home_and_name: HashMap::default(),
             in_scope: Vec::new(),
             file_crates,
             file_packages,
@@ -313,6 +330,13 @@ impl Workspace {
             .iter()
             .map(|u| collect_cleared_flags(&u.unit.body))
             .collect();
+        for i in solved_units..ws.units.len() {
+            let unit = &ws.units[i].unit;
+            if matches!(unit.kind, UnitKind::Fn { .. }) && unit.self_ty.is_some() && unit.has_self {
+                let key = home_and_name(ws.home_of(i), &unit.name);
+                ws.by_home_and_name.entry(key).or_default().push(i);
+            }
+        }
         ws.handwritten_io = (0..ws.units.len())
             .map(|i| {
                 let name = &ws.units[i].unit.name;
@@ -362,6 +386,8 @@ impl Workspace {
         seen.resize(n, false);
         self.resolved.resize_with(n, Default::default);
         let mut frontier = start;
+        // Method names whose every method is already in a frontier.
+        let mut named: HashSet<String> = HashSet::default();
         // Breadth first, a frontier at a time: typing and resolving a unit reads only its
         // own locals and other units' signatures, so a frontier's units are done in parallel.
         while !frontier.is_empty() {
@@ -373,10 +399,22 @@ impl Workspace {
             for chunk in frontier.chunks(RESOLVE_CHUNK) {
                 self.type_locals(chunk);
                 let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
-                for (&i, (mut calls, next)) in chunk.iter().zip(resolved) {
+                for (&i, (mut calls, next, names)) in chunk.iter().zip(resolved) {
                     calls.sort_unstable_by_key(|r| r.at);
                     self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
+                    for name in names {
+                        if named.is_empty() {
+                            let wildcards = self.index.wildcards.values().flatten();
+                            next_frontier.extend(wildcards.copied());
+                        }
+                        if let Some(methods) = self.index.by_method.get(&name) {
+                            if !named.contains(&name) {
+                                next_frontier.extend(methods.iter().copied());
+                            }
+                        }
+                        named.insert(name);
+                    }
                 }
             }
             frontier = next_frontier;
@@ -384,25 +422,29 @@ impl Workspace {
         seen
     }
 
-    /// Resolves one unit's calls, and says every unit the calls can reach.
-    fn resolve_unit(&self, i: usize) -> (Vec<Resolution>, Vec<usize>) {
-        fn walk(
+    /// Resolves one unit's calls, and says which units the calls can reach, and the names of
+    /// the methods they call (deferred to the caller's type, any method of a name may run;
+    /// the caller adds those, once per name).
+    fn resolve_unit(&self, i: usize) -> (Vec<Resolution>, Vec<usize>, Vec<String>) {
+        fn walk<'u>(
             ws: &Workspace,
             i: usize,
-            nodes: &[Node],
+            nodes: &'u [Node],
             resolved: &mut Vec<Resolution>,
             next: &mut Vec<usize>,
+            names: &mut Vec<&'u str>,
         ) {
             for n in nodes {
                 let target = match n {
                     Node::Await(a) => &a.target,
                     Node::Call(c) => &c.target,
                     Node::Branch(arms) => {
-                        arms.iter().for_each(|a| walk(ws, i, a, resolved, next));
+                        arms.iter()
+                            .for_each(|a| walk(ws, i, a, resolved, next, names));
                         continue;
                     }
                     Node::Loop(body) => {
-                        walk(ws, i, body, resolved, next);
+                        walk(ws, i, body, resolved, next, names);
                         continue;
                     }
                     Node::Guard(_) => continue,
@@ -411,9 +453,7 @@ impl Workspace {
                     next.push(*b);
                 }
                 if let Target::Method { name, .. } = target {
-                    // Deferred to the caller's type: any method of this name may run.
-                    next.extend(ws.index.by_method.get(name).into_iter().flatten().copied());
-                    next.extend(ws.index.wildcards.values().flatten().copied());
+                    names.push(name);
                 }
                 if let Some(c) = ws.resolve_target(i, target) {
                     next.extend(c.iter().copied());
@@ -430,13 +470,16 @@ impl Workspace {
             }
         }
         let unit = &self.units[i].unit;
-        let (mut resolved, mut next) = (Vec::new(), Vec::new());
-        walk(self, i, &unit.body, &mut resolved, &mut next);
+        let (mut resolved, mut next, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        walk(self, i, &unit.body, &mut resolved, &mut next, &mut names);
         next.extend(self.index.children.get(&i).into_iter().flatten().copied());
         for r in &unit.site_roots {
             next.extend(reach::targets_of(self, i, &r.target));
         }
-        (resolved, next)
+        names.sort_unstable();
+        names.dedup();
+        let names = names.into_iter().map(str::to_string).collect();
+        (resolved, next, names)
     }
 
     pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
@@ -715,7 +758,8 @@ impl Workspace {
         }
         if std::env::var_os("CS_DBG").is_some() {
             let walks = n.saturating_mul(64) - budget;
-            let mut top: Vec<(u8, usize)> = updates.iter().enumerate().map(|(i, &u)| (u, i)).collect();
+            let mut top: Vec<(u8, usize)> =
+                updates.iter().enumerate().map(|(i, &u)| (u, i)).collect();
             top.sort_unstable_by(|a, b| b.cmp(a));
             let deps: usize = dependents.iter().map(|d| d.len()).sum();
             let maxd = dependents.iter().map(|d| d.len()).max().unwrap_or(0);
@@ -965,7 +1009,27 @@ impl Workspace {
     /// implements (a macro-written method whose name is a metavariable answers any name).
     /// A type written by its alias (`type RedisConnection = aio::Connection`) is the aliased
     /// type; a type with a `Deref` impl also has its target's methods, as auto-deref gives.
-    fn methods_of(&self, ty: &str, name: &str) -> Vec<usize> {
+    /// Memoised: resolution and every walk ask it, often of the same few types.
+    fn methods_of(&self, ty: &str, name: &str) -> Arc<[usize]> {
+        let key = index::type_and_name(ty, name);
+        let hit = |memo: &MethodsMemo| {
+            memo.get(&key)?
+                .iter()
+                .find(|(t, n, _)| **t == *ty && **n == *name)
+                .map(|(_, _, found)| found.clone())
+        };
+        if let Some(found) = hit(&self.methods_memo.read().unwrap_or_else(|e| e.into_inner())) {
+            return found;
+        }
+        let found: Arc<[usize]> = self.methods_of_uncached(ty, name).into();
+        let mut memo = self.methods_memo.write().unwrap_or_else(|e| e.into_inner());
+        memo.entry(key)
+            .or_default()
+            .push((ty.into(), name.into(), found.clone()));
+        found
+    }
+
+    fn methods_of_uncached(&self, ty: &str, name: &str) -> Vec<usize> {
         let mut ty = ty;
         for _ in 0..4 {
             ty = self.unaliased(ty);
@@ -1021,7 +1085,11 @@ impl Workspace {
     }
 
     /// Methods `name` in impls of `ty`, with `self` or not.
-    fn methods_of_type<'a>(&'a self, ty: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    fn methods_of_type<'a>(
+        &'a self,
+        ty: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
         let key = index::type_and_name(ty, name);
         let methods = self.index.by_type_and_name.get(&key).map(Vec::as_slice);
         methods.unwrap_or(&[]).iter().copied().filter(move |&i| {
@@ -1055,26 +1123,21 @@ impl Workspace {
         if let Some(ty) = self.receiver_type(caller, recv, recv_call) {
             let exact = self.methods_of(&ty, name);
             if !exact.is_empty() || self.is_crate_type(caller, &ty) {
-                return exact;
+                return exact.to_vec();
             }
         }
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
         }
         // By name alone, only within the caller's own crate and package: never a solved
-        // unit (those are another crate's; lists are in unit order, solved ones first).
+        // unit (those are another crate's).
         let home = self.home_of(caller);
-        let methods = self
-            .index
-            .by_method
-            .get(name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let unsolved = &methods[methods.partition_point(|&i| self.is_solved(i))..];
-        unsolved
-            .iter()
+        let methods = self.by_home_and_name.get(&home_and_name(home, name));
+        methods
+            .into_iter()
+            .flatten()
             .copied()
-            .filter(|&i| self.units[i].unit.has_self && self.home_of(i) == home)
+            .filter(|&i| self.units[i].unit.name == name && self.home_of(i) == home)
             .collect()
     }
 
@@ -1722,20 +1785,14 @@ impl Walker<'_> {
             return Vec::new();
         };
         let mut ev = Vec::new();
-        for c in ws.methods_of(&ty, m) {
+        for &c in ws.methods_of(&ty, m).iter() {
             self.read(c);
             let fx = &self.effects[c];
             if let Some(f) = fx.roots.get(&RootRef::Slot(0)) {
                 if f.section.is_some() {
                     ev.push(Event::Section(place.clone(), Some(c), true));
                 } else {
-                    push_fx(
-                        &mut ev,
-                        ws.seen_from(c, f),
-                        place.clone(),
-                        Some(via),
-                        false,
-                    );
+                    push_fx(&mut ev, ws.seen_from(c, f), place.clone(), Some(via), false);
                 }
             }
             if fx.internal_section {

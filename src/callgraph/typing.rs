@@ -71,10 +71,12 @@ impl TraitIndex {
             return std::sync::Arc::new([]);
         }
         let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
-        resolved
-            .entry(ty.to_string())
-            .or_insert_with(|| self.compute(ty).into())
-            .clone()
+        if let Some(traits) = resolved.get(ty) {
+            return traits.clone();
+        }
+        let traits: std::sync::Arc<[String]> = self.compute(ty).into();
+        resolved.insert(ty.to_string(), traits.clone());
+        traits
     }
 
     fn compute(&self, ty: &str) -> Vec<String> {
