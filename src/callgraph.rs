@@ -603,8 +603,10 @@ impl Workspace {
         Seen { fx, lossy }
     }
 
-    /// Runs the fixpoint and collects the sections worth reporting.
-    pub fn solve(&self) -> Outcome {
+    /// Runs the fixpoint and collects the sections worth reporting. The last walk is the
+    /// last use of the units' bodies and of the calls' resolutions: each body is freed once
+    /// walked, and the resolutions after, so what the walk records takes their place.
+    pub fn solve(&mut self) -> Outcome {
         let t = crate::timings::phase("fixpoint");
         let effects = self.fixpoint();
         drop(t);
@@ -614,19 +616,28 @@ impl Workspace {
         let walked: Vec<usize> = (self.solved_units..self.units.len())
             .filter(|&i| self.in_scope[i])
             .collect();
+        let bodies: Vec<Vec<Node>> = walked
+            .iter()
+            .map(|&i| std::mem::take(&mut self.units[i].unit.body))
+            .collect();
+        let ws = &*self;
         let parts: Vec<(Vec<Section>, Vec<Raced>, Recorded)> = walked
-            .par_chunks(FINAL_WALK_CHUNK)
+            .into_par_iter()
+            .zip(bodies)
+            .chunks(FINAL_WALK_CHUNK)
             .map(|chunk| {
                 let mut rec = Recorded::default();
                 let (mut sections, mut raced) = (Vec::new(), Vec::new());
-                for &i in chunk {
-                    let (_, found, r) = self.analyse_full(i, &effects, Some(&mut rec));
+                for (i, body) in chunk {
+                    let (_, found, r) = ws.analyse_body(i, &body, &effects, Some(&mut rec), None);
                     sections.extend(found);
                     raced.extend(r);
                 }
                 (sections, raced, rec)
             })
             .collect();
+        self.resolved = Vec::new();
+        self.methods_memo = Default::default();
         let (mut calls, mut starts) = (Vec::with_capacity(parts.len()), Vec::new());
         let (mut sections, mut raced) = (Vec::new(), Vec::new());
         for (found, r, part) in parts {
@@ -661,7 +672,7 @@ impl Workspace {
 
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
     pub fn debug(&self, filter: &str, files: &[std::path::PathBuf]) -> String {
-        let effects = self.solve().effects;
+        let effects = self.fixpoint();
         let mut rec = Recorded::default();
         let found: Vec<Vec<Section>> = (0..self.units.len())
             .map(|i| self.analyse(i, &effects, Some(&mut rec)).1)
@@ -819,6 +830,18 @@ impl Workspace {
         &self,
         i: usize,
         effects: &[Effects],
+        rec: Option<&mut Recorded>,
+        reads: Option<&mut Vec<usize>>,
+    ) -> (Effects, Vec<Section>, Vec<Raced>) {
+        self.analyse_body(i, &self.units[i].unit.body, effects, rec, reads)
+    }
+
+    /// Analyses unit `i` whose body is `body` (taken out of the unit for its last walk).
+    fn analyse_body(
+        &self,
+        i: usize,
+        body: &[Node],
+        effects: &[Effects],
         mut rec: Option<&mut Recorded>,
         reads: Option<&mut Vec<usize>>,
     ) -> (Effects, Vec<Section>, Vec<Raced>) {
@@ -840,7 +863,7 @@ impl Workspace {
             reads,
         };
         let mut state = State::default();
-        walker.nodes(&unit.body, &mut state);
+        walker.nodes(body, &mut state);
         walker.finish(&state);
         let mut out = walker.out;
         if let UnitKind::Fn { is_async: true } = unit.kind {

@@ -141,7 +141,7 @@ fn analyze_on_pool(
         workspace = workspace.analyse_all_dependencies();
     }
     drop(t);
-    let mut findings = rules_over(&workspace, &files);
+    let mut findings = rules_over(&mut workspace, &files);
     free_in_background(workspace);
     if !config.include_deps {
         let dependency_files: std::collections::HashSet<&PathBuf> =
@@ -230,15 +230,15 @@ pub fn findings_of(
     vocab: &Vocabulary,
 ) -> Vec<Finding> {
     let crates = vec![None; files.len()];
-    let workspace =
+    let mut workspace =
         callgraph::Workspace::with_crates(summaries, crates, crates::package_numbers(files), vocab);
-    let mut findings = rules_over(&workspace, files);
+    let mut findings = rules_over(&mut workspace, files);
     drop_raced_duplicates(&mut findings);
     findings
 }
 
 /// The workspace pass and every rule, sorted, without duplicates.
-fn rules_over(workspace: &callgraph::Workspace, files: &[PathBuf]) -> Vec<Finding> {
+fn rules_over(workspace: &mut callgraph::Workspace, files: &[PathBuf]) -> Vec<Finding> {
     let t = timings::phase("solve");
     let outcome = workspace.solve();
     drop(t);

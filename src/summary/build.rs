@@ -775,12 +775,12 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 // The combinator polls the handed future and may drop it; the call itself
                 // is awaited as usual below.
                 let target = self.target_of(fut);
-                out.push(Node::Await(Await {
+                out.push(Node::Await(Box::new(Await {
                     span,
                     text: normalise(whole),
                     target,
                     site: Some(CancelSite::Handed),
-                }));
+                })));
             }
         }
         if let Some(site) = site {
@@ -793,12 +793,12 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 .into_iter()
                 .map(|op| {
                     let fresh = self.dropped_when_it_loses(op);
-                    Node::Await(Await {
+                    Node::Await(Box::new(Await {
                         span: self.cx.lines.span(op.span()),
                         text: normalise(op),
                         target: self.target_of(op),
                         site: (fresh || site == CancelSite::TryJoin).then_some(site),
-                    })
+                    }))
                 })
                 .collect();
             match site {
@@ -814,12 +814,12 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             Some(CancelSite::Timeout) => self.raced_text(e, whole),
             _ => normalise(whole),
         };
-        out.push(Node::Await(Await {
+        out.push(Node::Await(Box::new(Await {
             span,
             text,
             target,
             site,
-        }));
+        })));
     }
 
     fn expr(&mut self, e: &Expr, out: &mut Vec<Node>) {

@@ -173,7 +173,8 @@ pub enum RootRef {
 /// The analysis-relevant skeleton of a body.
 #[derive(Encode, Decode, Debug, Clone)]
 pub enum Node {
-    Await(Await),
+    /// Boxed: awaits are a few percent of nodes, and the biggest kind.
+    Await(Box<Await>),
     /// A call that is not awaited where it stands (sync calls, futures stored for later).
     Call(Call),
     /// Alternatives: `if`/`match` arms, `select!` branches.
