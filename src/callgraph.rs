@@ -923,7 +923,14 @@ impl Workspace {
     /// call: public API, uncalled fns, or a caller passing an outliving place unguarded.
     fn exposure(&self, sites: CallSites) -> HashSet<(usize, usize)> {
         let mut called = vec![false; self.units.len()];
+        let mut names_called: HashSet<&str> = HashSet::default();
         for s in sites.iter().flatten() {
+            if let Callee::AnyNamed(name) = &s.callee {
+                // Every method of the name: marked once, however many calls name it.
+                if !names_called.insert(name) {
+                    continue;
+                }
+            }
             for c in s.callees(self) {
                 called[c] = true;
             }
@@ -948,47 +955,50 @@ impl Workspace {
         }
         // A worklist: a site passes exposure on when its caller's slot becomes exposed.
         let mut queue: Vec<(usize, usize)> = exposed.iter().copied().collect();
-        let mut by_owner: HashMap<usize, Vec<&CallSite>> = HashMap::default();
+        // (owner fn, its slot) -> (site, argument position) the slot is passed at, by
+        // reference: what exposing that slot exposes.
+        let mut passes: HashMap<(usize, usize), Vec<(&CallSite, usize)>> = HashMap::default();
         for s in sites.iter().flatten() {
             if s.guarded || self.is_spawned(s.caller()) {
                 continue;
             }
             let owner = self.owner_fn(s.caller());
-            by_owner.entry(owner).or_default().push(s);
-            // Lock guards and pooled connections outlive the call whoever the caller is.
             let caller = &self.units[s.caller()].unit;
             for (slot, root) in s.bindings.iter().enumerate() {
-                if let Some(RootRef::Local(l)) = root {
-                    let shared = matches!(
-                        caller.locals[*l].kind,
-                        RootKind::Local(Origin::LockGuard | Origin::Pooled)
-                    );
-                    if shared {
-                        for c in s.callees(self) {
-                            if exposed.insert((c, slot)) {
-                                queue.push((c, slot));
+                match root {
+                    Some(RootRef::Slot(j)) => {
+                        let by_ref = matches!(
+                            caller.slots.get(*j).map(|r| &r.kind),
+                            Some(RootKind::SelfRef | RootKind::ParamRef)
+                        );
+                        if by_ref {
+                            passes.entry((owner, *j)).or_default().push((s, slot));
+                        }
+                    }
+                    // Lock guards and pooled connections outlive the call whoever the
+                    // caller is.
+                    Some(RootRef::Local(l)) => {
+                        let shared = matches!(
+                            caller.locals[*l].kind,
+                            RootKind::Local(Origin::LockGuard | Origin::Pooled)
+                        );
+                        if shared {
+                            for c in s.callees(self) {
+                                if exposed.insert((c, slot)) {
+                                    queue.push((c, slot));
+                                }
                             }
                         }
                     }
+                    None => {}
                 }
             }
         }
-        while let Some((owner, j)) = queue.pop() {
-            for s in by_owner.get(&owner).into_iter().flatten() {
-                let caller = &self.units[s.caller()].unit;
-                if !matches!(
-                    caller.slots.get(j).map(|r| &r.kind),
-                    Some(RootKind::SelfRef | RootKind::ParamRef)
-                ) {
-                    continue;
-                }
-                for (slot, root) in s.bindings.iter().enumerate() {
-                    if *root == Some(RootRef::Slot(j)) {
-                        for c in s.callees(self) {
-                            if exposed.insert((c, slot)) {
-                                queue.push((c, slot));
-                            }
-                        }
+        while let Some(exposed_slot) = queue.pop() {
+            for &(s, slot) in passes.get(&exposed_slot).into_iter().flatten() {
+                for c in s.callees(self) {
+                    if exposed.insert((c, slot)) {
+                        queue.push((c, slot));
                     }
                 }
             }
