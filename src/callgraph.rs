@@ -129,10 +129,19 @@ struct CallSite {
     caller: u32,
     callee: Callee,
     guarded: bool,
-    /// The root of the caller's place bound to each slot (all exposure needs).
-    bindings: Box<[Option<RootRef>]>,
+    /// The callee's slots bound to a place that outlives the call (all exposure needs): a
+    /// slot the caller holds by reference, or a lock guard or pooled connection. Most calls
+    /// bind none, and then this allocates nothing.
+    bindings: Box<[Bound]>,
     /// The await or call that makes it.
     span: Span,
+}
+
+/// A callee's slot, bound to a root of the caller that outlives the call.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    slot: u32,
+    root: RootRef,
 }
 
 /// Who a recorded call can run.
@@ -963,34 +972,19 @@ impl Workspace {
                 continue;
             }
             let owner = self.owner_fn(s.caller());
-            let caller = &self.units[s.caller()].unit;
-            for (slot, root) in s.bindings.iter().enumerate() {
+            for &Bound { slot, root } in s.bindings.iter() {
+                let slot = slot as usize;
                 match root {
-                    Some(RootRef::Slot(j)) => {
-                        let by_ref = matches!(
-                            caller.slots.get(*j).map(|r| &r.kind),
-                            Some(RootKind::SelfRef | RootKind::ParamRef)
-                        );
-                        if by_ref {
-                            passes.entry((owner, *j)).or_default().push((s, slot));
-                        }
-                    }
+                    RootRef::Slot(j) => passes.entry((owner, j)).or_default().push((s, slot)),
                     // Lock guards and pooled connections outlive the call whoever the
                     // caller is.
-                    Some(RootRef::Local(l)) => {
-                        let shared = matches!(
-                            caller.locals[*l].kind,
-                            RootKind::Local(Origin::LockGuard | Origin::Pooled)
-                        );
-                        if shared {
-                            for c in s.callees(self) {
-                                if exposed.insert((c, slot)) {
-                                    queue.push((c, slot));
-                                }
+                    RootRef::Local(_) => {
+                        for c in s.callees(self) {
+                            if exposed.insert((c, slot)) {
+                                queue.push((c, slot));
                             }
                         }
                     }
-                    None => {}
                 }
             }
         }
@@ -1626,16 +1620,33 @@ impl Walker<'_> {
     }
 
     fn record_call(&mut self, callee: Callee, bindings: &[Option<Place>], guarded: bool) {
-        let caller = self.unit_index;
-        let span = self.at;
+        if self.rec.is_none() {
+            return;
+        }
+        let outliving = bindings.iter().enumerate().filter_map(|(slot, p)| {
+            let root = p.as_ref()?.root;
+            let outlives = match root {
+                RootRef::Slot(j) => matches!(
+                    self.unit.slots.get(j).map(|r| &r.kind),
+                    Some(RootKind::SelfRef | RootKind::ParamRef)
+                ),
+                RootRef::Local(_) => self.is_outliving_local(root),
+            };
+            outlives.then_some(Bound {
+                slot: slot as u32,
+                root,
+            })
+        });
+        // Allocated to size: millions of these are kept.
+        let mut kept = Vec::with_capacity(outliving.clone().count());
+        kept.extend(outliving);
+        let bindings = kept.into_boxed_slice();
+        let (caller, span) = (self.unit_index as u32, self.at);
         if let Some(rec) = self.rec.as_deref_mut() {
             rec.calls.push(CallSite {
-                caller: caller as u32,
+                caller,
                 callee,
-                bindings: bindings
-                    .iter()
-                    .map(|p| p.as_ref().map(|p| p.root))
-                    .collect(),
+                bindings,
                 guarded,
                 span,
             });
