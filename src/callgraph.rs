@@ -44,6 +44,8 @@ const FINAL_WALK_CHUNK: usize = 256;
 
 /// Units resolved in parallel before their resolutions are stored.
 const RESOLVE_CHUNK: usize = 512;
+/// Units the fixpoint walks in parallel before applying what they found.
+const FIXPOINT_CHUNK: usize = 1024;
 
 /// One unit with the file it came from.
 #[derive(Debug, Clone)]
@@ -722,6 +724,9 @@ impl Workspace {
     /// Every unit's effects, to a fixpoint. A worklist: a unit is analysed again only when
     /// the effects of a unit it read changed. Effects only grow and are bounded by roots x
     /// flags, so this terminates; the budget guards against a bug turning into a hang.
+    /// The list is worked a chunk at a time, the chunk's walks in parallel against the
+    /// effects as they stand; the updates are applied in unit order, so the result does not
+    /// depend on the threads.
     fn fixpoint(&self) -> Vec<Effects> {
         let n = self.units.len();
         let mut effects = self.solved_effects.clone();
@@ -733,59 +738,68 @@ impl Workspace {
         let mut queued: Vec<bool> = (0..n)
             .map(|i| self.in_scope[i] && !self.is_solved(i))
             .collect();
-        let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&i| queued[i]).collect();
+        let mut round: Vec<usize> = (0..n).filter(|&i| queued[i]).collect();
         let mut budget = n.saturating_mul(64);
         let mut updates = vec![0u8; n];
-        while let Some(i) = queue.pop_front() {
-            queued[i] = false;
-            if budget == 0 {
-                break;
-            }
-            budget -= 1;
-            let (mut fx, mut reads) = self.analyse_tracked(i, &effects);
-            if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
-                // A sync fn's future is the `async` blocks it builds and does not spawn.
-                for &c in self.index.children.get(&i).into_iter().flatten() {
-                    if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
-                        merge(&mut fx, &effects[c], |r| {
-                            matches!(r, RootRef::Slot(_)).then_some(r)
-                        });
-                        reads.push(c);
+        while !round.is_empty() && budget > 0 {
+            round.truncate(budget);
+            budget -= round.len();
+            let mut next = Vec::new();
+            for chunk in round.chunks(FIXPOINT_CHUNK) {
+                let walked: Vec<(Effects, Vec<usize>)> = chunk
+                    .par_iter()
+                    .map(|&i| self.fixpoint_walk(i, &effects))
+                    .collect();
+                // Reads first: a unit of this chunk that read one updated below is walked
+                // again.
+                for (&i, (_, reads)) in chunk.iter().zip(&walked) {
+                    queued[i] = false;
+                    for &r in reads {
+                        if let Err(at) = registered[i].binary_search(&r) {
+                            registered[i].insert(at, r);
+                            dependents[r].push(i);
+                        }
+                    }
+                }
+                for (&i, (mut fx, _)) in chunk.iter().zip(walked) {
+                    if fx != effects[i] && updates[i] >= SETTLE_AFTER {
+                        // Name clashes (two versions of one crate in a scan) can make a
+                        // unit's effects alternate; past a few updates they only grow, so
+                        // the pass ends.
+                        merge(&mut fx, &effects[i], Some);
+                    }
+                    if fx != effects[i] {
+                        updates[i] = updates[i].saturating_add(1);
+                        effects[i] = fx;
+                        for &d in &dependents[i] {
+                            if !queued[d] {
+                                queued[d] = true;
+                                next.push(d);
+                            }
+                        }
                     }
                 }
             }
-            for r in reads {
-                if let Err(at) = registered[i].binary_search(&r) {
-                    registered[i].insert(at, r);
-                    dependents[r].push(i);
-                }
-            }
-            if fx != effects[i] && updates[i] >= SETTLE_AFTER {
-                // Name clashes (two versions of one crate in a scan) can make a unit's
-                // effects alternate; past a few updates they only grow, so the pass ends.
-                merge(&mut fx, &effects[i], Some);
-            }
-            if fx != effects[i] {
-                updates[i] = updates[i].saturating_add(1);
-                effects[i] = fx;
-                for &d in &dependents[i] {
-                    if !queued[d] {
-                        queued[d] = true;
-                        queue.push_back(d);
-                    }
-                }
-            }
-        }
-        if std::env::var_os("CS_DBG").is_some() {
-            let walks = n.saturating_mul(64) - budget;
-            let mut top: Vec<(u8, usize)> =
-                updates.iter().enumerate().map(|(i, &u)| (u, i)).collect();
-            top.sort_unstable_by(|a, b| b.cmp(a));
-            let deps: usize = dependents.iter().map(|d| d.len()).sum();
-            let maxd = dependents.iter().map(|d| d.len()).max().unwrap_or(0);
-            eprintln!("DBG units {n} in-scope {} walks {walks} dep-edges {deps} max-dependents {maxd} top-updates {:?}", self.in_scope.iter().filter(|&&b| b).count(), &top[..5]);
+            round = next;
         }
         effects
+    }
+
+    /// One walk of the fixpoint: unit `i`'s effects against `effects`, and whose it read.
+    fn fixpoint_walk(&self, i: usize, effects: &[Effects]) -> (Effects, Vec<usize>) {
+        let (mut fx, mut reads) = self.analyse_tracked(i, effects);
+        if let UnitKind::Fn { is_async: false } = self.units[i].unit.kind {
+            // A sync fn's future is the `async` blocks it builds and does not spawn.
+            for &c in self.index.children.get(&i).into_iter().flatten() {
+                if let UnitKind::AsyncBlock { spawned: false, .. } = self.units[c].unit.kind {
+                    merge(&mut fx, &effects[c], |r| {
+                        matches!(r, RootRef::Slot(_)).then_some(r)
+                    });
+                    reads.push(c);
+                }
+            }
+        }
+        (fx, reads)
     }
 
     /// The fn a unit belongs to (an `async` block's outermost enclosing fn).
