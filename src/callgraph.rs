@@ -414,17 +414,18 @@ impl Workspace {
                     calls.sort_unstable_by_key(|r| r.at);
                     self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
+                    // A method call deferred to the caller's type may run any method of its
+                    // name, or a macro-written wildcard method: added once each.
                     for name in names {
                         if named.is_empty() {
                             let wildcards = self.index.wildcards.values().flatten();
                             next_frontier.extend(wildcards.copied());
                         }
-                        if let Some(methods) = self.index.by_method.get(&name) {
-                            if !named.contains(&name) {
-                                next_frontier.extend(methods.iter().copied());
-                            }
+                        if !named.contains(&name) {
+                            let methods = self.index.by_method.get(&name).into_iter().flatten();
+                            next_frontier.extend(methods.copied());
+                            named.insert(name);
                         }
-                        named.insert(name);
                     }
                 }
             }
