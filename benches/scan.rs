@@ -64,8 +64,21 @@ fn parent() {
     row("warm summaries", &warm, read.lines);
     row("warm (analyze)", &stored, read.lines);
     let ratio = full.secs / parse.secs;
-    target("full / parse-only", ratio, 1.3, "x");
-    target("peak memory (MiB)", full.peak_mib, 500.0, "MiB");
+    let [summarise, pass, summaries_peak] = full.phases.expect("phases of the full run");
+    if !target("full / parse-only", ratio, 1.3, "x") {
+        bound(&format!(
+            "summarising alone {:.2}x the parse, the workspace pass {:.2}x",
+            summarise / parse.secs,
+            pass / parse.secs
+        ));
+    }
+    if !target("peak memory (MiB)", full.peak_mib, 500.0, "MiB") {
+        bound(&format!(
+            "{summaries_peak:.0} MiB at the end of summarising (the summaries), {:.0} MiB \
+             added by the workspace pass",
+            full.peak_mib - summaries_peak
+        ));
+    }
     target("warm / read", stored.secs / read.secs, 2.0, "x");
 
     let tree = scratch.path().join("tree");
@@ -80,7 +93,17 @@ fn parent() {
     let one = run("analyze", Some(&cache_dir), &trees);
     row("warm cache", &warm, lines);
     row("one file changed", &one, lines);
-    target("one file changed (s)", one.secs, 0.15, "s");
+    if !target("one file changed (s)", one.secs, 0.15, "s") {
+        let [load, pass, _] = one.phases.expect("phases of the one-file run");
+        bound(&format!(
+            "the workspace pass over the whole tree {pass:.3} s, loading every summary {load:.3} s"
+        ));
+    }
+}
+
+/// What a target's figure is made of (see the README for why).
+fn bound(what: &str) {
+    println!("       bounded by: {what}");
 }
 
 fn run(mode: &str, cache: Option<&Path>, paths: &[PathBuf]) -> Run {
@@ -121,9 +144,12 @@ fn row(what: &str, r: &Run, lines: usize) {
     println!();
 }
 
-fn target(what: &str, value: f64, limit: f64, unit: &str) {
-    let verdict = if value <= limit { "met" } else { "MISSED" };
+/// Prints whether `value` meets its target; says whether it does.
+fn target(what: &str, value: f64, limit: f64, unit: &str) -> bool {
+    let met = value <= limit;
+    let verdict = if met { "met" } else { "MISSED" };
     println!("target {what:<22} {value:>8.2} {unit} (<= {limit} {unit}): {verdict}");
+    met
 }
 
 /// Copies leading crates into `to` until `lines` lines; returns crates and lines copied.
