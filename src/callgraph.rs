@@ -205,9 +205,9 @@ pub struct Workspace {
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
-    /// Types each crate defines or implements (`None`: the scanned code), so a method a
-    /// crate's own type lacks is not looked up by name elsewhere.
-    crate_types: HashSet<(Option<String>, String)>,
+    /// Types each crate defines or implements, by crate name (`""`: the scanned code), so
+    /// a method a crate's own type lacks is not looked up by name elsewhere.
+    crate_types: HashMap<String, HashSet<String>>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
     /// Per unit, its calls' resolutions, sorted by the call's address in `units`:
@@ -290,15 +290,17 @@ impl Workspace {
         vocab: &Vocabulary,
         solved: Solved,
     ) -> Self {
-        let mut crate_types = HashSet::default();
+        let mut crate_types: HashMap<String, HashSet<String>> = HashMap::default();
         for (file, summary) in files.iter().enumerate() {
-            let krate = file_crates
-                .get(file)
-                .and_then(|c| c.as_deref())
-                .map(|m| crate_name(m).to_string());
+            let krate = file_crates.get(file).and_then(|c| c.as_deref());
+            let types_of_crate = crate_types
+                .entry(krate.map_or("", crate_name).to_string())
+                .or_default();
             let types = summary.units.iter().filter_map(|u| u.self_ty.as_ref());
             for ty in summary.structs.iter().map(|s| &s.name).chain(types) {
-                crate_types.insert((krate.clone(), ty.clone()));
+                if !types_of_crate.contains(ty) {
+                    types_of_crate.insert(ty.clone());
+                }
             }
         }
         // The solved units come first, so their tables (built ahead, maybe on another
@@ -687,7 +689,10 @@ impl Workspace {
         let effects = self.fixpoint();
         let mut rec = Recorded::default();
         let found: Vec<Vec<Section>> = (0..self.units.len())
-            .map(|i| self.analyse(i, &effects, Some(&mut rec)).1)
+            .map(|i| {
+                let body = &self.units[i].unit.body;
+                self.analyse_body(i, body, &effects, Some(&mut rec), None).1
+            })
             .collect();
         let exposed = self.exposure(std::slice::from_ref(&rec.calls));
         let mut out = String::new();
@@ -824,43 +829,15 @@ impl Workspace {
     /// Analyses one unit; also says which units' effects it read.
     fn analyse_tracked(&self, i: usize, effects: &[Effects]) -> (Effects, Vec<usize>) {
         let mut reads = Vec::new();
+        let body = &self.units[i].unit.body;
         let fx = self
-            .analyse_full_tracked(i, effects, None, Some(&mut reads))
+            .analyse_body(i, body, effects, None, Some(&mut reads))
             .0;
         (fx, reads)
     }
 
-    /// Analyses one unit against the current effects of everything else.
-    fn analyse(
-        &self,
-        i: usize,
-        effects: &[Effects],
-        rec: Option<&mut Recorded>,
-    ) -> (Effects, Vec<Section>) {
-        let (fx, sections, _) = self.analyse_full(i, effects, rec);
-        (fx, sections)
-    }
-
-    fn analyse_full(
-        &self,
-        i: usize,
-        effects: &[Effects],
-        rec: Option<&mut Recorded>,
-    ) -> (Effects, Vec<Section>, Vec<Raced>) {
-        self.analyse_full_tracked(i, effects, rec, None)
-    }
-
-    fn analyse_full_tracked(
-        &self,
-        i: usize,
-        effects: &[Effects],
-        rec: Option<&mut Recorded>,
-        reads: Option<&mut Vec<usize>>,
-    ) -> (Effects, Vec<Section>, Vec<Raced>) {
-        self.analyse_body(i, &self.units[i].unit.body, effects, rec, reads)
-    }
-
-    /// Analyses unit `i` whose body is `body` (taken out of the unit for its last walk).
+    /// Analyses unit `i` whose body is `body` (taken out of the unit for its last walk)
+    /// against the current effects of everything else.
     fn analyse_body(
         &self,
         i: usize,
@@ -1185,8 +1162,10 @@ impl Workspace {
 
     /// The caller's own crate defines or implements `ty`.
     fn is_crate_type(&self, caller: usize, ty: &str) -> bool {
-        let home = self.crate_of(caller).map(str::to_string);
-        self.crate_types.contains(&(home, ty.to_string()))
+        let home = self.crate_of(caller).unwrap_or("");
+        self.crate_types
+            .get(home)
+            .is_some_and(|types| types.contains(ty))
     }
 
     fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {
