@@ -1,51 +1,18 @@
-//! Rule cases from `lints/<id>.md`: every ```rust block is analysed on its own; `//~ id`
-//! marks the line a finding must start on (`//~^ id`: the line above). Findings must match
-//! the marks exactly, and what the user sees is snapshotted to `tests/snapshots/lints__<id>.snap`.
+//! Rule cases from `lints/<id>.md`: every ```rust block is analysed on its own and its
+//! findings must match its `//~` marks exactly (`tests/common/marks.rs` has the syntax:
+//! `//~ id`, `//~^ id` for the line above, `//~ gap(id): why` for a finding the engine
+//! misses, `//~ false(id): why` for one it makes wrongly). That check is an assertion; what
+//! the user sees (human and JSON output) is also snapshotted to
+//! `tests/snapshots/lints__<id>.snap`, but blessing a snapshot cannot pass a case whose
+//! findings moved.
 
-use std::collections::BTreeSet;
+#[path = "common/marks.rs"]
+mod marks;
+
 use std::path::{Path, PathBuf};
 
 use cancelsafe_engine::report::{human, json};
 use cancelsafe_engine::{analyze, Config};
-
-/// The ```rust blocks of a Markdown file, with their first line number in the file.
-fn rust_blocks(md: &str) -> Vec<(usize, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in md.lines().enumerate() {
-        let fence = line.trim_start();
-        match &mut current {
-            None if fence.starts_with("```rust") => current = Some((i + 2, String::new())),
-            Some(_) if fence.starts_with("```") => blocks.push(current.take().expect("open block")),
-            Some((_, text)) => {
-                text.push_str(line);
-                text.push('\n');
-            }
-            None => {}
-        }
-    }
-    blocks
-}
-
-/// `(line, rule)` pairs expected by the `//~` marks.
-fn expected_marks(code: &str) -> BTreeSet<(u32, String)> {
-    let mut out = BTreeSet::new();
-    for (i, line) in code.lines().enumerate() {
-        let Some(at) = line.find("//~") else { continue };
-        let rest = &line[at + 3..];
-        let (carets, rule) = (
-            rest.chars().take_while(|c| *c == '^').count(),
-            rest.trim_start_matches('^').trim(),
-        );
-        let rule = rule
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        out.insert(((i + 1 - carets) as u32, rule));
-    }
-    out
-}
 
 fn case_dir(rule: &str, n: usize) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -58,8 +25,9 @@ fn case_dir(rule: &str, n: usize) -> PathBuf {
 fn rule_cases_match_their_marks() {
     insta::glob!("../lints", "*.md", |md_path| {
         let rule = md_path.file_stem().unwrap().to_string_lossy().into_owned();
+        let md_file = marks::relative(md_path);
         let md = std::fs::read_to_string(md_path).unwrap();
-        let blocks = rust_blocks(&md);
+        let blocks = marks::rust_blocks(&md);
         assert!(!blocks.is_empty(), "{rule}: no rust blocks");
         let mut rendered = String::new();
         for (n, (md_line, code)) in blocks.iter().enumerate() {
@@ -74,15 +42,23 @@ fn rule_cases_match_their_marks() {
                 "{rule} block at md line {md_line}: {:?}",
                 analysis.errors
             );
-            let found: BTreeSet<(u32, String)> = analysis
+            // Findings are placed at their line in the md file, as the marks are.
+            let found: Vec<marks::Found> = analysis
                 .findings
                 .iter()
-                .map(|f| (f.span.line, f.rule.id.to_string()))
+                .map(|f| marks::Found {
+                    place: marks::Place {
+                        file: md_file.clone(),
+                        line: md_line + f.span.line as usize - 1,
+                        rule: f.rule.id.to_string(),
+                    },
+                    reached: f.reached,
+                })
                 .collect();
-            assert_eq!(
-                found,
-                expected_marks(code),
-                "{rule}: block at lints/{rule}.md:{md_line} (left: found, right: marked)"
+            marks::assert_agree(
+                &format!("{md_file}:{md_line} (block)"),
+                &marks::parse(&md_file, code, *md_line),
+                &found,
             );
             let style = human::Style {
                 color: false,

@@ -1,10 +1,14 @@
 //! The rule registry and `lints/*.md` agree: one file per rule, the same headings in each,
-//! at least one `//~` case, unique codes, summaries in lint style, urls at the docs.
+//! at least one `//~` case, unique codes, summaries in lint style, urls at the docs in the
+//! manifest's repository; and `tests/known-gaps.md` lists the known-gap marks.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use cancelsafe_engine::RULES;
+
+#[path = "common/marks.rs"]
+mod marks;
 
 const HEADINGS: &[&str] = &[
     "## What it does",
@@ -40,15 +44,6 @@ fn rules_and_docs_are_one_to_one() {
         md_stems(),
         "every rule has lints/<id>.md and vice versa"
     );
-}
-
-#[test]
-fn docs_are_compiled_from_the_md_file() {
-    for rule in RULES {
-        let on_disk = std::fs::read_to_string(lints_dir().join(format!("{}.md", rule.id)))
-            .expect("read rule docs");
-        assert_eq!(rule.docs, on_disk, "{}: docs are the md file", rule.id);
-    }
 }
 
 #[test]
@@ -140,18 +135,54 @@ fn summaries_are_lint_style() {
     }
 }
 
+/// A rule's url is written in `src/rules/mod.rs`; it must lead to its md file in the
+/// repository `Cargo.toml` names, on the default branch.
 #[test]
-fn urls_point_at_the_docs() {
+fn urls_lead_to_the_docs_in_the_manifests_repository() {
+    let manifest: toml::Table = std::fs::read_to_string(marks::manifest_dir().join("Cargo.toml"))
+        .expect("read Cargo.toml")
+        .parse()
+        .expect("Cargo.toml parses");
+    let repository = manifest["workspace"]["package"]["repository"]
+        .as_str()
+        .expect("[workspace.package] repository");
     for rule in RULES {
-        let url = rule.url();
-        assert!(url.starts_with("https://"), "{url}");
-        assert!(
-            url.ends_with(&format!("/lints/{}.md", rule.id)),
-            "{}: url {url} points at lints/{}.md",
-            rule.id,
+        assert_eq!(
+            rule.url(),
+            format!("{repository}/blob/main/lints/{}.md", rule.id),
+            "{}: url",
             rule.id
         );
     }
+}
+
+const KNOWN_GAPS: &str = "tests/known-gaps.md";
+
+/// `tests/known-gaps.md` lists exactly the `gap(..)` and `false(..)` marks of the rule docs
+/// and the fixtures, so known gaps are read in one place.
+#[test]
+fn known_gaps_are_listed() {
+    let mut marked: Vec<String> = marks::every_mark()
+        .iter()
+        .filter_map(marks::Mark::known_gap)
+        .collect();
+    marked.sort();
+    let text = std::fs::read_to_string(marks::manifest_dir().join(KNOWN_GAPS))
+        .expect("read tests/known-gaps.md");
+    let mut listed: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter(|l| l.starts_with('`'))
+        .map(str::to_string)
+        .collect();
+    listed.sort();
+    for gap in &marked {
+        println!("known gap: {gap}");
+    }
+    assert_eq!(
+        listed, marked,
+        "{KNOWN_GAPS} (left) lists the gap(..) and false(..) marks (right), one `- ` line each"
+    );
 }
 
 #[test]
@@ -168,4 +199,64 @@ fn find_accepts_id_code_and_prefixed_id() {
         }
     }
     assert!(cancelsafe_engine::rules::find("no_such_rule").is_none());
+}
+
+/// The `//~` check itself, on a made-up case: each kind of disagreement is a problem, so a
+/// case can only pass with findings that match its marks.
+#[test]
+fn the_mark_check_names_every_disagreement() {
+    let rule = "unguarded_write_then_read";
+    let text = format!(
+        "a(); //~ {rule}\n\
+         b(); //~ {rule}:reached\n\
+         c(); //~ gap({rule}): behind a closure\n\
+         d(); //~ false({rule}): guarded by hand\n\
+         e();\n\
+         //~^ {rule}\n"
+    );
+    let marks = marks::parse("case.rs", &text, 10);
+    let at = |line: usize, reached: Option<bool>| marks::Found {
+        place: marks::Place {
+            file: "case.rs".to_string(),
+            line,
+            rule: rule.to_string(),
+        },
+        reached,
+    };
+    let agreeing = [at(10, None), at(11, Some(true)), at(13, None), at(14, None)];
+    assert_eq!(marks::problems(&marks, &agreeing), Vec::<String>::new());
+
+    // Line 10 missed, line 11 unreached, the gap on 12 found, the false finding on 13
+    // gone, line 14 (marked from the line below) found, line 15 unmarked.
+    let wrong = [
+        at(11, Some(false)),
+        at(12, None),
+        at(14, None),
+        at(15, None),
+    ];
+    let problems = marks::problems(&marks, &wrong);
+    let starts = [
+        "missed: case.rs:10",
+        "case.rs:11 unguarded_write_then_read: marked reached",
+        "gap closed: case.rs:12",
+        "false finding gone: case.rs:13",
+        "unexpected: case.rs:15",
+    ];
+    assert_eq!(problems.len(), starts.len(), "{problems:#?}");
+    for (problem, start) in problems.iter().zip(starts) {
+        assert!(
+            problem.starts_with(start),
+            "{problem:?} starts with {start:?}"
+        );
+    }
+    assert_eq!(
+        marks[2].known_gap().as_deref(),
+        Some("`case.rs` gap(unguarded_write_then_read): behind a closure")
+    );
+}
+
+#[test]
+#[should_panic(expected = "needs a reason")]
+fn a_known_gap_without_a_reason_is_refused() {
+    marks::parse("case.rs", "a(); //~ gap(unguarded_write_then_read):\n", 1);
 }
