@@ -130,7 +130,7 @@ impl<'ast> Visit<'ast> for AwaitTokens {
         let name = m.path.segments.last().map(|s| s.ident.to_string());
         let added = self.in_macros.len() - before;
         self.macro_names
-            .extend(std::iter::repeat(name.unwrap_or_default()).take(added));
+            .extend(std::iter::repeat_n(name.unwrap_or_default(), added));
     }
 }
 

@@ -1562,7 +1562,7 @@ impl Walker<'_> {
             };
             let better = found
                 .as_ref()
-                .map_or(true, |f| (exchange, cost) > (f.exchange, f.cost));
+                .is_none_or(|f| (exchange, cost) > (f.exchange, f.cost));
             if better {
                 found = Some(Raced {
                     unit: self.unit_index,

@@ -32,7 +32,7 @@ impl Build<'_> {
         let Some(expr) = attr.strip_prefix("cfg(").and_then(|a| a.strip_suffix(')')) else {
             return true;
         };
-        Cfg::parse(expr).map_or(true, |cfg| {
+        Cfg::parse(expr).is_none_or(|cfg| {
             cfg.holds(&|key, value| match (key, value) {
                 ("feature", Some(f)) => self.features.iter().any(|e| e == f),
                 _ => host_value(key, value),

@@ -173,8 +173,8 @@ fn find_locked(
         .into_iter()
         .flatten()
         .copied()
-        .filter(|&i| version.map_or(true, |v| packages[i].version == v))
-        .filter(|&i| source.map_or(true, |s| packages[i].source.as_deref() == Some(s)))
+        .filter(|&i| version.is_none_or(|v| packages[i].version == v))
+        .filter(|&i| source.is_none_or(|s| packages[i].source.as_deref() == Some(s)))
         .collect();
     match matching[..] {
         [one] => Ok(one),

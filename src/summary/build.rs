@@ -1766,7 +1766,7 @@ fn takes_self_by_ref(sig: &syn::Signature) -> bool {
 fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
     fn borrow(t: &Type) -> bool {
         match strip_group(t) {
-            Type::Reference(r) => r.lifetime.as_ref().map_or(true, |l| l.ident == "_"),
+            Type::Reference(r) => r.lifetime.as_ref().is_none_or(|l| l.ident == "_"),
             Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
                 ["Result", "Option"].contains(&seg.ident.to_string().as_str())
                     && matches!(&seg.arguments, syn::PathArguments::AngleBracketed(a)

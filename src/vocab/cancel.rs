@@ -192,7 +192,7 @@ pub fn lookup<'f>(
 ) -> Option<&'f CancelFact> {
     let mut rows = facts
         .iter()
-        .filter(|f| f.method == method && f.args.map_or(true, |n| n == args));
+        .filter(|f| f.method == method && f.args.is_none_or(|n| n == args));
     let first = rows.clone().next();
     let owned_by = |f: &&CancelFact| {
         owner.is_some_and(|o| f.owner == o || f.owner.rsplit("::").next() == Some(o))

@@ -434,9 +434,7 @@ fn lib_target(
     let proc_macro = lib.and_then(|l| l.proc_macro).unwrap_or(false);
     let crate_types = lib.and_then(|l| l.crate_type.as_ref());
     let linkable = !proc_macro
-        && crate_types.map_or(true, |types| {
-            types.iter().any(|t| t == "lib" || t == "rlib")
-        });
+        && crate_types.is_none_or(|types| types.iter().any(|t| t == "lib" || t == "rlib"));
     Some(LibTarget {
         crate_name: name.replace('-', "_"),
         root,
