@@ -18,9 +18,12 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=CANCELSAFE_SOURCE_HASH={hash:016x}");
-    // The platform whose `[target.'cfg(..)'.dependencies]` apply (src/deps/platform.rs).
+    // The platform whose `[target.'cfg(..)'.dependencies]` apply (src/deps/cfg.rs).
     let target = std::env::var("TARGET").unwrap_or_default();
     println!("cargo:rustc-env=CANCELSAFE_HOST={target}");
+    // Its default target features, which cfg-expr's target table does not hold (src/deps/cfg.rs).
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    println!("cargo:rustc-env=CANCELSAFE_TARGET_FEATURES={features}");
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -3,9 +3,26 @@
 //! `cargo build` and `cargo metadata --filter-platform` pick them: a server scanned on Linux
 //! does not need its wasm or Windows dependencies, web-sys alone is 10 MB of source), and
 //! which `#[cfg(..)]` items and modules of a dependency exist at all.
+//!
+//! `cfg-expr` parses the predicates and knows each triple's platform (os, arch, env, vendor,
+//! families, pointer width, endianness, atomics, panic strategy). What it does not serve:
+//! - default target features: its target table has none, so `target_feature` is answered
+//!   from the features the tool itself was compiled with (`build.rs` records cargo's
+//!   `CARGO_CFG_TARGET_FEATURE`), which are the host's defaults in a plain build;
+//! - a host triple newer than its table: platform predicates are then unknown, and an item
+//!   whose predicate is unknown is kept (summarising too much only costs time);
+//! - `debug_assertions`, `test`, `proc_macro` and custom flags (`docsrs`, `tokio_unstable`)
+//!   are build settings, not platform data: answered below as `cargo build` sets them.
+
+use cfg_expr::targets::{get_builtin_target_by_triple, TargetInfo};
+use cfg_expr::{Expression, Predicate};
 
 /// The triple this tool was built for (`x86_64-unknown-linux-gnu`): the platform scanned.
 pub const HOST: &str = env!("CANCELSAFE_HOST");
+
+/// The target features the host enables by default (`sse2,fxsr,..` on x86_64), comma
+/// separated, as cargo gave them to the build script.
+const HOST_TARGET_FEATURES: &str = env!("CANCELSAFE_TARGET_FEATURES");
 
 /// Whether a platform key (`cfg(unix)`, `cfg(target_arch = "wasm32")`, a target triple)
 /// holds on the host. A key that does not parse is kept: summarising too much only costs
@@ -27,141 +44,38 @@ pub struct Build<'a> {
 
 impl Build<'_> {
     /// Whether the `cfg(..)` attribute `attr` (the text inside `#[..]`) keeps its item.
-    /// Anything else, or what does not parse, keeps it.
+    /// Anything else, what does not parse, or what cannot be decided keeps it.
     pub fn keeps(&self, attr: &str) -> bool {
-        let Some(expr) = attr.strip_prefix("cfg(").and_then(|a| a.strip_suffix(')')) else {
+        if !attr.starts_with("cfg(") {
+            return true;
+        }
+        let Ok(expr) = Expression::parse(attr) else {
             return true;
         };
-        Cfg::parse(expr).is_none_or(|cfg| {
-            cfg.holds(&|key, value| match (key, value) {
-                ("feature", Some(f)) => self.features.iter().any(|e| e == f),
-                _ => host_value(key, value),
-            })
-        })
-    }
-}
-
-/// The host's value for a `cfg` key, as `rustc --print cfg` gives it (`test`, `docsrs`
-/// and other flags a plain build does not set are false).
-fn host_value(key: &str, value: Option<&str>) -> bool {
-    let is = |v: &str| value == Some(v);
-    match key {
-        "unix" => value.is_none() && cfg!(unix),
-        "windows" => value.is_none() && cfg!(windows),
-        "target_os" => is(std::env::consts::OS),
-        "target_family" => is(std::env::consts::FAMILY),
-        "target_arch" => is(std::env::consts::ARCH),
-        "target_pointer_width" => is(if cfg!(target_pointer_width = "64") {
-            "64"
-        } else {
-            "32"
-        }),
-        "target_endian" => is(if cfg!(target_endian = "little") {
-            "little"
-        } else {
-            "big"
-        }),
-        "target_env" => is(if cfg!(target_env = "gnu") {
-            "gnu"
-        } else if cfg!(target_env = "musl") {
-            "musl"
-        } else if cfg!(target_env = "msvc") {
-            "msvc"
-        } else {
-            ""
-        }),
-        "target_vendor" => is(if cfg!(target_vendor = "apple") {
-            "apple"
-        } else if cfg!(target_vendor = "pc") {
-            "pc"
-        } else {
-            "unknown"
-        }),
-        "target_has_atomic" => matches!(value, Some("8" | "16" | "32" | "64" | "ptr")),
-        "panic" => is("unwind"),
-        "debug_assertions" => value.is_none(),
-        _ => false,
-    }
-}
-
-/// A `cfg(..)` predicate.
-#[derive(Debug, PartialEq)]
-enum Cfg {
-    Key(String, Option<String>),
-    Not(Box<Cfg>),
-    All(Vec<Cfg>),
-    Any(Vec<Cfg>),
-}
-
-impl Cfg {
-    fn parse(text: &str) -> Option<Cfg> {
-        let mut parser = Parser { rest: text };
-        let cfg = parser.cfg()?;
-        parser.rest.trim().is_empty().then_some(cfg)
+        let host = get_builtin_target_by_triple(HOST);
+        expr.eval(|predicate| self.holds(host, predicate))
+            .unwrap_or(true)
     }
 
-    fn holds(&self, value: &impl Fn(&str, Option<&str>) -> bool) -> bool {
-        match self {
-            Cfg::Key(k, v) => value(k, v.as_deref()),
-            Cfg::Not(c) => !c.holds(value),
-            Cfg::All(cs) => cs.iter().all(|c| c.holds(value)),
-            Cfg::Any(cs) => cs.iter().any(|c| c.holds(value)),
-        }
-    }
-}
-
-struct Parser<'a> {
-    rest: &'a str,
-}
-
-impl Parser<'_> {
-    fn cfg(&mut self) -> Option<Cfg> {
-        let name = self.ident()?;
-        if self.eat('(') {
-            let mut list = Vec::new();
-            while !self.eat(')') {
-                list.push(self.cfg()?);
-                if !self.eat(',') {
-                    self.eat(')').then_some(())?;
-                    break;
-                }
+    /// One predicate's value in this build; `None` when the host is not in `cfg-expr`'s
+    /// table and the predicate is about the platform.
+    fn holds(&self, host: Option<&TargetInfo>, predicate: &Predicate<'_>) -> Option<bool> {
+        Some(match predicate {
+            Predicate::Target(target) => return host.map(|info| target.matches(info)),
+            Predicate::Feature(feature) => self.features.iter().any(|f| f == feature),
+            Predicate::TargetFeature(feature) => {
+                HOST_TARGET_FEATURES.split(',').any(|f| f == *feature)
             }
-            return match name.as_str() {
-                "not" if list.len() == 1 => Some(Cfg::Not(Box::new(list.pop()?))),
-                "all" => Some(Cfg::All(list)),
-                "any" => Some(Cfg::Any(list)),
-                _ => None,
-            };
-        }
-        if self.eat('=') {
-            let rest = self.rest.trim_start().strip_prefix('"')?;
-            let end = rest.find('"')?;
-            self.rest = &rest[end + 1..];
-            return Some(Cfg::Key(name, Some(rest[..end].to_string())));
-        }
-        Some(Cfg::Key(name, None))
-    }
-
-    fn ident(&mut self) -> Option<String> {
-        let rest = self.rest.trim_start();
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        (end > 0).then(|| {
-            self.rest = &rest[end..];
-            rest[..end].to_string()
+            // A dependency is built in cargo's dev profile by `cargo build` and `cargo test`.
+            Predicate::DebugAssertions => true,
+            // Only the crate under test gets `cfg(test)`; no dependency here is a proc macro
+            // whose body matters (their expansion is not analysed); flags like `docsrs` are
+            // set by hand, not by a plain build.
+            Predicate::Test
+            | Predicate::ProcMacro
+            | Predicate::Flag(_)
+            | Predicate::KeyValue { .. } => false,
         })
-    }
-
-    fn eat(&mut self, c: char) -> bool {
-        let rest = self.rest.trim_start();
-        match rest.strip_prefix(c) {
-            Some(after) => {
-                self.rest = after;
-                true
-            }
-            None => false,
-        }
     }
 }
 
@@ -169,55 +83,102 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
-    fn on_linux_x86_64(key: &str, value: Option<&str>) -> bool {
-        match (key, value) {
-            ("unix", None) => true,
-            ("target_os", Some(v)) => v == "linux",
-            ("target_arch", Some(v)) => v == "x86_64",
-            ("target_family", Some(v)) => v == "unix",
-            _ => false,
+    fn keeps(features: &[&str], attr: &str) -> bool {
+        let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
+        Build {
+            features: &features,
         }
-    }
-
-    fn holds(expr: &str) -> bool {
-        Cfg::parse(expr).expect(expr).holds(&on_linux_x86_64)
+        .keeps(attr)
     }
 
     #[test]
     fn cfg_predicates_nest() {
-        assert!(holds("unix"));
-        assert!(!holds("windows"));
-        assert!(!holds(r#"target_arch = "wasm32""#));
-        assert!(holds(r#"not(target_arch = "wasm32")"#));
-        assert!(holds(r#"all(unix, not(target_os = "macos"))"#));
-        assert!(holds(r#"any(windows, target_os="linux",)"#));
-        assert!(!holds(
-            r#"all(target_arch = "wasm32", target_os = "unknown")"#
+        assert_eq!(keeps(&[], "cfg(unix)"), cfg!(unix));
+        assert_eq!(keeps(&[], "cfg(windows)"), cfg!(windows));
+        assert_eq!(
+            keeps(&[], r#"cfg(not(target_arch = "wasm32"))"#),
+            cfg!(not(target_arch = "wasm32"))
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(all(unix, not(target_os = "macos")))"#),
+            cfg!(all(unix, not(target_os = "macos")))
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(any(windows, target_os="linux",))"#),
+            cfg!(any(windows, target_os = "linux"))
+        );
+        assert!(!keeps(
+            &[],
+            r#"cfg(all(target_arch = "wasm32", target_os = "unknown"))"#
         ));
     }
 
     #[test]
     fn malformed_keys_are_kept() {
-        assert!(Cfg::parse("all(unix").is_none());
         assert!(matches_host("cfg(all(unix)"));
+        assert!(keeps(&[], "cfg(all(unbalanced"));
+        assert!(keeps(&[], "derive(Debug)"));
     }
 
     #[test]
     fn a_build_keeps_what_its_features_and_platform_compile() {
-        let features = ["client".to_string(), "http1".to_string()];
-        let build = Build {
-            features: &features,
-        };
-        assert!(build.keeps(r#"cfg(feature="client")"#));
-        assert!(!build.keeps(r#"cfg(feature="server")"#));
-        assert!(build.keeps(r#"cfg(all(feature="client",not(feature="server")))"#));
-        assert!(!build.keeps("cfg(test)"));
-        assert!(!build.keeps("cfg(docsrs)"));
-        assert!(build.keeps("derive(Debug)"));
-        assert!(build.keeps("cfg(all(unbalanced"));
+        let features = ["client", "http1"];
+        assert!(keeps(&features, r#"cfg(feature="client")"#));
+        assert!(!keeps(&features, r#"cfg(feature="server")"#));
+        assert!(keeps(
+            &features,
+            r#"cfg(all(feature="client",not(feature="server")))"#
+        ));
+        assert!(!keeps(&features, "cfg(test)"));
+        assert!(!keeps(&features, "cfg(docsrs)"));
+        assert!(!keeps(&features, r#"cfg(tokio_taskdump = "yes")"#));
+        assert!(keeps(&features, "cfg(debug_assertions)"));
+    }
+
+    /// The platform data the old hand-written table lacked: atomics by width, default
+    /// target features, vendors and families, each as the compiler building this test sees
+    /// the host.
+    #[test]
+    fn the_host_platform_is_cfg_exprs_target_data() {
+        assert!(
+            get_builtin_target_by_triple(HOST).is_some(),
+            "{HOST} is in cfg-expr's table"
+        );
         assert_eq!(
-            build.keeps(r#"cfg(target_arch="wasm32")"#),
-            cfg!(target_arch = "wasm32")
+            keeps(&[], r#"cfg(target_has_atomic = "64")"#),
+            cfg!(target_has_atomic = "64")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_has_atomic = "128")"#),
+            cfg!(target_has_atomic = "128")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_feature = "sse2")"#),
+            cfg!(target_feature = "sse2")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_feature = "avx512f")"#),
+            cfg!(target_feature = "avx512f")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_vendor = "apple")"#),
+            cfg!(target_vendor = "apple")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_vendor = "unknown")"#),
+            cfg!(target_vendor = "unknown")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_family = "wasm")"#),
+            cfg!(target_family = "wasm")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(target_env = "musl")"#),
+            cfg!(target_env = "musl")
+        );
+        assert_eq!(
+            keeps(&[], r#"cfg(panic = "unwind")"#),
+            cfg!(panic = "unwind")
         );
     }
 
