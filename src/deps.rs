@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use bincode::{Decode, Encode};
-use rayon::prelude::*;
 use cargo_metadata::{DependencyKind, Metadata, Node, TargetKind};
+use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::summary::FileSummary;
@@ -557,7 +557,11 @@ const DESCRIBED_BY_VOCABULARY: &[&str] = &[
 impl DependencyGraph {
     /// Reads `cargo metadata --format-version 1` output (with dependencies).
     pub fn from_metadata(meta: &Metadata) -> Result<Self, String> {
-        let members: BTreeSet<&str> = meta.workspace_members.iter().map(|m| m.repr.as_str()).collect();
+        let members: BTreeSet<&str> = meta
+            .workspace_members
+            .iter()
+            .map(|m| m.repr.as_str())
+            .collect();
         let resolve = meta
             .resolve
             .as_ref()

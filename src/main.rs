@@ -61,7 +61,7 @@ struct Cli {
     include_deps: bool,
     /// Let cargo download dependencies that are not on disk (by default nothing is
     /// fetched: they are reported, and the scan goes on without them).
-    #[arg(long, conflicts_with = "no_deps")]
+    #[arg(long)]
     fetch: bool,
     /// Cache summaries here (default: `target/cancelsafe-cache` of the cargo workspace when
     /// scanning one, with no PATH or with --manifest-path; no cache otherwise).
@@ -353,7 +353,7 @@ fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Res
     }
     if let Some(rev) = &cli.diff_base {
         let before = findings.len();
-        findings = ChangedLines::since(rev, &scan_folder(&paths[0]))?.filter(findings);
+        findings = ChangedLines::since(rev, &scan_folder(&paths[0]), &findings)?.filter(findings);
         eprintln!(
             "cancelsafe: --diff-base {rev} hides {} outside changed lines",
             plural(before - findings.len(), "finding")

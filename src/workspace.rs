@@ -256,19 +256,16 @@ fn graph_from_lock_file(members: &Members) -> Result<DependencyGraph, String> {
         return Err("there is no Cargo.lock".to_string()); // cargo metadata writes one
     }
     let _t = timings::phase("dependency graph from Cargo.lock");
-    DependencyGraph::from_lockfile(root, &members.manifests())
-        .map_err(|why| {
-            timings::note(&format!("Cargo.lock not used: {why}"));
-            why
-        })
+    DependencyGraph::from_lockfile(root, &members.manifests()).map_err(|why| {
+        timings::note(&format!("Cargo.lock not used: {why}"));
+        why
+    })
 }
 
 /// The graph `cargo metadata` resolves (fetching what is missing only with `--fetch`).
 fn graph_from_metadata(cargo: &Cargo, manifest: &Path) -> Result<DependencyGraph, String> {
     let _t = timings::phase("cargo metadata");
-    let (metadata, _) = cargo
-        .metadata(manifest, true)
-        .map_err(|e| e.to_string())?;
+    let (metadata, _) = cargo.metadata(manifest, true).map_err(|e| e.to_string())?;
     DependencyGraph::from_metadata(&metadata)
 }
 
