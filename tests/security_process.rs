@@ -326,7 +326,9 @@ fn a_toolchain_channel_from_the_tree_is_not_installed() {
         "[toolchain]\nchannel = \"nightly-2019-01-01\"\n",
     );
     let mut cmd = attack.command(&[]);
-    cmd.env("RUSTUP_DIST_SERVER", &dist_server.url)
+    // As on a machine where rustup installs what a toolchain file asks for.
+    cmd.env_remove("RUSTUP_AUTO_INSTALL")
+        .env("RUSTUP_DIST_SERVER", &dist_server.url)
         .env("RUSTUP_UPDATE_ROOT", &dist_server.url);
     let out = run_with_timeout(&mut cmd);
     dist_server.assert_untouched();
