@@ -127,12 +127,25 @@ struct Repository {
 }
 
 impl Repository {
-    /// The repository around `dir`, or the outer one when that one tracks its files.
+    /// The repository around `dir`; the outer one when that one tracks its files, or when
+    /// `dir` is in a bare repository's folder.
     fn around(dir: &Path) -> Result<Repository, GateError> {
         let not_a_repo = || GateError::NotGitRepo {
             path: dir.to_path_buf(),
         };
-        let mut root = toplevel(dir).ok_or_else(not_a_repo)?;
+        let mut start = absolute(dir);
+        let mut root = loop {
+            if let Some(root) = toplevel(&start) {
+                break root;
+            }
+            // git refuses a bare repository it was not named (safe.bareRepository): one
+            // committed inside the tree. The repository is the one around it.
+            let bare = start.ancestors().find(|d| looks_bare(d));
+            match bare.and_then(Path::parent) {
+                Some(outside) => start = outside.to_path_buf(),
+                None => return Err(not_a_repo()),
+            }
+        };
         while let Some(outer) = root.parent().and_then(toplevel) {
             if !tracks_files_inside(&outer, &root) {
                 break; // a submodule, or a repository of its own beside the outer one's files
@@ -235,6 +248,11 @@ fn toplevel(dir: &Path) -> Option<PathBuf> {
     let out = git(dir, &["rev-parse", "--show-toplevel"], None).ok()?;
     let root = PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches(['\n', '\r']));
     Some(root.canonicalize().unwrap_or(root))
+}
+
+/// Does `dir` hold a bare repository's layout?
+fn looks_bare(dir: &Path) -> bool {
+    dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
 }
 
 /// Does `outer` track files inside `inner` (not just a submodule entry for it)? Then

@@ -406,3 +406,53 @@ fn diff_base_in_a_nested_repository_runs_none_of_its_filters() {
         "the finding on the changed line is kept"
     );
 }
+
+#[test]
+fn diff_base_in_a_committed_bare_repository_runs_none_of_its_filters() {
+    let attack = Attack::new("");
+    let (tree, home) = (attack.tree(), attack.path("home"));
+    std::fs::create_dir_all(&home).expect("home");
+    attack.write("tree/nested/src/conn.rs", ONE_FINDING);
+    // `nested/` is a bare repository's folder (HEAD, config, objects, refs) whose work tree
+    // is itself: git finds it from `nested/src`, and its config names a clean filter.
+    let nested_git = ["--git-dir", "nested", "--work-tree", "nested"];
+    git(&tree, &home, &["init", "-q", "--bare", "nested"]);
+    git(
+        &tree,
+        &home,
+        &["--git-dir", "nested", "config", "core.bare", "false"],
+    );
+    git(
+        &tree,
+        &home,
+        &["--git-dir", "nested", "config", "core.worktree", "."],
+    );
+    git(&tree, &home, &[&nested_git[..], &["add", "src"]].concat());
+    git(
+        &tree,
+        &home,
+        &[&nested_git[..], &["commit", "-q", "-m", "nested"]].concat(),
+    );
+    let program = format!("sh -c 'touch \"{}\"; cat'", attack.marker().display());
+    git(
+        &tree,
+        &home,
+        &["--git-dir", "nested", "config", "filter.x.clean", &program],
+    );
+    attack.write("tree/nested/src/.gitattributes", "*.rs filter=x\n");
+    // The pull request commits all of it.
+    git(&tree, &home, &["init", "-q"]);
+    git(&tree, &home, &["add", "."]);
+    git(&tree, &home, &["commit", "-q", "-m", "base"]);
+    let edited = ONE_FINDING.replace("b\"GET\").await?;", "b\"PUT\").await?;");
+    attack.write("tree/nested/src/conn.rs", &edited);
+    let out = attack.scan(&["--diff-base", "HEAD", "--format", "json", "nested/src"]);
+    attack.assert_nothing_ran();
+    assert_scanned(&out);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(1),
+        "the outer repository's base is used: the finding on the changed line is kept"
+    );
+}
