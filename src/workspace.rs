@@ -71,7 +71,14 @@ impl Cargo {
             Some(m) => cwd.join(m),
             None => nearest_manifest(&cwd)?,
         };
-        let (metadata, json) = self.metadata(&manifest, false)?;
+        let (metadata, json) = self.metadata(&manifest, false).map_err(|why| {
+            miette::miette!(
+                help = "pass the folder to scan, or run inside a cargo workspace. cargo reads \
+                        no `.cargo/config.toml` of the scanned tree: registries and sources \
+                        it needs go in `$CARGO_HOME/config.toml` (docs/security.md)",
+                "{why}"
+            )
+        })?;
         Ok(Members {
             manifest,
             metadata,
@@ -86,25 +93,24 @@ impl Cargo {
         &self,
         manifest: &Path,
         with_deps: bool,
-    ) -> miette::Result<(Metadata, serde_json::Value)> {
+    ) -> Result<(Metadata, serde_json::Value), String> {
         let out = self
             .command(manifest, with_deps)?
             .output()
-            .map_err(|e| miette::miette!("cannot run `cargo metadata`: {e}"))?;
+            .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
         if !out.status.success() {
-            return Err(miette::miette!(
-                help = "pass the folder to scan, or run inside a cargo workspace",
+            return Err(format!(
                 "`cargo metadata` failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             ));
         }
-        let bad = |e: serde_json::Error| miette::miette!("bad `cargo metadata` output: {e}");
+        let bad = |e: serde_json::Error| format!("bad `cargo metadata` output: {e}");
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(bad)?;
         let metadata = serde::Deserialize::deserialize(&json).map_err(bad)?;
         Ok((metadata, json))
     }
 
-    fn command(&self, manifest: &Path, with_deps: bool) -> miette::Result<Command> {
+    fn command(&self, manifest: &Path, with_deps: bool) -> Result<Command, String> {
         self.refuse_program_inside(manifest)?;
         let mut options = Vec::new();
         if with_deps {
@@ -134,15 +140,15 @@ impl Cargo {
     /// `$CARGO` inside the scanned folder can only have come from the tree (a toolchain
     /// `path` in its `rust-toolchain.toml`, chosen when `cargo cancelsafe` was started in
     /// it): refuse to run it again.
-    fn refuse_program_inside(&self, manifest: &Path) -> miette::Result<()> {
+    fn refuse_program_inside(&self, manifest: &Path) -> Result<(), String> {
         let Some(folder) = manifest.parent() else {
             return Ok(());
         };
         if self.program.is_absolute() && self.program.starts_with(folder) {
-            return Err(miette::miette!(
-                help = "run the `cargo-cancelsafe` binary itself, or `cargo cancelsafe \
-                        --manifest-path` from outside the tree (docs/security.md)",
-                "refusing to run `{}` (from $CARGO): it is inside the scanned tree",
+            return Err(format!(
+                "refusing to run `{}` (from $CARGO): it is inside the scanned tree; run the \
+                 `cargo-cancelsafe` binary itself, or `cargo cancelsafe --manifest-path` from \
+                 outside the tree",
                 self.program.display()
             ));
         }
@@ -265,7 +271,7 @@ fn graph_from_lock_file(members: &Members) -> Result<DependencyGraph, String> {
 /// The graph `cargo metadata` resolves (fetching what is missing only with `--fetch`).
 fn graph_from_metadata(cargo: &Cargo, manifest: &Path) -> Result<DependencyGraph, String> {
     let _t = timings::phase("cargo metadata");
-    let (metadata, _) = cargo.metadata(manifest, true).map_err(|e| e.to_string())?;
+    let (metadata, _) = cargo.metadata(manifest, true)?;
     DependencyGraph::from_metadata(&metadata)
 }
 
