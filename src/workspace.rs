@@ -259,7 +259,7 @@ pub fn dependency_graph(
 fn graph_from_lock_file(members: &Members) -> Result<DependencyGraph, String> {
     let root = members.metadata.workspace_root.as_std_path();
     if !root.join("Cargo.lock").is_file() {
-        return Err("there is no Cargo.lock".to_string()); // cargo metadata writes one
+        return Err("there is none yet".to_string()); // cargo metadata writes one
     }
     let _t = timings::phase("dependency graph from Cargo.lock");
     DependencyGraph::from_lockfile(root, &members.manifests()).map_err(|why| {
@@ -277,9 +277,12 @@ fn graph_from_metadata(cargo: &Cargo, manifest: &Path) -> Result<DependencyGraph
 
 /// Says on stderr that no dependency code was read, why, and how to fetch it.
 fn report_unread_dependencies(cargo: &Cargo, members: &Members, lock: &str, metadata: &str) {
+    let indent = |text: &str| text.trim().replace('\n', "\n    ");
     let mut note = format!(
-        "warning: dependency code not read: no dependency of the workspace was summarised, \
-         findings that need their effects are missed\n  the lock file: {lock}\n  {metadata}\n"
+        "warning: dependency code not read: no dependency was summarised, so findings that \
+         need their effects are missed\n  Cargo.lock: {}\n  {}\n",
+        indent(lock),
+        indent(metadata)
     );
     if !cargo.fetch {
         note.push_str(&format!(
