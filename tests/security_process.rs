@@ -87,16 +87,11 @@ impl Attack {
             .current_dir(self.tree())
             .env_remove("CARGO")
             .env_remove("RUSTUP_TOOLCHAIN")
+            // Whatever cargo would fetch or lock stays in the temp dir.
+            .env("CARGO_HOME", self.path("cargo-home"))
             // A failed fetch is not retried (it would only make a failing run slower).
             .env("CARGO_NET_RETRY", "0");
         cmd
-    }
-
-    /// A cargo home of the test's own, so whatever cargo would fetch stays in the temp dir.
-    fn private_cargo_home(&self) -> PathBuf {
-        let home = self.path("cargo-home");
-        std::fs::create_dir_all(&home).expect("cargo home");
-        home
     }
 }
 
@@ -256,9 +251,7 @@ fn a_registrys_credential_provider_never_runs_and_nothing_is_contacted() {
             attack.tree().join("evil.sh").display()
         ),
     );
-    let mut cmd = attack.command(&[]);
-    cmd.env("CARGO_HOME", attack.private_cargo_home());
-    let out = run_with_timeout(&mut cmd);
+    let out = attack.scan(&[]);
     attack.assert_nothing_ran();
     registry.assert_untouched();
     // Only the tree's config defines the registry, and it is not read: cargo cannot load
@@ -281,9 +274,7 @@ fn git_and_patch_sources_are_not_fetched_but_reported() {
         ),
     ] {
         let attack = Attack::new(&dependencies);
-        let mut cmd = attack.command(&[]);
-        cmd.env("CARGO_HOME", attack.private_cargo_home());
-        let out = run_with_timeout(&mut cmd);
+        let out = attack.scan(&[]);
         server.assert_untouched();
         assert_scanned(&out);
         let stderr = String::from_utf8_lossy(&out.stderr);
