@@ -263,30 +263,35 @@ fn a_registrys_credential_provider_never_runs_and_nothing_is_contacted() {
 
 // cargo: the network
 
-#[test]
-fn git_and_patch_sources_are_not_fetched_but_reported() {
+/// Scans a tree whose manifest has `dependencies` (naming `{url}`, a listener): nothing is
+/// contacted, and the missing dependencies are reported with the command that fetches them.
+fn assert_not_fetched_but_reported(dependencies: &str) {
     let server = Listener::start();
-    for dependencies in [
-        format!("helper = {{ git = \"{}/helper.git\" }}", server.url),
-        format!(
-            "helper = \"1\"\n\n[patch.crates-io]\nhelper = {{ git = \"{}/helper.git\" }}",
-            server.url
-        ),
-    ] {
-        let attack = Attack::new(&dependencies);
-        let out = attack.scan(&[]);
-        server.assert_untouched();
-        assert_scanned(&out);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let fetch = format!(
-            "cargo fetch --manifest-path {}",
-            attack.tree().join("Cargo.toml").display()
-        );
-        assert!(
-            stderr.contains("dependency code not read") && stderr.contains(&fetch),
-            "the missing dependencies are reported with the command that fetches them:\n{stderr}"
-        );
-    }
+    let attack = Attack::new(&dependencies.replace("{url}", &server.url));
+    let out = attack.scan(&[]);
+    server.assert_untouched();
+    assert_scanned(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let fetch = format!(
+        "cargo fetch --manifest-path {}",
+        attack.tree().join("Cargo.toml").display()
+    );
+    assert!(
+        stderr.contains("dependency code not read") && stderr.contains(&fetch),
+        "the missing dependencies are reported with the command that fetches them:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_git_dependency_is_not_fetched_but_reported() {
+    assert_not_fetched_but_reported("helper = { git = \"{url}/helper.git\" }");
+}
+
+#[test]
+fn a_patch_url_is_not_fetched_but_reported() {
+    assert_not_fetched_but_reported(
+        "helper = \"1\"\n\n[patch.crates-io]\nhelper = { git = \"{url}/helper.git\" }",
+    );
 }
 
 // rustup: the tree's toolchain file
