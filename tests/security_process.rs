@@ -294,6 +294,22 @@ fn a_patch_url_is_not_fetched_but_reported() {
     );
 }
 
+#[test]
+fn fetch_lets_cargo_reach_the_sources() {
+    let server = Listener::start();
+    let attack = Attack::new(&format!(
+        "helper = {{ git = \"{}/helper.git\" }}",
+        server.url
+    ));
+    let out = attack.scan(&["--fetch"]);
+    assert!(
+        server.connections.load(Ordering::SeqCst) > 0,
+        "with --fetch, cargo asks the git source for the dependency:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_scanned(&out);
+}
+
 // rustup: the tree's toolchain file
 
 #[test]
