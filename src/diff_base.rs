@@ -26,16 +26,13 @@ use crate::source::Span;
 use crate::Finding;
 
 /// Settings every git call gets on its command line, which wins over the repository's
-/// configuration: nothing git could run, and bare repositories only when named.
-const GIT_SETTINGS: [&str; 8] = [
+/// configuration: no fsmonitor or hook program, no transport (a partial clone would fetch
+/// a missing blob), and bare repositories only when named.
+const GIT_SETTINGS: [&str; 4] = [
     "core.fsmonitor=false",
     "core.hooksPath=/dev/null",
-    "core.quotepath=off",
-    "safe.bareRepository=explicit",
-    "core.pager=cat",
-    "diff.external=",
-    "core.alternateRefsCommand=",
     "protocol.allow=never",
+    "safe.bareRepository=explicit",
 ];
 
 /// How long the line diff of one file may take before it settles for a coarser answer
@@ -48,7 +45,7 @@ pub struct ChangedLines {
     files: HashMap<PathBuf, Changed>,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum Changed {
     /// Not at the base revision: every line is new.
     Whole,
@@ -81,7 +78,7 @@ impl ChangedLines {
         }
         let blobs = repo.read_blobs(reads.iter().map(|(_, blob)| blob.as_str()))?;
         for ((file, _), old) in reads.into_iter().zip(blobs) {
-            // An unreadable file has no finding to keep; an empty one changes every line.
+            // A file that can no longer be read compares as empty.
             let new = std::fs::read(&file).unwrap_or_default();
             files.insert(file, Changed::Lines(changed_lines(&old, &new)));
         }
