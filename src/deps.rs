@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use bincode::{Decode, Encode};
+use cargo_metadata::{DependencyKind, Metadata, Node, TargetKind};
 use rayon::prelude::*;
-use serde::Deserialize;
 
 use crate::cache::Cache;
 use crate::summary::FileSummary;
@@ -554,85 +554,38 @@ const DESCRIBED_BY_VOCABULARY: &[&str] = &[
     "smol",
 ];
 
-#[derive(Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-    workspace_members: Vec<String>,
-    resolve: Option<Resolve>,
-}
-
-#[derive(Deserialize)]
-struct Package {
-    id: String,
-    name: String,
-    version: String,
-    source: Option<String>,
-    targets: Vec<Target>,
-}
-
-#[derive(Deserialize)]
-struct Target {
-    kind: Vec<String>,
-    src_path: PathBuf,
-}
-
-#[derive(Deserialize)]
-struct Resolve {
-    nodes: Vec<Node>,
-}
-
-#[derive(Deserialize)]
-struct Node {
-    id: String,
-    #[serde(default)]
-    deps: Vec<NodeDep>,
-    #[serde(default)]
-    features: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct NodeDep {
-    name: String,
-    pkg: String,
-    #[serde(default)]
-    dep_kinds: Vec<DepKind>,
-}
-
-#[derive(Deserialize)]
-struct DepKind {
-    kind: Option<String>,
-}
-
 impl DependencyGraph {
     /// Reads `cargo metadata --format-version 1` output (with dependencies).
-    pub fn from_metadata(json: &serde_json::Value) -> Result<Self, String> {
-        let meta =
-            Metadata::deserialize(json).map_err(|e| format!("bad `cargo metadata` output: {e}"))?;
-        let members: BTreeSet<&str> = meta.workspace_members.iter().map(String::as_str).collect();
+    pub fn from_metadata(meta: &Metadata) -> Result<Self, String> {
+        let members: BTreeSet<&str> = meta
+            .workspace_members
+            .iter()
+            .map(|m| m.repr.as_str())
+            .collect();
         let resolve = meta
             .resolve
+            .as_ref()
             .ok_or("`cargo metadata` gave no dependency graph (was --no-deps passed?)")?;
+        // Build scripts' dependencies are not the crate's code.
         let code_deps = |n: &Node| -> Vec<(String, String)> {
             n.deps
                 .iter()
                 .filter(|d| {
                     d.dep_kinds.is_empty()
-                        || d.dep_kinds
-                            .iter()
-                            .any(|k| k.kind.as_deref() != Some("build"))
+                        || d.dep_kinds.iter().any(|k| k.kind != DependencyKind::Build)
                 })
-                .map(|d| (d.name.clone(), d.pkg.clone()))
+                .map(|d| (d.name.clone(), d.pkg.repr.clone()))
                 .collect()
         };
         let node_deps: HashMap<&str, Vec<(String, String)>> = resolve
             .nodes
             .iter()
-            .map(|n| (n.id.as_str(), code_deps(n)))
+            .map(|n| (n.id.repr.as_str(), code_deps(n)))
             .collect();
         let node_features: HashMap<&str, &Vec<String>> = resolve
             .nodes
             .iter()
-            .map(|n| (n.id.as_str(), &n.features))
+            .map(|n| (n.id.repr.as_str(), &n.features))
             .collect();
         let mut direct = BTreeMap::new();
         for m in &members {
@@ -643,37 +596,37 @@ impl DependencyGraph {
             }
         }
         let mut by_id = HashMap::new();
-        for p in meta.packages {
-            if members.contains(p.id.as_str()) || DESCRIBED_BY_VOCABULARY.contains(&p.name.as_str())
-            {
+        for p in &meta.packages {
+            let id = p.id.repr.as_str();
+            if members.contains(id) || DESCRIBED_BY_VOCABULARY.contains(&p.name.as_str()) {
                 continue;
             }
-            let Some(lib) = p
-                .targets
-                .iter()
-                .find(|t| t.kind.iter().any(|k| k == "lib" || k == "rlib"))
-            else {
+            let Some(lib) = p.targets.iter().find(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib))
+            }) else {
                 continue; // proc-macro crates and binaries: nothing to call at run time
             };
-            let src_dir = lib.src_path.parent().map(PathBuf::from).unwrap_or_default();
+            let lib_root = lib.src_path.clone().into_std_path_buf();
             let dep = Dependency {
                 name: p.name.replace('-', "_"),
                 package: p.name.clone(),
-                version: p.version,
-                source: p.source,
-                lib_root: lib.src_path.clone(),
-                src_dir,
-                deps: node_deps.get(p.id.as_str()).cloned().unwrap_or_default(),
+                version: p.version.to_string(),
+                source: p.source.as_ref().map(|s| s.repr.clone()),
+                src_dir: lib_root.parent().map(PathBuf::from).unwrap_or_default(),
+                lib_root,
+                deps: node_deps.get(id).cloned().unwrap_or_default(),
                 features: {
                     let mut f = node_features
-                        .get(p.id.as_str())
+                        .get(id)
                         .map_or_else(Vec::new, |f| (*f).clone());
                     f.sort();
                     f
                 },
-                id: p.id.clone(),
+                id: id.to_string(),
             };
-            by_id.insert(p.id, dep);
+            by_id.insert(id.to_string(), dep);
         }
         Ok(DependencyGraph {
             by_id,
@@ -890,33 +843,41 @@ mod tests {
         assert!(!crate_names("crate::redis::x").contains("redis"));
     }
 
-    fn metadata() -> serde_json::Value {
+    /// A package as `cargo metadata` lists it, with one target.
+    fn package(id: &str, name: &str, version: &str, kind: &str, src: &str) -> serde_json::Value {
+        let source = id.split_once('(').map(|(_, s)| s.trim_end_matches(')'));
+        let source = source.filter(|s| !s.starts_with("path+"));
         serde_json::json!({
+            "id": id, "name": name, "version": version, "source": source,
+            "dependencies": [], "features": {}, "manifest_path": "/m/Cargo.toml",
+            "targets": [{"name": name, "kind": [kind], "src_path": src}]
+        })
+    }
+
+    fn metadata() -> Metadata {
+        let redis = "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)";
+        let json = serde_json::json!({
             "packages": [
-                {"id": "app 0.1.0 (path+file:///app)", "name": "app", "version": "0.1.0", "source": null,
-                 "targets": [{"kind": ["bin"], "src_path": "/app/src/main.rs"}]},
-                {"id": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "name": "redis",
-                 "version": "0.22.3", "source": "registry+https://github.com/rust-lang/crates.io-index",
-                 "targets": [{"kind": ["lib"], "src_path": "/reg/redis-0.22.3/src/lib.rs"}]},
-                {"id": "combine 4.6.6 (registry+x)", "name": "combine", "version": "4.6.6", "source": "registry+x",
-                 "targets": [{"kind": ["lib"], "src_path": "/reg/combine/src/lib.rs"}]},
-                {"id": "tokio 1.0.0 (registry+x)", "name": "tokio", "version": "1.0.0", "source": "registry+x",
-                 "targets": [{"kind": ["lib"], "src_path": "/reg/tokio/src/lib.rs"}]},
-                {"id": "serde_derive 1.0.0 (registry+x)", "name": "serde_derive", "version": "1.0.0", "source": "registry+x",
-                 "targets": [{"kind": ["proc-macro"], "src_path": "/reg/sd/src/lib.rs"}]}
+                package("app 0.1.0 (path+file:///app)", "app", "0.1.0", "bin", "/app/src/main.rs"),
+                package(redis, "redis", "0.22.3", "lib", "/reg/redis-0.22.3/src/lib.rs"),
+                package("combine 4.6.6 (registry+x)", "combine", "4.6.6", "lib", "/reg/combine/src/lib.rs"),
+                package("tokio 1.0.0 (registry+x)", "tokio", "1.0.0", "lib", "/reg/tokio/src/lib.rs"),
+                package("serde_derive 1.0.0 (registry+x)", "serde_derive", "1.0.0", "proc-macro", "/reg/sd/src/lib.rs"),
             ],
             "workspace_members": ["app 0.1.0 (path+file:///app)"],
-            "resolve": {"nodes": [
-                {"id": "app 0.1.0 (path+file:///app)", "deps": [
-                    {"name": "redis", "pkg": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "dep_kinds": [{"kind": null}]},
+            "workspace_root": "/app", "target_directory": "/app/target", "version": 1,
+            "resolve": {"root": null, "nodes": [
+                {"id": "app 0.1.0 (path+file:///app)", "dependencies": [], "deps": [
+                    {"name": "redis", "pkg": redis, "dep_kinds": [{"kind": null}]},
                     {"name": "tokio", "pkg": "tokio 1.0.0 (registry+x)", "dep_kinds": [{"kind": null}]},
                     {"name": "serde_derive", "pkg": "serde_derive 1.0.0 (registry+x)", "dep_kinds": [{"kind": null}]}
                 ]},
-                {"id": "redis 0.22.3 (registry+https://github.com/rust-lang/crates.io-index)", "deps": [
+                {"id": redis, "dependencies": [], "deps": [
                     {"name": "combine", "pkg": "combine 4.6.6 (registry+x)", "dep_kinds": [{"kind": null}]}
                 ]}
             ]}
-        })
+        });
+        serde_json::from_value(json).expect("cargo metadata JSON")
     }
 
     #[test]
@@ -944,7 +905,8 @@ mod tests {
 
     #[test]
     fn metadata_without_a_graph_is_an_error() {
-        let empty = serde_json::json!({"packages": [], "workspace_members": [], "resolve": null});
+        let mut empty = metadata();
+        empty.resolve = None;
         let err = DependencyGraph::from_metadata(&empty).unwrap_err();
         assert!(err.contains("--no-deps"), "{err}");
     }

@@ -6,13 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
-use cancelsafe_engine::cache::Cache;
-use cancelsafe_engine::deps::{self, DependencyGraph};
+use cancelsafe_engine::deps;
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
 use cancelsafe_engine::{analyze, config, rules, Analysis, Config, Finding, Severity, Vocabulary};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+mod workspace;
+
+use workspace::Cargo;
 
 /// No finding at a failing level.
 const EXIT_CLEAN: u8 = 0;
@@ -56,6 +59,10 @@ struct Cli {
     /// Also report findings inside dependencies.
     #[arg(long, conflicts_with = "no_deps")]
     include_deps: bool,
+    /// Let cargo download dependencies that are not on disk (by default nothing is
+    /// fetched: they are reported, and the scan goes on without them).
+    #[arg(long)]
+    fetch: bool,
     /// Cache summaries here (default: `target/cancelsafe-cache` of the cargo workspace when
     /// scanning one, with no PATH or with --manifest-path; no cache otherwise).
     #[arg(long, conflicts_with = "no_cache")]
@@ -189,17 +196,18 @@ fn run() -> miette::Result<u8> {
         .then(|| guess_cache_dir(cli.cache_dir.as_deref(), manifest))
         .flatten()
         .map(deps::Prefetch::start);
+    let cargo = Cargo::new(cli.fetch);
     let t = cancelsafe_engine::timings::phase("cargo metadata --no-deps");
-    let metadata = if in_workspace {
-        Some(cargo_metadata(manifest, false)?)
+    let members = if in_workspace {
+        Some(cargo.members(manifest)?)
     } else if format == Format::RustcJson {
-        cargo_metadata(manifest, false).ok()
+        cargo.members(manifest).ok()
     } else {
         None
     };
     drop(t);
-    let scanned_workspace = match &metadata {
-        Some(meta) if in_workspace => Some(workspace(meta)?),
+    let scanned_workspace = match &members {
+        Some(members) if in_workspace => Some(members.workspace()),
         _ => None,
     };
     let paths = match &scanned_workspace {
@@ -215,9 +223,9 @@ fn run() -> miette::Result<u8> {
     // Dependencies are summarised when scanning a cargo workspace: that is where
     // `cargo metadata` knows them.
     let t = cancelsafe_engine::timings::phase("dependency graph");
-    let dependencies = match &metadata {
-        Some(meta) if in_workspace && !cli.no_deps => {
-            dependency_graph(manifest, meta, cache_dir.as_deref())
+    let dependencies = match &members {
+        Some(members) if in_workspace && !cli.no_deps => {
+            workspace::dependency_graph(&cargo, members, cache_dir.as_deref())
         }
         _ => None,
     };
@@ -266,8 +274,8 @@ fn run() -> miette::Result<u8> {
         Format::Github => github::render(&analysis, &findings),
         Format::RustcJson => {
             let cwd = std::env::current_dir().unwrap_or_default();
-            let packages = metadata
-                .map(|m| rustc_json::Package::from_metadata(&m, &cwd))
+            let packages = members
+                .map(|m| rustc_json::Package::from_metadata(&m.json, &cwd))
                 .unwrap_or_default();
             rustc_json::render(&analysis, &findings, &packages)
         }
@@ -345,7 +353,7 @@ fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Res
     }
     if let Some(rev) = &cli.diff_base {
         let before = findings.len();
-        findings = ChangedLines::since(rev, &scan_folder(&paths[0]))?.filter(findings);
+        findings = ChangedLines::since(rev, &scan_folder(&paths[0]), &findings)?.filter(findings);
         eprintln!(
             "cancelsafe: --diff-base {rev} hides {} outside changed lines",
             plural(before - findings.len(), "finding")
@@ -480,94 +488,6 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// `cargo metadata` for the workspace of `manifest` or of the current folder; with the
-/// dependency graph when asked (cargo reads manifests and may download sources, but builds
-/// and runs nothing).
-fn cargo_metadata(manifest: Option<&Path>, with_deps: bool) -> miette::Result<serde_json::Value> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
-    cmd.args(["metadata", "--format-version", "1"]);
-    if with_deps {
-        // Only the dependencies that build here, as the lock-file path picks them.
-        cmd.args(["--filter-platform", deps::HOST]);
-    } else {
-        cmd.arg("--no-deps");
-    }
-    if let Some(m) = manifest {
-        cmd.arg("--manifest-path").arg(m);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| miette::miette!("cannot run `cargo metadata`: {e}"))?;
-    if !out.status.success() {
-        return Err(miette::miette!(
-            help = "pass the folder to scan, or run inside a cargo workspace",
-            "`cargo metadata` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| miette::miette!("bad `cargo metadata` output: {e}"))
-}
-
-/// The dependency graph, cached by the workspace's lock file and manifests, so a warm run
-/// needs only the cheap `--no-deps` call. Read from `Cargo.lock` and the sources on disk
-/// when they are all there, else from `cargo metadata` (which fetches what is missing).
-/// Without a graph (offline, say) the scan goes on over the workspace alone.
-fn dependency_graph(
-    manifest: Option<&Path>,
-    own: &serde_json::Value,
-    cache_dir: Option<&Path>,
-) -> Option<DependencyGraph> {
-    let cache = cache_dir.map(|d| Cache::new(d, &Vocabulary::default()));
-    let key = cache
-        .as_ref()
-        .map(|c| c.key("metadata", &lock_and_manifests(own)));
-    if let Some(graph) = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k)) {
-        return Some(graph);
-    }
-    let graph = graph_from_lock_file(own).or_else(|| graph_from_metadata(manifest))?;
-    if let (Some(c), Some(k)) = (&cache, key) {
-        // A cache that cannot be written only costs time on the next run.
-        let _ = c.put(k, &graph);
-    }
-    Some(graph)
-}
-
-/// The graph from `Cargo.lock` and the sources already on disk, without running cargo;
-/// `None` when there is no lock yet or anything is missing.
-fn graph_from_lock_file(own: &serde_json::Value) -> Option<DependencyGraph> {
-    let root = Path::new(own["workspace_root"].as_str()?);
-    if !root.join("Cargo.lock").is_file() {
-        return None; // cargo metadata writes one
-    }
-    let _t = cancelsafe_engine::timings::phase("dependency graph from Cargo.lock");
-    DependencyGraph::from_lockfile(root, &member_manifests(own))
-        .map_err(|why| cancelsafe_engine::timings::note(&format!("Cargo.lock not used: {why}")))
-        .ok()
-}
-
-/// The graph `cargo metadata` resolves (fetching what is missing).
-fn graph_from_metadata(manifest: Option<&Path>) -> Option<DependencyGraph> {
-    let _t = cancelsafe_engine::timings::phase("cargo metadata");
-    cargo_metadata(manifest, true)
-        .and_then(|full| DependencyGraph::from_metadata(&full).map_err(|e| miette::miette!("{e}")))
-        .map_err(|e| eprintln!("warning: dependencies not summarised: {e}"))
-        .ok()
-}
-
-/// The workspace members' manifests, from `cargo metadata --no-deps` (which lists only
-/// members).
-fn member_manifests(own: &serde_json::Value) -> Vec<PathBuf> {
-    own["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|package| package["manifest_path"].as_str())
-        .map(PathBuf::from)
-        .collect()
-}
-
 /// Where the cache folder will be, before `cargo metadata` says: `--cache-dir`, or
 /// `target/cancelsafe-cache` (or `$CARGO_TARGET_DIR`'s) of the nearest folder up with a
 /// `Cargo.lock`. A wrong guess only means no head start.
@@ -586,50 +506,4 @@ fn guess_cache_dir(cache_dir: Option<&Path>, manifest: Option<&Path>) -> Option<
         None => root.join("target"),
     };
     Some(target.join("cancelsafe-cache"))
-}
-
-/// What the dependency graph depends on: the lock file and every workspace manifest.
-fn lock_and_manifests(own: &serde_json::Value) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    if let Some(root) = own["workspace_root"].as_str() {
-        bytes.extend(std::fs::read(Path::new(root).join("Cargo.lock")).unwrap_or_default());
-        // A virtual root is no member, but its `[workspace.dependencies]` count.
-        bytes.extend(std::fs::read(Path::new(root).join("Cargo.toml")).unwrap_or_default());
-    }
-    for path in member_manifests(own) {
-        bytes.extend(path.as_os_str().as_encoded_bytes());
-        bytes.extend(std::fs::read(&path).unwrap_or_default());
-    }
-    bytes
-}
-
-struct Workspace {
-    /// Relative to the current folder when inside it.
-    root: PathBuf,
-    target_dir: PathBuf,
-}
-
-/// The workspace root (relative to the current folder when inside it) and target folder
-/// from `cargo metadata`.
-fn workspace(meta: &serde_json::Value) -> miette::Result<Workspace> {
-    let root = meta["workspace_root"]
-        .as_str()
-        .ok_or_else(|| miette::miette!("`cargo metadata` gave no workspace_root"))?;
-    let root = PathBuf::from(root);
-    let target_dir = meta["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let root = root
-        .strip_prefix(&cwd)
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                p.to_path_buf()
-            }
-        })
-        .unwrap_or(root);
-    Ok(Workspace { root, target_dir })
 }

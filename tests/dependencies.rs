@@ -1,5 +1,5 @@
 //! Dependency-aware analysis on a real registry crate: two small workspaces depend on
-//! `redis = "=0.22.3"` (cargo fetches it when `cargo metadata` runs) and race `con.get(..)`
+//! `redis = "=0.22.3"` (cargo fetches it, as `--fetch` allows) and race `con.get(..)`
 //! in `timeout` and `select!`. Over `aio::Connection` every race is reported at the
 //! application's site; over `MultiplexedConnection` none is.
 //!
@@ -42,7 +42,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn scan(root: &Path, extra: &[&str]) -> (i32, Value) {
     let out = cancelsafe_command()
         .current_dir(root)
-        .args(["cancelsafe", "--format", "json"])
+        .args(["cancelsafe", "--format", "json", "--fetch"])
         .args(extra)
         .output()
         .expect("run cargo-cancelsafe");
@@ -164,7 +164,7 @@ fn the_human_report_counts_summarised_dependencies() {
 fn dependency_line(root: &Path, extra: &[&str]) -> String {
     let out = cancelsafe_command()
         .current_dir(root)
-        .arg("cancelsafe")
+        .args(["cancelsafe", "--fetch"])
         .args(extra)
         .output()
         .expect("run");
@@ -252,7 +252,8 @@ fn members(meta: &Value) -> (PathBuf, Vec<PathBuf>) {
 /// metadata's.
 fn lock_graph_differences(root: &Path) -> Vec<String> {
     let meta = full_metadata(root);
-    let from_metadata = DependencyGraph::from_metadata(&meta).expect("metadata graph");
+    let typed = serde_json::from_value(meta.clone()).expect("cargo metadata JSON");
+    let from_metadata = DependencyGraph::from_metadata(&typed).expect("metadata graph");
     assert!(
         !from_metadata.normalized().crates.is_empty(),
         "a graph worth comparing"
