@@ -8,7 +8,7 @@ mod scope;
 use crate::state::Left;
 pub use crate::state::Policy;
 use crate::{CancelState, Interrupted};
-pub use scope::{address, nested, Polled};
+pub use scope::{address, Polled};
 
 /// What the next call must do before it may send anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,10 @@ pub fn recover(s: &mut CancelState, policy: Policy) -> Recovery {
 
 #[cold]
 fn repair(s: &mut CancelState, policy: Policy) -> Recovery {
+    if scope::nested(s) {
+        // The marks are a running call's, not an interrupted one's: leave them alone.
+        return Recovery::Refuse;
+    }
     let left = s.left();
     if policy == Policy::Reconnect {
         return match (s.poisoned, left) {
@@ -55,15 +59,13 @@ fn repair(s: &mut CancelState, policy: Policy) -> Recovery {
 }
 
 /// The error for [`Recovery::Refuse`].
-#[inline]
-pub fn refusal(s: &CancelState) -> Interrupted {
-    s.interrupted()
-}
-
-/// The error for a guarded call nested inside another on the same state.
 #[cold]
-pub fn nested_refusal() -> Interrupted {
-    Interrupted::nested()
+pub fn refusal(s: &CancelState) -> Interrupted {
+    if scope::nested(s) {
+        Interrupted::nested()
+    } else {
+        s.interrupted()
+    }
 }
 
 /// One owed reply was read by the drain fn.

@@ -17,9 +17,20 @@
 //!
 //! Input:   self.read_reply().await?        (the same, with `read_start` / `read_end`)
 //!
-//! Input:   tokio::task::yield_now().await
-//! Output:  { ::cancelsafe::__private::unknown(&mut self.cancel); tokio::task::yield_now().await }
+//! Input:   self.helper().await
+//! Output:  {
+//!              ::cancelsafe::__private::unknown(&mut self.cancel);
+//!              ::cancelsafe::__private::Polled::new(
+//!                  __cancelsafe_at,
+//!                  ::core::future::IntoFuture::into_future(self.helper()),
+//!              ).await
+//!          }
 //! ```
+//!
+//! `Polled` notes, while it is polled, that a call on this state is running, so a guarded
+//! call awaited in there on the same state (a nested call) is refused instead of taking
+//! these marks for an interruption. Writes and reads are not wrapped: it would cost every
+//! call a thread-local write per poll, and they are not guarded calls.
 //!
 //! An await of a future stored earlier (`let f = self.read_reply(); f.await`) gets no
 //! mark, since the future may borrow the whole connection, state included: such a body
@@ -75,6 +86,8 @@ pub(crate) struct Marker<'a> {
     pub reads: &'a [Ident],
     /// What the body visibly does, for the compile-time checks.
     pub seen: Seen,
+    /// An unknown await was wrapped in `Polled`, which names `__cancelsafe_at`.
+    pub framed: bool,
     /// Inside an `if`/`match` arm, the right of `&&`/`||`, or a loop.
     conditional: usize,
 }
@@ -116,6 +129,7 @@ impl<'a> Marker<'a> {
             writes,
             reads,
             seen: Seen::default(),
+            framed: false,
             conditional: 0,
         }
     }
@@ -172,13 +186,23 @@ impl<'a> Marker<'a> {
         }
     }
 
-    fn mark(&self, span: Span, kind: &Kind, awaited: TokenStream) -> Expr {
+    fn mark(&mut self, span: Span, kind: &Kind, aw: &ExprAwait) -> Expr {
         let (krate, state) = (self.krate, self.state);
+        let awaited = aw.to_token_stream();
         let (start, end) = match kind {
             Kind::Stored => return syn::parse_quote_spanned!(span=> #awaited),
             Kind::Unknown => {
+                self.framed = true;
+                let base = &aw.base;
                 return syn::parse_quote_spanned! {span=>
-                    { #krate::__private::unknown(&mut #state); #awaited }
+                    {
+                        #krate::__private::unknown(&mut #state);
+                        #krate::__private::Polled::new(
+                            __cancelsafe_at,
+                            ::core::future::IntoFuture::into_future(#base),
+                        )
+                        .await
+                    }
                 };
             }
             Kind::Write => (
@@ -309,8 +333,8 @@ impl VisitMut for Marker<'_> {
             }
             Expr::Macro(e) => {
                 if opaque(&e.mac) {
-                    let span = e.mac.path.span();
-                    *expr = self.mark(span, &Kind::Unknown, expr.to_token_stream());
+                    let stmt = self.unknown_stmt(e.mac.path.span());
+                    *expr = syn::parse_quote_spanned!(e.mac.path.span()=> { #stmt #expr });
                 }
                 return;
             }
@@ -321,7 +345,7 @@ impl VisitMut for Marker<'_> {
         let kind = self.classify(aw);
         let span = aw.span();
         self.note(&kind, span);
-        *expr = self.mark(span, &kind, aw.to_token_stream());
+        *expr = self.mark(span, &kind, aw);
     }
 
     // Not part of this call's straight-line progress: they may run later, or never. If

@@ -7,30 +7,26 @@
 //!
 //! Output:
 //!     async fn get(&mut self, key: &str) -> io::Result<Reply> {
-//!         let at = address(&self.cancel);
-//!         // `Polled` notes, while it is polled, that a call on this state is running, so
-//!         // a guarded call nested inside it (or a guarded drain fn) is refused, not hung
-//!         let out: io::Result<Reply> = Polled::new(at, async {
-//!             if nested(at) { return Err(From::from(nested_refusal())) }
-//!             // 1. repair what an interrupted call left, before sending anything
-//!             match recover(&mut self.cancel, Policy::Drain) {
-//!                 Recovery::Refuse => return Err(From::from(refusal(&self.cancel))),
-//!                 Recovery::Drain(n) => for _ in 0..n {
-//!                     match Self::read_reply(&mut *self).await {
-//!                         Ok(_) => drained(&mut self.cancel),
-//!                         Err(e) => { poison(&mut self.cancel); return Err(From::from(e)) }
-//!                     }
-//!                 },
-//!                 _ => {}
-//!             }
-//!             // 2. run the body with every await marked (see `awaits.rs`); `return` and
-//!             //    `?` leave the inner block, so `finish` runs whenever the body returns
-//!             begin(&mut self.cancel, Policy::Drain, 1usize, DRAINABLE, STORED);
-//!             let out: io::Result<Reply> = async { BODY' }.await;
-//!             // 3. only a success (not `Err`, not `None`) ends the exchange
-//!             finish(&mut self.cancel, out is `Err` or `None`);
-//!             out
-//!         }).await;
+//!         // (only when BODY has an unknown await, which `awaits.rs` wraps in `Polled`)
+//!         let __cancelsafe_at = address(&self.cancel);
+//!         // 1. repair what an interrupted call left, before sending anything; a call
+//!         //    nested in a running one on the same state is refused here too
+//!         match recover(&mut self.cancel, Policy::Drain) {
+//!             Recovery::Refuse => return Err(From::from(refusal(&self.cancel))),
+//!             Recovery::Drain(n) => for _ in 0..n {
+//!                 match Self::read_reply(&mut *self).await {
+//!                     Ok(_) => drained(&mut self.cancel),
+//!                     Err(e) => { poison(&mut self.cancel); return Err(From::from(e)) }
+//!                 }
+//!             },
+//!             _ => {}
+//!         }
+//!         // 2. run the body with every await marked (see `awaits.rs`); `return` and `?`
+//!         //    leave the inner block, so step 3 runs whenever the body returns
+//!         begin(&mut self.cancel, Policy::Drain, 1usize, DRAINABLE, STORED);
+//!         let out: io::Result<Reply> = async { BODY' }.await;
+//!         // 3. only a success (not `Err`, not `None`) ends the exchange
+//!         finish(&mut self.cancel, out is `Err` or `None`);
 //!         out
 //!     }
 //! ```
@@ -92,8 +88,8 @@ fn expand(mut func: ItemFn, g: &Guard) -> syn::Result<TokenStream> {
         ReturnType::Default => func.sig.ident.span(),
     };
     let (policy, recovery) = recovery(g, ret_span);
-    let refuse_nested = fail(g, ret_span, quote!(#private::nested_refusal()));
 
+    let span = func.block.span();
     let mut body = (*func.block).clone();
     let mut marker = Marker::new(krate, state, &g.writes, &g.reads);
     marker.visit_block_mut(&mut body);
@@ -110,32 +106,24 @@ fn expand(mut func: ItemFn, g: &Guard) -> syn::Result<TokenStream> {
         ReturnType::Type(_, ty) => quote!(: #ty),
         ReturnType::Default => quote!(: ()),
     };
-    let span = func.block.span();
+    let at = marker
+        .framed
+        .then(|| quote_spanned!(span=> let __cancelsafe_at = #private::address(&#state);));
     let block = quote_spanned! {span=>
         {
-            let __cancelsafe_at = #private::address(&#state);
-            #[allow(clippy::let_unit_value, unreachable_code)]
-            let __cancelsafe_out #out_ty = #private::Polled::new(__cancelsafe_at, async {
-                if #private::nested(__cancelsafe_at) {
-                    #refuse_nested;
-                }
-                #recovery
-                #private::begin(&mut #state, #private::Policy::#policy, #replies, #drainable, #stored);
-                #[allow(clippy::let_unit_value, clippy::redundant_async_block, unreachable_code)]
-                let __cancelsafe_out #out_ty = async #body.await;
-                #[allow(unreachable_code)]
-                #[allow(clippy::needless_borrow)]
-                let __cancelsafe_failed = {
-                    #[allow(unused_imports)]
-                    use #private::{Failed as _, Succeeded as _};
-                    (&__cancelsafe_out).__cancelsafe_failed()
-                };
-                #[allow(unreachable_code)]
-                #private::finish(&mut #state, __cancelsafe_failed);
-                #[allow(unreachable_code)]
-                __cancelsafe_out
-            })
-            .await;
+            #at
+            #recovery
+            #private::begin(&mut #state, #private::Policy::#policy, #replies, #drainable, #stored);
+            #[allow(clippy::let_unit_value, clippy::redundant_async_block, unreachable_code)]
+            let __cancelsafe_out #out_ty = async #body.await;
+            #[allow(unreachable_code, clippy::needless_borrow)]
+            let __cancelsafe_failed = {
+                #[allow(unused_imports)]
+                use #private::{Failed as _, Succeeded as _};
+                (&__cancelsafe_out).__cancelsafe_failed()
+            };
+            #[allow(unreachable_code)]
+            #private::finish(&mut #state, __cancelsafe_failed);
             #[allow(unreachable_code)]
             __cancelsafe_out
         }
@@ -260,13 +248,17 @@ fn recovery(g: &Guard, ret_span: Span) -> (TokenStream, TokenStream) {
         Repair::Reconnect(f) => (
             quote!(Reconnect),
             quote! {
-                if let #private::Recovery::Reconnect = #private::recover(&mut #state, #private::Policy::Reconnect) {
-                    match #f(#conn).await {
+                match #private::recover(&mut #state, #private::Policy::Reconnect) {
+                    #private::Recovery::Refuse => {
+                        #refuse;
+                    }
+                    #private::Recovery::Reconnect => match #f(#conn).await {
                         ::core::result::Result::Ok(_) => #private::reconnected(&mut #state),
                         ::core::result::Result::Err(__cancelsafe_e) => {
                             #err;
                         }
-                    }
+                    },
+                    _ => {}
                 }
             },
         ),

@@ -1,6 +1,7 @@
-//! Which guarded calls are being polled on this thread right now, so a guarded call
-//! nested inside another on the same state (or a guarded drain fn) is refused instead of
-//! taking the outer call's marks for an interruption and waiting for its reply.
+//! Which guarded calls are inside an unknown await on this thread right now, so a guarded
+//! call nested inside another on the same state is refused instead of taking the outer
+//! call's marks for an interruption and waiting for its reply. Only the recovery path
+//! (the state shows a call in progress) asks.
 //!
 //! A drop leaves no trace here: the stack entry is popped when `poll` returns or unwinds,
 //! so only calls that are really up the stack count.
@@ -41,17 +42,16 @@ pub fn address(s: &CancelState) -> usize {
     s as *const CancelState as usize
 }
 
-/// Whether a guarded call on the state at `at` is already being polled further up this
-/// thread's stack (the innermost entry is the asking call itself).
-#[inline]
-pub fn nested(at: usize) -> bool {
+/// Whether a guarded call on this state is being polled further up this thread's stack.
+pub(crate) fn nested(s: &CancelState) -> bool {
+    let at = address(s);
     POLLED.with(|p| {
-        let outer = p.len.get().saturating_sub(1).min(DEPTH);
-        p.states[..outer].iter().any(|s| s.get() == at)
+        let len = p.len.get().min(DEPTH);
+        p.states[..len].iter().any(|s| s.get() == at)
     })
 }
 
-/// A guarded call's whole future (recovery and body): registers its state while polled.
+/// An unknown await of a guarded body: registers the call's state while it is polled.
 pub struct Polled<F> {
     at: usize,
     fut: F,
@@ -64,13 +64,27 @@ impl<F> Polled<F> {
     }
 }
 
-/// Pops the entry when `poll` returns or unwinds.
-struct Pop<'a>(&'a Stack);
+/// The entry of one `poll`: pushed by `push`, popped when `poll` returns or unwinds.
+struct Frame;
 
-impl Drop for Pop<'_> {
+impl Frame {
+    #[inline]
+    fn push(at: usize) -> Frame {
+        POLLED.with(|p| {
+            let len = p.len.get();
+            if let Some(slot) = p.states.get(len) {
+                slot.set(at);
+            }
+            p.len.set(len + 1);
+        });
+        Frame
+    }
+}
+
+impl Drop for Frame {
     #[inline]
     fn drop(&mut self) {
-        self.0.len.set(self.0.len.get() - 1);
+        POLLED.with(|p| p.len.set(p.len.get() - 1));
     }
 }
 
@@ -83,14 +97,8 @@ impl<F: Future> Future for Polled<F> {
         // `Polled` has no `Drop` impl and is `Unpin` only when `F` is.
         let this = unsafe { self.get_unchecked_mut() };
         let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
-        POLLED.with(|p| {
-            let len = p.len.get();
-            if let Some(slot) = p.states.get(len) {
-                slot.set(this.at);
-            }
-            p.len.set(len + 1);
-            let _pop = Pop(p);
-            fut.poll(cx)
-        })
+        // Kept out of a `LocalKey::with` closure, so the body's poll can still be inlined.
+        let _frame = Frame::push(this.at);
+        fut.poll(cx)
     }
 }
