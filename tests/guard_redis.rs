@@ -33,6 +33,8 @@ use tokio::time::timeout;
 
 const CALLS: usize = 2_000;
 const KEYS: usize = 64;
+/// What `get_timeout_swallowed` answers when its inner timeout fires.
+const SWALLOWED: &[u8] = b"(timed out)";
 /// Never reached by a healthy exchange on loopback: a call still running then hung.
 const HANG: Duration = Duration::from_secs(2);
 
@@ -111,6 +113,17 @@ impl Conn {
         self.stream.flush().await?;
         let d = inner.map_or(HANG, |n| Duration::from_micros(100 * n));
         value_of(timeout(d, self.read_reply()).await??)
+    }
+
+    /// The timeout swallowed: the body answers `Ok` without the reply it asked for.
+    #[cancelsafe::guard(state = self.cancel, drain = Self::read_reply)]
+    async fn get_timeout_swallowed(&mut self, key: &str, inner: Inner) -> io::Result<Vec<u8>> {
+        self.stream.write_all(&get(key)).await?;
+        self.stream.flush().await?;
+        match within(inner, self.read_reply()).await {
+            Ok(reply) => value_of(reply),
+            Err(_) => Ok(SWALLOWED.to_vec()),
+        }
     }
 
     #[cancelsafe::guard(state = self.cancel, drain = Self::read_reply)]
@@ -247,6 +260,7 @@ fn same(a: Vec<u8>, b: Vec<u8>) -> io::Result<Vec<u8>> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Shape {
     TimeoutInside,
+    TimeoutSwallowed,
     SelectInside,
     SendHelper,
     ExchangeHelper,
@@ -259,8 +273,9 @@ enum Shape {
 }
 
 impl Shape {
-    const ALL: [Shape; 10] = [
+    const ALL: [Shape; 11] = [
         Shape::TimeoutInside,
+        Shape::TimeoutSwallowed,
         Shape::SelectInside,
         Shape::SendHelper,
         Shape::ExchangeHelper,
@@ -275,6 +290,7 @@ impl Shape {
     async fn call(self, c: &mut Conn, key: &str, inner: Inner) -> io::Result<Vec<u8>> {
         match self {
             Shape::TimeoutInside => c.get_timeout_inside(key, inner).await,
+            Shape::TimeoutSwallowed => c.get_timeout_swallowed(key, inner).await,
             Shape::SelectInside => c.get_select_inside(key, inner).await,
             Shape::SendHelper => c.get_send_helper(key, inner).await,
             Shape::ExchangeHelper => c.get_exchange_helper(key, inner).await,
@@ -359,6 +375,7 @@ async fn run(addr: &str, shape: Shape, outer: bool, seed: u64) -> Tally {
             .unwrap_or(Ok(Err(io::Error::other("hung"))))
         {
             Ok(Ok(got)) if got == want => t.ok += 1,
+            Ok(Ok(got)) if got == SWALLOWED => t.cancelled += 1,
             Ok(Ok(got)) => {
                 t.wrong += 1;
                 eprintln!(

@@ -155,14 +155,16 @@ pub fn unknown(s: &mut CancelState) {
 
 /// The body returned. Only a success ends the exchange; after a failure the marks stay
 /// and the next call judges what was left. A success whose own count still shows a torn
-/// write or an unread reply (an inner cancellation the body swallowed) keeps the
-/// exchange open too, with the count no longer trusted.
+/// write or an unread reply, or that follows a failed unknown await (`cut`: an inner
+/// timeout the body swallowed) before every reply was read, keeps the exchange open
+/// too, with the count no longer trusted.
 #[inline]
-pub fn finish(s: &mut CancelState, failed: bool) {
+pub fn finish(s: &mut CancelState, failed: bool, cut: bool) {
     if failed {
         return;
     }
-    if s.writing || (s.exact && s.wrote && s.paid != s.replies) {
+    let unread = s.paid < s.replies;
+    if s.writing || (s.exact && s.wrote && s.paid != s.replies) || (cut && unread) {
         s.exact = false;
         return;
     }
@@ -300,7 +302,7 @@ mod tests {
     #[test]
     fn a_failed_write_is_a_torn_write() {
         let mut s = dropped(Policy::Drain, 1, &[write_start, |s| write_end(s, true)]);
-        finish(&mut s, true);
+        finish(&mut s, true, false);
         assert!(refusal(&s).torn_write());
         assert_eq!(recover(&mut s, Policy::Drain), Recovery::Refuse);
     }
@@ -318,24 +320,33 @@ mod tests {
     #[test]
     fn only_a_success_ends_the_exchange() {
         let mut ok = dropped(Policy::Poison, 1, &[wrote, read]);
-        finish(&mut ok, false);
+        finish(&mut ok, false, false);
         assert!(!ok.active);
         assert_eq!(recover(&mut ok, Policy::Poison), Recovery::Proceed);
 
         // An error after the write (an inner timeout returned `Err`): still owed.
         let mut failed = dropped(Policy::Drain, 1, &[wrote, read_start]);
-        finish(&mut failed, true);
+        finish(&mut failed, true, false);
         assert_eq!(recover(&mut failed, Policy::Drain), Recovery::Drain(1));
 
         // An error after the reply was read owes nothing.
         let mut answered = dropped(Policy::Poison, 1, &[wrote, read]);
-        finish(&mut answered, true);
+        finish(&mut answered, true, false);
         assert_eq!(recover(&mut answered, Policy::Poison), Recovery::Proceed);
 
         // A success that read fewer replies than it asked for swallowed a cancellation.
         let mut swallowed = dropped(Policy::Drain, 2, &[wrote, read]);
-        finish(&mut swallowed, false);
+        finish(&mut swallowed, false, false);
         assert_eq!(recover(&mut swallowed, Policy::Drain), Recovery::Refuse);
+
+        // An unknown await failed (a timeout) and the body answered `Ok` without the reply.
+        let mut timed_out = dropped(Policy::Drain, 1, &[wrote, unknown]);
+        finish(&mut timed_out, false, true);
+        assert_eq!(recover(&mut timed_out, Policy::Drain), Recovery::Refuse);
+        // The same after the reply was read ends the exchange.
+        let mut read_first = dropped(Policy::Drain, 1, &[wrote, read, unknown]);
+        finish(&mut read_first, false, true);
+        assert_eq!(recover(&mut read_first, Policy::Drain), Recovery::Proceed);
     }
 
     #[test]

@@ -114,6 +114,17 @@ impl Client {
         }
     }
 
+    /// The timeout swallowed: the body answers `Ok` without the reply it asked for.
+    #[cancelsafe::guard(state = self.cancel, drain = Self::read_reply)]
+    async fn get_or_default(&mut self, key: &str, budget: usize) -> io::Result<String> {
+        self.stream.write_all(request(key).as_bytes()).await?;
+        self.stream.flush().await?;
+        match Budget::new(budget, self.read_reply()).await {
+            Ok(reply) => reply,
+            Err(_) => Ok("VALUE default".to_owned()),
+        }
+    }
+
     // (b) the write, or the whole exchange, in a helper
 
     #[cancelsafe::guard(state = self.cancel, drain = Self::read_reply)]
@@ -267,6 +278,14 @@ fn a_timeout_inside_the_body() {
     assert!(reports[0].refused() > 0, "{}", reports[0]);
     assert!(reports[0].cases.last().unwrap().outcome != cancelsafe::testing::Outcome::Clean);
     // A budget long enough to read the reply completes cleanly.
+    holds_and_completes(reports.last().unwrap());
+}
+
+#[test]
+fn a_timeout_inside_the_body_that_the_body_swallows() {
+    let reports = inner_cancellation(|c, budget| Box::pin(c.get_or_default("a", budget)));
+    reports.iter().for_each(holds);
+    assert!(reports[0].refused() > 0, "{}", reports[0]);
     holds_and_completes(reports.last().unwrap());
 }
 

@@ -20,12 +20,18 @@
 //! Input:   self.helper().await
 //! Output:  {
 //!              ::cancelsafe::__private::unknown(&mut self.cancel);
-//!              ::cancelsafe::__private::Polled::new(
+//!              let __cancelsafe_r = ::cancelsafe::__private::Polled::new(
 //!                  __cancelsafe_at,
 //!                  ::core::future::IntoFuture::into_future(self.helper()),
-//!              ).await
+//!              ).await;
+//!              __cancelsafe_cut |= /* `__cancelsafe_r` is `Err` or `None` */;
+//!              __cancelsafe_r
 //!          }
 //! ```
+//!
+//! `__cancelsafe_cut` (a local of the guarded fn) tells `finish` that something failed on
+//! the way, e.g. `timeout(d, self.read_reply())` expired and the body answered `Ok` anyway:
+//! such a success does not end the exchange unless every reply was read.
 //!
 //! `Polled` notes, while it is polled, that a call on this state is running, so a guarded
 //! call awaited in there on the same state (a nested call) is refused instead of taking
@@ -86,7 +92,8 @@ pub(crate) struct Marker<'a> {
     pub reads: &'a [Ident],
     /// What the body visibly does, for the compile-time checks.
     pub seen: Seen,
-    /// An unknown await was wrapped in `Polled`, which names `__cancelsafe_at`.
+    /// An unknown await was wrapped in `Polled`, which names `__cancelsafe_at` and
+    /// `__cancelsafe_cut`.
     pub framed: bool,
     /// Inside an `if`/`match` arm, the right of `&&`/`||`, or a loop.
     conditional: usize,
@@ -194,14 +201,23 @@ impl<'a> Marker<'a> {
             Kind::Unknown => {
                 self.framed = true;
                 let base = &aw.base;
+                // The failure goes to a local, not the state: the value may borrow the
+                // whole connection.
                 return syn::parse_quote_spanned! {span=>
                     {
                         #krate::__private::unknown(&mut #state);
-                        #krate::__private::Polled::new(
+                        let __cancelsafe_r = #krate::__private::Polled::new(
                             __cancelsafe_at,
                             ::core::future::IntoFuture::into_future(#base),
                         )
-                        .await
+                        .await;
+                        #[allow(clippy::needless_borrow)]
+                        {
+                            #[allow(unused_imports)]
+                            use #krate::__private::{Failed as _, Succeeded as _};
+                            __cancelsafe_cut |= (&__cancelsafe_r).__cancelsafe_failed();
+                        }
+                        __cancelsafe_r
                     }
                 };
             }

@@ -7,8 +7,10 @@
 //!
 //! Output:
 //!     async fn get(&mut self, key: &str) -> io::Result<Reply> {
-//!         // (only when BODY has an unknown await, which `awaits.rs` wraps in `Polled`)
+//!         // (only when BODY has an unknown await, which `awaits.rs` wraps in `Polled`
+//!         // and whose failure it notes in `__cancelsafe_cut`)
 //!         let __cancelsafe_at = address(&self.cancel);
+//!         let mut __cancelsafe_cut = false;
 //!         // 1. repair what an interrupted call left, before sending anything; a call
 //!         //    nested in a running one on the same state is refused here too
 //!         match recover(&mut self.cancel, Policy::Drain) {
@@ -26,7 +28,7 @@
 //!         begin(&mut self.cancel, Policy::Drain, 1usize, DRAINABLE, STORED);
 //!         let out: io::Result<Reply> = async { BODY' }.await;
 //!         // 3. only a success (not `Err`, not `None`) ends the exchange
-//!         finish(&mut self.cancel, out is `Err` or `None`);
+//!         finish(&mut self.cancel, out is `Err` or `None`, __cancelsafe_cut);
 //!         out
 //!     }
 //! ```
@@ -106,9 +108,16 @@ fn expand(mut func: ItemFn, g: &Guard) -> syn::Result<TokenStream> {
         ReturnType::Type(_, ty) => quote!(: #ty),
         ReturnType::Default => quote!(: ()),
     };
-    let at = marker
-        .framed
-        .then(|| quote_spanned!(span=> let __cancelsafe_at = #private::address(&#state);));
+    let (at, cut) = match marker.framed {
+        true => (
+            quote_spanned! {span=>
+                let __cancelsafe_at = #private::address(&#state);
+                let mut __cancelsafe_cut = false;
+            },
+            quote_spanned!(span=> __cancelsafe_cut),
+        ),
+        false => (quote!(), quote!(false)),
+    };
     let block = quote_spanned! {span=>
         {
             #at
@@ -123,7 +132,7 @@ fn expand(mut func: ItemFn, g: &Guard) -> syn::Result<TokenStream> {
                 (&__cancelsafe_out).__cancelsafe_failed()
             };
             #[allow(unreachable_code)]
-            #private::finish(&mut #state, __cancelsafe_failed);
+            #private::finish(&mut #state, __cancelsafe_failed, #cut);
             #[allow(unreachable_code)]
             __cancelsafe_out
         }
