@@ -105,8 +105,12 @@
 //! - Don't call one guarded fn from another on the same state. If you do, the inner call
 //!   (awaited as an unknown await of the outer body) is refused with an [`Interrupted`]
 //!   whose [`nested_call`](Interrupted::nested_call) is `true`; it never takes the outer
-//!   call's marks for an interruption. A guarded fn awaited under a name listed in
-//!   `write`/`read` is not recognised as nested: don't list one there.
+//!   call's marks for an interruption. Two places hide the nesting: a guarded fn awaited
+//!   under a name listed in `write`/`read` (don't list one there), and one awaited inside a
+//!   macro such as `select!` (its awaits are not wrapped): there the inner call takes the
+//!   outer call's marks as an unknown interruption, so it refuses and poisons the state
+//!   under `poison` and `drain`, and under `reconnect` it would reconnect under the outer
+//!   call's feet.
 //! - Put timeouts and `select!` around the guarded call, not inside it: inside, the count
 //!   is lost (case 3), so the connection is refused or reconnected instead of drained
 //!   (`cargo cancelsafe` reports them: `cancellation_inside_guarded_exchange`).
