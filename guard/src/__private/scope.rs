@@ -13,8 +13,8 @@ use std::task::{Context, Poll};
 
 use crate::CancelState;
 
-/// Deeper nesting is not tracked (it is not missed either: any call nested on the same
-/// state within the first `DEPTH` frames is caught).
+/// Frames deeper than this are counted but not recorded: a call nested under more than
+/// `DEPTH` unknown awaits of guarded calls on one thread is not recognised as nested.
 const DEPTH: usize = 8;
 
 struct Stack {
@@ -100,5 +100,32 @@ impl<F: Future> Future for Polled<F> {
         // Kept out of a `LocalKey::with` closure, so the body's poll can still be inlined.
         let _frame = Frame::push(this.at);
         fut.poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::block_on;
+
+    #[test]
+    fn a_state_counts_as_running_only_while_its_frame_is_polled() {
+        let (outer, other) = (CancelState::new(), CancelState::new());
+        assert!(!nested(&outer));
+        let seen = block_on(Polled::new(address(&outer), async {
+            (nested(&outer), nested(&other))
+        }));
+        assert_eq!(seen, Some((true, false)));
+        assert!(!nested(&outer), "popped when the poll returned");
+    }
+
+    #[test]
+    fn a_panicking_poll_pops_its_frame() {
+        let s = CancelState::new();
+        let panicked = std::panic::catch_unwind(|| {
+            block_on(Polled::new(address(&s), async { panic!("inside") }))
+        });
+        assert!(panicked.is_err());
+        assert!(!nested(&s));
     }
 }
