@@ -58,7 +58,10 @@
 //! - anything else is **unknown**: a helper (`self.send_cmd(..).await`), a `timeout`, an
 //!   `async` block, a stored future (`let f = self.stream.flush(); f.await`), and every
 //!   macro invocation (`select!`, `join!`) except std's formatting and assertion macros
-//!   without `.await` in them. An unknown await may write, read or cancel anything.
+//!   without `.await` in them (so a `tracing::debug!` in the body costs the drain too).
+//!   An unknown await may write, read or cancel anything. An await of a stored future gets
+//!   no mark at all (the future may borrow the whole connection): a body with one counts
+//!   as having entered an unknown await from its start.
 //!
 //! A write or read whose result is `Err` (or `None`) failed: a failed write may have sent
 //! part of its request, and a failed read may have consumed part of a reply (or none, if an
