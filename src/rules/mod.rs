@@ -9,6 +9,7 @@ use crate::callgraph::{Outcome, Workspace};
 use crate::source::Span;
 
 mod cancel_unsafe_future_raced;
+mod cancellation_inside_guarded_exchange;
 mod raced_future_loses_queue_place;
 pub(crate) mod suppression_without_reason;
 mod unguarded_write_then_read;
@@ -104,6 +105,7 @@ pub static RULES: &[&Rule] = &[
     &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
     &cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
     &raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
+    &cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
     &unused_suppression::UNUSED_SUPPRESSION,
     &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
 ];
@@ -159,6 +161,7 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     unguarded_write_then_read::check(cx, &mut out);
     cancel_unsafe_future_raced::check(cx, &mut out);
     raced_future_loses_queue_place::check(cx, &mut out);
+    cancellation_inside_guarded_exchange::check(cx, &mut out);
     out
 }
 
