@@ -77,7 +77,15 @@ const PARSER_STACK: usize = 256 << 20;
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
     on_parser_pool(|| {
         let cache = cache_of(config);
-        let found = discover::discover(paths, &config.excludes);
+        let mut found = discover::discover(paths, &config.excludes);
+        let bounded;
+        let config = match within_trees(config, &mut found, paths) {
+            Some(inside) => {
+                bounded = inside;
+                &bounded
+            }
+            None => config,
+        };
         let t = timings::phase("hash every input");
         let key = cache
             .as_ref()
@@ -91,6 +99,26 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             memo::put(c, k, &analysis);
         }
         analysis
+    })
+}
+
+/// `config` without the path dependencies outside the scanned trees, each reported in
+/// `found.errors` instead of read; `None` when there are none.
+fn within_trees(config: &Config, found: &mut discover::Discovered, paths: &[PathBuf]) -> Option<Config> {
+    let graph = config.dependencies.as_ref()?;
+    let (inside, outside) = graph.without_paths_outside(&found.trees)?;
+    // Which manifest named it is cargo's knowledge; the scanned workspace's stands for it.
+    let manifest = paths.first().map_or_else(PathBuf::new, |p| p.join("Cargo.toml"));
+    found
+        .errors
+        .extend(outside.into_iter().map(|dep| Error::PathOutside {
+            path: manifest.clone(),
+            target: dep.src_dir.clone(),
+            via: format!("the path dependency `{}`", dep.package),
+        }));
+    Some(Config {
+        dependencies: Some(inside),
+        ..config.clone()
     })
 }
 
@@ -203,7 +231,15 @@ fn load_found(
         failures.push(failure);
     }
     let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
-    let keep = crates::reachable(&found.packages, &found.files, &summaries, &failed);
+    let reach = crates::reachable(
+        &found.packages,
+        &found.files,
+        &summaries,
+        &failed,
+        &found.trees,
+    );
+    errors.extend(reach.outside);
+    let keep = reach.keep;
     let mut files = Vec::new();
     let mut kept = Vec::new();
     for (((file, summary), failure), keep) in found

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
-use cancelsafe_engine::cache::Cache;
+use cancelsafe_engine::cache::{self, Cache, Secret};
 use cancelsafe_engine::deps::{self, DependencyGraph};
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
@@ -56,8 +56,9 @@ struct Cli {
     /// Also report findings inside dependencies.
     #[arg(long, conflicts_with = "no_deps")]
     include_deps: bool,
-    /// Cache summaries here (default: `target/cancelsafe-cache` of the cargo workspace when
-    /// scanning one, with no PATH or with --manifest-path; no cache otherwise).
+    /// Cache summaries here (default: `$CANCELSAFE_CACHE_DIR`, else, when scanning the cargo
+    /// workspace (no PATH, or --manifest-path), `cancelsafe` in the user's cache folder; no
+    /// cache otherwise). Never chosen by the scanned tree.
     #[arg(long, conflicts_with = "no_cache")]
     cache_dir: Option<PathBuf>,
     /// Summarise every file afresh and write no cache.
@@ -183,10 +184,14 @@ fn run() -> miette::Result<u8> {
     // Dependencies are summarised when scanning a cargo workspace (no PATH, or
     // --manifest-path): that is where `cargo metadata` knows them.
     let in_workspace = cli.paths.is_empty() || manifest.is_some();
+    let cache_dir = chosen_cache_dir(&cli, in_workspace);
+    if cache_dir.is_some() {
+        load_cache_secret();
+    }
     // The workspace's own metadata finds it, and names each file's package for rustc-json.
     // The last run's dependencies are decoded while `cargo metadata` runs.
-    let prefetch = (in_workspace && !cli.no_deps && !cli.no_cache && !cli.include_deps)
-        .then(|| guess_cache_dir(cli.cache_dir.as_deref(), manifest))
+    let prefetch = (in_workspace && !cli.no_deps && !cli.include_deps)
+        .then(|| cache_dir.clone())
         .flatten()
         .map(deps::Prefetch::start);
     let t = cancelsafe_engine::timings::phase("cargo metadata --no-deps");
@@ -205,12 +210,6 @@ fn run() -> miette::Result<u8> {
     let paths = match &scanned_workspace {
         Some(ws) if cli.paths.is_empty() => vec![ws.root.clone()],
         _ => cli.paths.clone(),
-    };
-    let workspace_cache = scanned_workspace.map(|ws| ws.target_dir.join("cancelsafe-cache"));
-    let cache_dir = if cli.no_cache {
-        None
-    } else {
-        cli.cache_dir.clone().or(workspace_cache)
     };
     // Dependencies are summarised when scanning a cargo workspace: that is where
     // `cargo metadata` knows them.
@@ -568,24 +567,42 @@ fn member_manifests(own: &serde_json::Value) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Where the cache folder will be, before `cargo metadata` says: `--cache-dir`, or
-/// `target/cancelsafe-cache` (or `$CARGO_TARGET_DIR`'s) of the nearest folder up with a
-/// `Cargo.lock`. A wrong guess only means no head start.
-fn guess_cache_dir(cache_dir: Option<&Path>, manifest: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = cache_dir {
-        return Some(dir.to_path_buf());
+/// The cache folder, chosen by the user only (a scanned tree's `target-dir` or committed
+/// `target/` has no say): `--cache-dir`, else `$CANCELSAFE_CACHE_DIR`, else, for a
+/// workspace scan, [`user_cache_dir`]; none with `--no-cache`.
+fn chosen_cache_dir(cli: &Cli, in_workspace: bool) -> Option<PathBuf> {
+    if cli.no_cache {
+        return None;
     }
-    let cwd = std::env::current_dir().ok()?;
-    let start = match manifest.and_then(Path::parent) {
-        Some(dir) => cwd.join(dir),
-        None => cwd,
+    cli.cache_dir
+        .clone()
+        .or_else(|| std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()).map(PathBuf::from))
+        .or_else(|| in_workspace.then(user_cache_dir).flatten())
+}
+
+/// Names the cache folder, as `--cache-dir` does.
+const CACHE_DIR_ENV: &str = "CANCELSAFE_CACHE_DIR";
+
+/// `cancelsafe` in the user's cache folder (`$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows).
+fn user_cache_dir() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("cancelsafe"))
+}
+
+/// Loads the secret cache entries are authenticated with (see `cache::Secret`) from
+/// `key` in [`user_cache_dir`], whichever cache folder is used, so no scanned tree can
+/// hold it. Without it, this run's entries are trusted by this run only.
+fn load_cache_secret() {
+    let Some(file) = user_cache_dir().map(|d| d.join("key")) else {
+        return;
     };
-    let root = start.ancestors().find(|d| d.join("Cargo.lock").is_file())?;
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    };
-    Some(target.join("cancelsafe-cache"))
+    match Secret::load_or_create(&file) {
+        Ok(secret) => cache::set_secret(secret),
+        Err(e) => eprintln!(
+            "warning: cache key `{}` unusable ({e}); cached entries will not be reused",
+            file.display()
+        ),
+    }
 }
 
 /// What the dependency graph depends on: the lock file and every workspace manifest.
@@ -606,20 +623,14 @@ fn lock_and_manifests(own: &serde_json::Value) -> Vec<u8> {
 struct Workspace {
     /// Relative to the current folder when inside it.
     root: PathBuf,
-    target_dir: PathBuf,
 }
 
-/// The workspace root (relative to the current folder when inside it) and target folder
-/// from `cargo metadata`.
+/// The workspace root (relative to the current folder when inside it) from `cargo metadata`.
 fn workspace(meta: &serde_json::Value) -> miette::Result<Workspace> {
     let root = meta["workspace_root"]
         .as_str()
         .ok_or_else(|| miette::miette!("`cargo metadata` gave no workspace_root"))?;
     let root = PathBuf::from(root);
-    let target_dir = meta["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = root
         .strip_prefix(&cwd)
@@ -631,5 +642,5 @@ fn workspace(meta: &serde_json::Value) -> miette::Result<Workspace> {
             }
         })
         .unwrap_or(root);
-    Ok(Workspace { root, target_dir })
+    Ok(Workspace { root })
 }
