@@ -63,6 +63,9 @@ pub struct Analysis {
     pub dependencies: deps::DependencyStats,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
+    /// Every file the analysis read (scanned, then dependency files): the only files a
+    /// report may show the text of, never a path taken from a finding alone.
+    pub sources: Vec<PathBuf>,
 }
 
 /// Deepest bracket nesting analysed; deeper files are reported instead of risking the stack.
@@ -186,6 +189,7 @@ fn analyze_on_pool(
         dependencies,
         findings,
         errors,
+        sources: files,
     }
 }
 
