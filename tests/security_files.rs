@@ -323,3 +323,24 @@ fn the_default_cache_is_the_users_not_the_trees() {
         );
     }
 }
+
+/// A settings file is looked up from the scanned folder; one that is a link out of its
+/// folder is refused, so its target's lines are never shown in a parse error.
+#[test]
+fn a_settings_file_linking_out_is_refused() {
+    let w = World::new();
+    w.write("outside/secret.toml", &format!("{SECRET} = = not toml\n"));
+    w.write("work/scan/good.rs", common::ONE_FINDING);
+    symlink(
+        w.path("outside/secret.toml"),
+        w.path("work/scan/cancelsafe.toml"),
+    )
+    .expect("symlink");
+    let run = w.run("work", &["scan"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("outside its folder") && !run.stderr.contains(SECRET),
+        "{}",
+        run.stderr
+    );
+}
