@@ -59,7 +59,11 @@ impl Secret {
         let folder = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(folder)?;
         let secret = Self::random()?;
-        let tmp = folder.join(format!(".key.{}.{}.tmp", std::process::id(), next_temp_id()));
+        let tmp = folder.join(format!(
+            ".key.{}.{}.tmp",
+            std::process::id(),
+            next_temp_id()
+        ));
         let written = private_file(&tmp).and_then(|mut f| f.write_all(&secret.0));
         let linked = written.and_then(|()| std::fs::hard_link(&tmp, file));
         let _ = std::fs::remove_file(&tmp);

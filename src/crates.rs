@@ -349,7 +349,13 @@ mod tests {
         lib.includes.push("/abs/x.rs".into());
         let summaries = vec![lib, FileSummary::default()];
         let tree = [Tree::new(&p)];
-        let reach = reachable(&[p.clone()], &files, &summaries, &[false; 2], &tree);
+        let reach = reachable(
+            std::slice::from_ref(&p),
+            &files,
+            &summaries,
+            &[false; 2],
+            &tree,
+        );
         assert_eq!(reach.keep, vec![true, true]);
         let targets: Vec<String> = reach
             .outside

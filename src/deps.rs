@@ -731,7 +731,9 @@ impl DependencyGraph {
         for dep in &outside {
             inside.by_id.remove(&dep.id);
         }
-        inside.direct.retain(|(_, id)| inside.by_id.contains_key(id));
+        inside
+            .direct
+            .retain(|(_, id)| inside.by_id.contains_key(id));
         Some((inside, outside))
     }
 

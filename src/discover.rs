@@ -72,9 +72,9 @@ impl Tree {
 
     /// Whether a symlink at `link` resolves into the tree; `Err` holds where it leads.
     fn resolves_inside(&self, link: &Path) -> Result<(), PathBuf> {
-        let target = link.canonicalize().map_err(|_| {
-            std::fs::read_link(link).unwrap_or_else(|_| link.to_path_buf())
-        })?;
+        let target = link
+            .canonicalize()
+            .map_err(|_| std::fs::read_link(link).unwrap_or_else(|_| link.to_path_buf()))?;
         match &self.real {
             Some(real) if target.starts_with(real) => Ok(()),
             _ => Err(target),
@@ -121,7 +121,9 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
     let errors = RefCell::new(Vec::new());
     for root in paths {
         if !root.exists() {
-            errors.borrow_mut().push(Error::NotFound { path: root.clone() });
+            errors
+                .borrow_mut()
+                .push(Error::NotFound { path: root.clone() });
             continue;
         }
         let tree = Tree::new(root);

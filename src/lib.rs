@@ -107,11 +107,17 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
 
 /// `config` without the path dependencies outside the scanned trees, each reported in
 /// `found.errors` instead of read; `None` when there are none.
-fn within_trees(config: &Config, found: &mut discover::Discovered, paths: &[PathBuf]) -> Option<Config> {
+fn within_trees(
+    config: &Config,
+    found: &mut discover::Discovered,
+    paths: &[PathBuf],
+) -> Option<Config> {
     let graph = config.dependencies.as_ref()?;
     let (inside, outside) = graph.without_paths_outside(&found.trees)?;
     // Which manifest named it is cargo's knowledge; the scanned workspace's stands for it.
-    let manifest = paths.first().map_or_else(PathBuf::new, |p| p.join("Cargo.toml"));
+    let manifest = paths
+        .first()
+        .map_or_else(PathBuf::new, |p| p.join("Cargo.toml"));
     found
         .errors
         .extend(outside.into_iter().map(|dep| Error::PathOutside {

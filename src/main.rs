@@ -583,7 +583,11 @@ fn chosen_cache_dir(cli: &Cli, in_workspace: bool) -> Option<PathBuf> {
     }
     cli.cache_dir
         .clone()
-        .or_else(|| std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()).map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os(CACHE_DIR_ENV)
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+        })
         .or_else(|| in_workspace.then(user_cache_dir).flatten())
 }
 

@@ -138,9 +138,15 @@ fn a_symlink_leaving_the_tree_is_reported_not_followed() {
         outside,
         vec![("outside_tree", "scan/dir"), ("outside_tree", "scan/p.rs")]
     );
-    assert!(errors[1].2.contains("outside the scanned tree"), "{errors:?}");
+    assert!(
+        errors[1].2.contains("outside the scanned tree"),
+        "{errors:?}"
+    );
     assert_eq!(report["files_scanned"], 2, "good.rs and its in-tree alias");
-    assert_eq!(finding_files(&report), vec!["scan/alias.rs", "scan/good.rs"]);
+    assert_eq!(
+        finding_files(&report),
+        vec!["scan/alias.rs", "scan/good.rs"]
+    );
 }
 
 #[test]
@@ -308,11 +314,17 @@ fn the_default_cache_is_the_users_not_the_trees() {
     w.write("ws/src/lib.rs", common::ONE_FINDING);
     w.write(
         "ws/.cargo/config.toml",
-        &format!("[build]\ntarget-dir = \"{}\"\n", w.path("elsewhere").display()),
+        &format!(
+            "[build]\ntarget-dir = \"{}\"\n",
+            w.path("elsewhere").display()
+        ),
     );
     assert_eq!(w.run("ws", &[]).code, Some(1));
     let user_cache = w.path("home/.cache/cancelsafe");
-    assert!(!entries(&user_cache).is_empty(), "entries in the user's cache");
+    assert!(
+        !entries(&user_cache).is_empty(),
+        "entries in the user's cache"
+    );
     let key = std::fs::metadata(user_cache.join("key")).expect("the secret");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(key.permissions().mode() & 0o777, 0o600);

@@ -56,11 +56,24 @@ impl Scan {
     fn every_format(&self) -> Vec<(String, Run)> {
         let mut runs: Vec<(String, Run)> = FORMATS
             .iter()
-            .map(|f| (f.to_string(), self.run(&["--color", "never", "--format", f])))
+            .map(|f| {
+                (
+                    f.to_string(),
+                    self.run(&["--color", "never", "--format", f]),
+                )
+            })
             .collect();
-        runs.push(("human --color always".into(), self.run(&["--color", "always"])));
+        runs.push((
+            "human --color always".into(),
+            self.run(&["--color", "always"]),
+        ));
         for (format, run) in &runs {
-            assert_eq!(run.code, Some(1), "{format} exits on its finding:\n{}", run.stdout);
+            assert_eq!(
+                run.code,
+                Some(1),
+                "{format} exits on its finding:\n{}",
+                run.stdout
+            );
         }
         runs
     }

@@ -422,8 +422,9 @@ impl<'a> Resolution<'a> {
         hints.into_iter().find(|dir| {
             self.workspace.holds(dir)
                 && self.manifests.package(dir).is_ok_and(|m| {
-                m.name == locked.name && m.version.as_deref().unwrap_or("0.0.0") == locked.version
-            })
+                    m.name == locked.name
+                        && m.version.as_deref().unwrap_or("0.0.0") == locked.version
+                })
         })
     }
 

@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::Path;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic,
-    NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+    SourceSpan,
 };
 
 use super::sanitize;
@@ -206,8 +206,8 @@ pub fn render_error(e: &Error, text: Option<&str>, style: &Style) -> String {
     let rendered = match (e.span(), text) {
         (Some(s), Some(text)) => {
             let here = LabeledSpan::new_primary_with_span(Some("here".into()), span(&s));
-            let report =
-                miette::Report::new(diag.with_label(here)).with_source_code(named_source(e.path(), text));
+            let report = miette::Report::new(diag.with_label(here))
+                .with_source_code(named_source(e.path(), text));
             handler(style).render_report(&mut out, report.as_ref())
         }
         _ => handler(style).render_report(&mut out, &diag),

@@ -48,7 +48,11 @@ mod tests {
     #[test]
     fn display_path_uses_forward_slashes_without_dot_prefix() {
         assert_eq!(display_path(Path::new("./src/lib.rs")), "src/lib.rs");
-        let backslash = if cfg!(windows) { "src/win.rs" } else { "src\\win.rs" };
+        let backslash = if cfg!(windows) {
+            "src/win.rs"
+        } else {
+            "src\\win.rs"
+        };
         assert_eq!(display_path(Path::new("src\\win.rs")), backslash);
         assert_eq!(display_path(Path::new("/abs/a.rs")), "/abs/a.rs");
     }

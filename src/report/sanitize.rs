@@ -41,7 +41,8 @@ fn is_unsafe(c: char) -> bool {
 /// (`?`, `¿`, `�`), so every byte offset into the text still points where it did. Tabs,
 /// LF and CR before LF (line ends miette knows) are kept.
 pub fn source(text: &str) -> Cow<'_, str> {
-    let unsafe_at = |i: usize, c: char| is_unsafe(c) && !(c == '\r' && text[i + 1..].starts_with('\n'));
+    let unsafe_at =
+        |i: usize, c: char| is_unsafe(c) && !(c == '\r' && text[i + 1..].starts_with('\n'));
     if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
         return Cow::Borrowed(text);
     }
