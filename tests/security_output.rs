@@ -13,6 +13,10 @@ const FORMATS: &[&str] = &["human", "json", "sarif", "github", "rustc-json"];
 /// A workflow command hidden in a file name.
 const INJECTED_NAME: &str = "a\n::error file=X,line=1::text\n.rs";
 
+/// Workflow commands after blanks, where text wrapped at blanks would start a line.
+const WRAPPED_NAME: &str =
+    "b ::error file=Y,line=1::one ::error file=Y,line=1::two ::error file=Y,line=1::three.rs";
+
 /// Terminal escapes and a right-to-left override, as a tree could write them.
 const ESCAPES: &[&str] = &["\u{1b}]0;pwned\u{7}", "\u{1b}[5;7m", "\u{202e}", "\u{9b}2J"];
 
@@ -136,6 +140,7 @@ fn assert_no_forged_command(format: &str, output: &str, scan: &Scan) {
 fn a_workflow_command_in_a_file_name_starts_no_line() {
     let scan = Scan::new(&[
         (INJECTED_NAME, common::ONE_FINDING.to_string()),
+        (WRAPPED_NAME, common::ONE_FINDING.to_string()),
         ("back\\slash.rs", common::ONE_FINDING.to_string()),
         ("comma, colon: 100%.rs", common::ONE_FINDING.to_string()),
     ]);
@@ -152,10 +157,12 @@ fn a_workflow_command_in_a_file_name_starts_no_line() {
                 .collect();
             files.sort_unstable();
             let injected = format!("scan/{INJECTED_NAME}");
+            let wrapped = format!("scan/{WRAPPED_NAME}");
             assert_eq!(
                 files,
                 vec![
                     &injected[..],
+                    &wrapped[..],
                     "scan/back\\slash.rs",
                     "scan/comma, colon: 100%.rs"
                 ]
@@ -165,10 +172,17 @@ fn a_workflow_command_in_a_file_name_starts_no_line() {
             let mut annotated: Vec<String> =
                 run.stdout.lines().filter_map(annotated_file).collect();
             annotated.sort();
+            let injected = format!("scan/{INJECTED_NAME}");
+            let wrapped = format!("scan/{WRAPPED_NAME}");
             assert_eq!(
                 annotated,
-                vec!["scan/back\\slash.rs", "scan/comma, colon: 100%.rs"],
-                "the real files, backslash and all:\n{}",
+                vec![
+                    &injected[..],
+                    &wrapped[..],
+                    "scan/back\\slash.rs",
+                    "scan/comma, colon: 100%.rs"
+                ],
+                "the real files, line breaks and backslash and all:\n{}",
                 run.stdout
             );
         }

@@ -5,10 +5,10 @@
 //! `::warning`, notes `::notice`. See: https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
 //!
 //! Properties and data are encoded as the runner decodes them (`escape_property`,
-//! `escape_data`), so `file=` names the real file, backslashes and all. A file whose name
-//! holds a character no log may carry (a control or bidirectional one, see [`sanitize`])
-//! cannot be named safely: its annotation has no `file=` and names it, escaped, in the
-//! message.
+//! `escape_data`), so `file=` names the real file, backslashes, line breaks and all. A file
+//! whose name holds a character no log may carry and the encoding cannot (another control
+//! or a bidirectional one, see [`sanitize`]) cannot be named safely: its annotation has no
+//! `file=` and names it, escaped, in the message.
 
 use std::path::Path;
 
@@ -61,7 +61,10 @@ fn command_name(severity: Severity) -> &'static str {
 
 /// `text` is safe to print already; `\n` in it is encoded with the rest.
 fn command(name: &str, file: &Path, span: Option<&Span>, title: &str, text: &str) -> String {
-    let nameable = file.to_str().is_some() && sanitize::is_plain_path(file);
+    // CR and LF are encoded; other control characters have no encoding.
+    let nameable = file
+        .to_str()
+        .is_some_and(|name| !sanitize::has_unsafe(&name.replace('\r', "")));
     if !nameable {
         let text = format!("in `{}`: {text}", sanitize::path(file));
         let title = escape_property(title);

@@ -10,7 +10,8 @@
 //!   length, so miette's byte offsets stay right;
 //! - [`line`] escapes them, line breaks included, in a one-line field (a message, a name,
 //!   a path) as `\u{..}`; [`text`] does the same but keeps line breaks, for text whose
-//!   lines the rules write (help);
+//!   lines the rules write (help). Both also escape the first `:` of a `::` that starts a
+//!   word: a renderer that wraps text at blanks could otherwise begin a line with it;
 //! - [`finding`] takes a whole finding's text through [`line`] and [`text`];
 //! - [`json`] escapes them in serialised JSON as `\uXXXX` (lossless: serde already escapes
 //!   C0, the rest it writes raw).
@@ -74,18 +75,28 @@ pub fn path(path: &Path) -> String {
     line(&super::display_path(path)).into_owned()
 }
 
-/// Whether `path` prints as it is (no character [`line`] would escape).
-pub fn is_plain_path(path: &Path) -> bool {
-    matches!(line(&path.to_string_lossy()), Cow::Borrowed(_))
+/// Whether `text` holds a control or bidirectional character (line feed and tab aside).
+pub fn has_unsafe(text: &str) -> bool {
+    text.chars().any(is_unsafe)
 }
 
 fn escape(text: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(&bad) {
+    // A `:` that opens a `::` at the start of a word (`a ::error`, or after a line break).
+    let opens_command = |i: usize, c: char| {
+        c == ':'
+            && text[i + 1..].starts_with(':')
+            && text[..i]
+                .chars()
+                .next_back()
+                .map_or(true, char::is_whitespace)
+    };
+    let escaped = |i: usize, c: char| bad(c) || opens_command(i, c);
+    if !text.char_indices().any(|(i, c)| escaped(i, c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if bad(c) {
+    for (i, c) in text.char_indices() {
+        if escaped(i, c) {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
@@ -147,7 +158,11 @@ mod tests {
 
     #[test]
     fn a_line_cannot_break_or_carry_controls() {
-        assert_eq!(line("a\n::error x\u{1b}"), "a\\u{a}::error x\\u{1b}");
+        assert_eq!(line("a\n::error x\u{1b}"), "a\\u{a}\\u{3a}:error x\\u{1b}");
+        // Wrapped at the blank, `::error` would start a line.
+        assert_eq!(line("a ::error x"), "a \\u{3a}:error x");
+        assert_eq!(text("::warning\n::x"), "\\u{3a}:warning\n\\u{3a}:x");
+        assert!(matches!(line("use `cancelsafe::guard`"), Cow::Borrowed(_)));
         assert_eq!(text("help\nnote: \u{2067}"), "help\nnote: \\u{2067}");
         assert!(matches!(line("src/ünï.rs"), Cow::Borrowed(_)));
     }
