@@ -68,6 +68,22 @@ pub struct Analysis {
     pub sources: Vec<PathBuf>,
 }
 
+impl Analysis {
+    /// Reads the text of a file for a report: only a file the analysis read (in
+    /// [`Analysis::sources`]), so a path a finding or a cache entry names is never followed
+    /// elsewhere. `None` for any other path, or a file that cannot be read now.
+    pub fn source_reader(&self) -> impl Fn(&Path) -> Option<String> + '_ {
+        let sources: std::collections::HashSet<&Path> =
+            self.sources.iter().map(PathBuf::as_path).collect();
+        move |path: &Path| {
+            sources
+                .contains(path)
+                .then(|| std::fs::read_to_string(path).ok())
+                .flatten()
+        }
+    }
+}
+
 /// Deepest bracket nesting analysed; deeper files are reported instead of risking the stack.
 const MAX_NESTING: usize = 1500;
 /// Longest operator chain in one statement analysed.

@@ -1,7 +1,6 @@
 //! `cargo cancelsafe`: the command line. Arguments, reporters and the exit code; the
 //! analysis itself is `cancelsafe_engine::analyze`.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -413,17 +412,11 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
         .unwrap_or(100);
     let style = human::Style { color, width };
     // Only a file the analysis read is shown: a path a finding names is not proof of that.
-    let sources: HashSet<&Path> = analysis.sources.iter().map(PathBuf::as_path).collect();
-    let read = |p: &Path| {
-        sources
-            .contains(p)
-            .then(|| std::fs::read_to_string(p).ok())
-            .flatten()
-    };
+    let read = analysis.source_reader();
     let mut out = String::new();
     for f in findings {
         let text = read(&f.file).unwrap_or_default();
-        out.push_str(&human::render_finding_with(f, &text, &style, read));
+        out.push_str(&human::render_finding_with(f, &text, &style, &read));
         out.push('\n');
     }
     for e in &analysis.errors {

@@ -356,3 +356,23 @@ fn a_settings_file_linking_out_is_refused() {
         run.stderr
     );
 }
+
+/// A report shows the text of a file only if the analysis read it: a finding (or a cache
+/// entry) naming `/etc/passwd` or a file beside the tree gets no snippet of it.
+#[test]
+fn a_report_reads_only_files_the_analysis_read() {
+    let w = World::new();
+    w.write("work/scan/read.rs", "fn read() {}\n");
+    w.write("outside/secret.rs", SECRET);
+    let analysis = cancelsafe_engine::Analysis {
+        sources: vec![w.path("work/scan/read.rs")],
+        ..Default::default()
+    };
+    let read = analysis.source_reader();
+    assert_eq!(
+        read(&w.path("work/scan/read.rs")).as_deref(),
+        Some("fn read() {}\n")
+    );
+    assert_eq!(read(&w.path("outside/secret.rs")), None);
+    assert_eq!(read(Path::new("/etc/passwd")), None);
+}
