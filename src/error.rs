@@ -35,9 +35,13 @@ pub enum Error {
         span: Span,
     },
 
-    #[error("`{}` is too deeply nested to analyse ({message})", path.display())]
+    #[error("`{}` is too complex to analyse: {message}", path.display())]
     #[diagnostic(code(cancelsafe::too_complex))]
     TooComplex { path: PathBuf, message: String },
+
+    #[error("`{}` is larger than {} MiB, the most analysed", path.display(), limit >> 20)]
+    #[diagnostic(code(cancelsafe::too_large))]
+    TooLarge { path: PathBuf, limit: u64 },
 }
 
 /// The JSON shape of an error entry.
@@ -58,7 +62,8 @@ impl Error {
             | Error::Read { path, .. }
             | Error::NotUtf8 { path, .. }
             | Error::Syntax { path, .. }
-            | Error::TooComplex { path, .. } => path,
+            | Error::TooComplex { path, .. }
+            | Error::TooLarge { path, .. } => path,
         }
     }
 
@@ -70,6 +75,7 @@ impl Error {
             Error::NotUtf8 { .. } => "not_utf8",
             Error::Syntax { .. } => "syntax_error",
             Error::TooComplex { .. } => "too_complex",
+            Error::TooLarge { .. } => "too_large",
         }
     }
 
@@ -77,6 +83,13 @@ impl Error {
     /// enter, not a missing argument).
     pub fn is_file_failure(&self) -> bool {
         !matches!(self, Error::NotFound { .. } | Error::Walk { .. })
+    }
+
+    /// Whether this failure leaves code of the scanned tree unanalysed: every failure but a
+    /// path argument that does not exist (that fails the run by itself). Such failures are
+    /// `unanalysed_file` findings, so the gate fails closed; new variants are covered too.
+    pub fn leaves_code_unanalysed(&self) -> bool {
+        !matches!(self, Error::NotFound { .. })
     }
 
     /// Where in the file, when known.

@@ -11,6 +11,7 @@ use crate::source::Span;
 mod cancel_unsafe_future_raced;
 mod raced_future_loses_queue_place;
 pub(crate) mod suppression_without_reason;
+pub(crate) mod unanalysed_file;
 mod unguarded_write_then_read;
 pub(crate) mod unused_suppression;
 
@@ -106,6 +107,7 @@ pub static RULES: &[&Rule] = &[
     &raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
     &unused_suppression::UNUSED_SUPPRESSION,
     &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
+    &unanalysed_file::UNANALYSED_FILE,
 ];
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.

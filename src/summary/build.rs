@@ -11,6 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, Token, TraitItem, Type};
 
+use super::bounds::Refusal;
 use super::macros::{parse_body, parse_items, MacroBody};
 use sites::{
     call_args, combinator_operands, combinator_site, handler_of, registration_fn,
@@ -23,9 +24,9 @@ use super::*;
 use crate::source::LineIndex;
 use crate::vocab::Vocabulary;
 
-/// Parses `text` and summarises every function in it.
-pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn::Error> {
-    let file = syn::parse_file(text)?;
+/// Parses `text` within [`super::bounds`] and summarises every function in it.
+pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Refusal> {
+    let file = super::bounds::parse_file(text)?;
     let lines = LineIndex::new(text);
     let mut cx = FileCx {
         lines: &lines,
