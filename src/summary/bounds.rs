@@ -148,9 +148,7 @@ fn exceeded_limit(tokens: &TokenStream) -> Option<String> {
             ));
         }
         if level.chain > MAX_CHAIN {
-            return Some(format!(
-                "more than {MAX_CHAIN} operators in one expression"
-            ));
+            return Some(format!("more than {MAX_CHAIN} operators in one expression"));
         }
         if let Some((tokens, base)) = opened {
             stack.push(Level::new(tokens, base));
@@ -175,13 +173,22 @@ mod tests {
 
     #[test]
     fn comments_and_strings_never_count() {
-        let dashes = format!("// {}\n/* {} */ fn f() {{ \"{}\"; }}", "-".repeat(5000), "(".repeat(5000), "<".repeat(5000));
+        let dashes = format!(
+            "// {}\n/* {} */ fn f() {{ \"{}\"; }}",
+            "-".repeat(5000),
+            "(".repeat(5000),
+            "<".repeat(5000)
+        );
         assert_eq!(limit_hit(&dashes), None);
     }
 
     #[test]
     fn a_comparison_does_not_close_a_bracket() {
-        let braces = format!("fn f() {{ {}{} }}", "{ 1>2; ".repeat(2000), "}".repeat(2000));
+        let braces = format!(
+            "fn f() {{ {}{} }}",
+            "{ 1>2; ".repeat(2000),
+            "}".repeat(2000)
+        );
         assert!(limit_hit(&braces).is_some_and(|m| m.contains("nesting")));
     }
 
@@ -203,7 +210,10 @@ mod tests {
 
     #[test]
     fn a_shebang_is_skipped_and_an_inner_attribute_kept() {
-        assert_eq!(code_after_bom_and_shebang("#!/bin/sh\nfn f() {}"), "\nfn f() {}");
+        assert_eq!(
+            code_after_bom_and_shebang("#!/bin/sh\nfn f() {}"),
+            "\nfn f() {}"
+        );
         assert_eq!(code_after_bom_and_shebang("#![allow(x)]"), "#![allow(x)]");
         assert_eq!(code_after_bom_and_shebang("\u{feff}fn f() {}"), "fn f() {}");
     }

@@ -420,7 +420,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         }
         let made_by = match (&origin, names.len(), &annotated, &ty) {
             (Origin::Owned | Origin::LockGuard, 1, None, None) => {
-                call_shape(self, strip_value(init)).map(Box::new)
+                call_shape(self, strip_value(init), 0).map(Box::new)
             }
             _ => None,
         };
@@ -599,7 +599,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     .as_ref()
                     .is_some_and(|p| p.fields.is_empty() && self.unit.root(p.root).generic);
                 let recv_call = match recv {
-                    None => call_shape(self, strip_value(&m.receiver)).map(Box::new),
+                    None => call_shape(self, strip_value(&m.receiver), 0).map(Box::new),
                     Some(_) => None,
                 };
                 Target::Method {
@@ -1192,14 +1192,23 @@ fn is_time_word(name: &str) -> bool {
         || name == "now"
 }
 
+/// How many calls of a chain (`a().b().c()`) a call's shape keeps, counting back from it:
+/// enough to type a builder chain's receiver, and every call of a chain keeps its own
+/// shape, so a longer limit would cost memory quadratic in the chain's length.
+const CALL_SHAPE_DEPTH: usize = 4;
+
 /// The call an expression's value comes from, without summarising anything (no `async`
-/// blocks are made here): `client.connect(..)`, `Client::open(..)`.
-fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
+/// blocks are made here): `client.connect(..)`, `Client::open(..)`. `depth` calls of the
+/// chain are already kept above it.
+fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr, depth: usize) -> Option<Target> {
+    if depth >= CALL_SHAPE_DEPTH {
+        return None;
+    }
     match e {
         Expr::MethodCall(m) => {
             let recv = b.place_of(&m.receiver);
             let recv_call = match recv {
-                None => call_shape(b, strip_value(&m.receiver)).map(Box::new),
+                None => call_shape(b, strip_value(&m.receiver), depth + 1).map(Box::new),
                 Some(_) => None,
             };
             Some(Target::Method {
@@ -1220,7 +1229,7 @@ fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
                     && segments[n - 1] == "new"
                     && WRAPPERS.contains(&segments[n - 2].as_str())
                 {
-                    return call_shape(b, strip_value(&c.args[0]));
+                    return call_shape(b, strip_value(&c.args[0]), depth + 1);
                 }
                 Some(Target::Path {
                     segments,
