@@ -37,7 +37,12 @@ pub enum Error {
 
     #[error("`{}` is too complex to analyse: {message}", path.display())]
     #[diagnostic(code(cancelsafe::too_complex))]
-    TooComplex { path: PathBuf, message: String },
+    TooComplex {
+        path: PathBuf,
+        message: String,
+        /// Where the limit was crossed, when known.
+        span: Option<Span>,
+    },
 
     #[error("`{}` is larger than {} MiB, the most analysed", path.display(), limit >> 20)]
     #[diagnostic(code(cancelsafe::too_large))]
@@ -96,6 +101,7 @@ impl Error {
     pub fn span(&self) -> Option<Span> {
         match self {
             Error::Syntax { span, .. } => Some(*span),
+            Error::TooComplex { span, .. } => *span,
             _ => None,
         }
     }

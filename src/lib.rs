@@ -432,13 +432,15 @@ pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<Fil
                 span,
             })
         }
-        Ok(Err(Refusal::TooComplex(message))) => Err(Error::TooComplex {
+        Ok(Err(Refusal::TooComplex(message, at))) => Err(Error::TooComplex {
             path: path.to_path_buf(),
             message,
+            span: Some(source::LineIndex::new(text).span(at)),
         }),
         Err(_) => Err(Error::TooComplex {
             path: path.to_path_buf(),
             message: "the parser gave up".into(),
+            span: None,
         }),
     };
     // No span of this file is alive any more (they were converted on this thread): let

@@ -21,8 +21,8 @@ pub const MAX_CHAIN: usize = 5_000;
 #[derive(Debug)]
 pub enum Refusal {
     Syntax(syn::Error),
-    /// Past one of the limits above; says which.
-    TooComplex(String),
+    /// Past one of the limits above: which, and the token where it was crossed.
+    TooComplex(String, proc_macro2::Span),
 }
 
 impl From<syn::Error> for Refusal {
@@ -35,8 +35,8 @@ impl From<syn::Error> for Refusal {
 pub fn parse_file(text: &str) -> Result<syn::File, Refusal> {
     let content = code_after_bom_and_shebang(text);
     let tokens = TokenStream::from_str(content).map_err(syn::Error::from)?;
-    if let Some(exceeded) = exceeded_limit(&tokens) {
-        return Err(Refusal::TooComplex(exceeded));
+    if let Some((exceeded, at)) = exceeded_limit(&tokens) {
+        return Err(Refusal::TooComplex(exceeded, at));
     }
     Ok(syn::parse2(tokens)?)
 }
@@ -82,9 +82,9 @@ impl Level {
     }
 }
 
-/// The first limit `tokens` exceed, as a message; walks the token trees with a stack of its
-/// own.
-fn exceeded_limit(tokens: &TokenStream) -> Option<String> {
+/// The first limit `tokens` exceed, as a message, and the token that crossed it; walks the
+/// token trees with a stack of its own.
+fn exceeded_limit(tokens: &TokenStream) -> Option<(String, proc_macro2::Span)> {
     let mut stack = vec![Level::new(tokens.clone(), 0)];
     let mut last_punct: Option<char> = None;
     while let Some(level) = stack.last_mut() {
@@ -140,15 +140,22 @@ fn exceeded_limit(tokens: &TokenStream) -> Option<String> {
             }
         }
         if level.base + level.angles > MAX_NESTING {
-            return Some(format!("nesting deeper than {MAX_NESTING} levels"));
+            return Some((
+                format!("nesting deeper than {MAX_NESTING} levels"),
+                token.span(),
+            ));
         }
         if level.prefix_run > MAX_PREFIX_RUN {
-            return Some(format!(
-                "more than {MAX_PREFIX_RUN} prefix operators or keywords in a row"
+            return Some((
+                format!("more than {MAX_PREFIX_RUN} prefix operators or keywords in a row"),
+                token.span(),
             ));
         }
         if level.chain > MAX_CHAIN {
-            return Some(format!("more than {MAX_CHAIN} operators in one expression"));
+            return Some((
+                format!("more than {MAX_CHAIN} operators in one expression"),
+                token.span(),
+            ));
         }
         if let Some((tokens, base)) = opened {
             stack.push(Level::new(tokens, base));
@@ -168,7 +175,7 @@ mod tests {
     use super::*;
 
     fn limit_hit(text: &str) -> Option<String> {
-        exceeded_limit(&TokenStream::from_str(text).expect("lexes"))
+        exceeded_limit(&TokenStream::from_str(text).expect("lexes")).map(|(message, _)| message)
     }
 
     #[test]
