@@ -164,11 +164,10 @@ fn exceeded_limit(tokens: &TokenStream) -> Option<(String, proc_macro2::Span)> {
     None
 }
 
-/// Keywords that take an expression, type or pattern after them and nest it.
-const PREFIX_KEYWORDS: &[&str] = &[
-    "return", "break", "yield", "move", "mut", "ref", "const", "dyn", "impl", "box", "async",
-    "static", "let", "in", "await", "fn", "unsafe", "for", "if", "while", "match",
-];
+/// Keywords that can repeat with nothing between and nest what follows (`return return x`,
+/// `&mut &mut x`, `*const *const T`, `move || move || x`); others are followed by a name or
+/// a bracket, which ends a run anyway.
+const PREFIX_KEYWORDS: &[&str] = &["mut", "return", "break", "yield", "move", "const", "static"];
 
 #[cfg(test)]
 mod tests {
