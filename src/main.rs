@@ -403,6 +403,16 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
+/// A file's text to show around a diagnostic; none past the engine's size limit, so a file
+/// the engine refused unread is not read whole to print a snippet of it either.
+fn source_for_report(path: &Path) -> Option<String> {
+    let size = std::fs::metadata(path).ok()?.len();
+    if size > cancelsafe_engine::MAX_FILE_BYTES {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
 fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> String {
     let width = std::env::var("COLUMNS")
         .ok()
@@ -411,14 +421,17 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
     let style = human::Style { color, width };
     let mut out = String::new();
     for f in findings {
-        let text = std::fs::read_to_string(&f.file).unwrap_or_default();
-        out.push_str(&human::render_finding_with(f, &text, &style, |p| {
-            std::fs::read_to_string(p).ok()
-        }));
+        let text = source_for_report(&f.file).unwrap_or_default();
+        out.push_str(&human::render_finding_with(
+            f,
+            &text,
+            &style,
+            source_for_report,
+        ));
         out.push('\n');
     }
     for e in &analysis.errors {
-        let text = std::fs::read_to_string(e.path()).ok();
+        let text = source_for_report(e.path());
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
     }
