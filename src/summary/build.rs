@@ -726,6 +726,17 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         normalise(fut.unwrap_or(whole))
     }
 
+    /// The names visible here, as one scope (inner ones shadow outer ones, as in `lookup`):
+    /// a nested block gets one map, not a copy of every enclosing block's, so nesting costs
+    /// what the names cost, not the depth squared.
+    fn visible_names(&self) -> HashMap<String, RootRef> {
+        let mut names = HashMap::new();
+        for scope in &self.scopes {
+            names.extend(scope.iter().map(|(name, r)| (name.clone(), *r)));
+        }
+        names
+    }
+
     /// Makes an `async` block a unit of its own, capturing this unit's names.
     fn async_block(&mut self, block: &syn::Block, at: proc_macro2::Span) -> usize {
         let mut unit = self.unit.clone();
@@ -741,12 +752,13 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());
+        let names = self.visible_names();
         let mut child = BodyBuilder {
             cx: &mut *self.cx,
             idx,
             unit,
             generics: self.generics.clone(),
-            scopes: self.scopes.clone(),
+            scopes: vec![names],
             pending: self.pending.clone(),
             spawned: false,
             spawn_handles: HashMap::new(),
