@@ -12,6 +12,7 @@ mod cancel_unsafe_future_raced;
 mod cancellation_inside_guarded_exchange;
 mod raced_future_loses_queue_place;
 pub(crate) mod suppression_without_reason;
+pub(crate) mod unanalysed_file;
 mod unguarded_write_then_read;
 pub(crate) mod unused_suppression;
 
@@ -108,6 +109,7 @@ pub static RULES: &[&Rule] = &[
     &cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
     &unused_suppression::UNUSED_SUPPRESSION,
     &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
+    &unanalysed_file::UNANALYSED_FILE,
 ];
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
