@@ -100,6 +100,8 @@ pub(crate) use declare_rule;
 /// The write-then-read rule's id, and the race rule's (one reports what the other found).
 pub const SECTION_RULE_ID: &str = unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ.id;
 pub const RACED_RULE_ID: &str = cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED.id;
+/// The rule a file the engine could not analyse is reported under.
+pub const UNANALYSED_RULE_ID: &str = unanalysed_file::UNANALYSED_FILE.id;
 
 /// Every rule, in code order.
 pub static RULES: &[&Rule] = &[
