@@ -38,10 +38,22 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The binary, run in the fixture copy at `root`, with a user cache folder of that copy's
+/// own: the default cache is per user, so a fixture's first run must not meet what another
+/// test (or an earlier run of this one) stored.
+fn command_in(root: &Path) -> std::process::Command {
+    let user_cache = root
+        .parent()
+        .expect("a fixture copy has a parent")
+        .join("user-cache");
+    let mut cmd = cancelsafe_command();
+    cmd.current_dir(root).env("XDG_CACHE_HOME", user_cache);
+    cmd
+}
+
 /// Runs the tool on the workspace at `root` and returns (exit code, JSON report).
 fn scan(root: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = cancelsafe_command()
-        .current_dir(root)
+    let out = command_in(root)
         .args(["cancelsafe", "--format", "json", "--fetch"])
         .args(extra)
         .output()
@@ -146,11 +158,7 @@ fn findings_inside_dependencies_only_when_asked() {
 #[test]
 fn the_human_report_counts_summarised_dependencies() {
     let (_dir, root) = fixture("redis_connection");
-    let out = cancelsafe_command()
-        .current_dir(&root)
-        .arg("cancelsafe")
-        .output()
-        .expect("run");
+    let out = command_in(&root).arg("cancelsafe").output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
@@ -162,8 +170,7 @@ fn the_human_report_counts_summarised_dependencies() {
 
 /// The human report's dependency line (`N dependency crates summarised (..)`).
 fn dependency_line(root: &Path, extra: &[&str]) -> String {
-    let out = cancelsafe_command()
-        .current_dir(root)
+    let out = command_in(root)
         .args(["cancelsafe", "--fetch"])
         .args(extra)
         .output()
