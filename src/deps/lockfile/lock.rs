@@ -1,8 +1,12 @@
-//! Reading `Cargo.lock`.
+//! Reading `Cargo.lock` with the `cargo-lock` crate, which knows every version of the
+//! format (v1 names each dependency `name version (source)`; v2 on, by as little as tells
+//! it apart) and gives each dependency whole. The resolution here wants packages by index
+//! and sources as the strings cargo metadata prints (`SourceId`'s display), so the parsed
+//! lock is turned into that form once.
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use cargo_lock::{Lockfile, Package, SourceId, Version};
 
 /// `Cargo.lock`: every package, each dependency resolved to its index.
 pub(super) struct Lock {
@@ -29,81 +33,56 @@ impl Locked {
     }
 }
 
-#[derive(Deserialize)]
-struct RawLock {
-    #[serde(default)]
-    package: Vec<RawLocked>,
-}
+/// A package as a dependency names it: name, version, source.
+type Key = (String, String, Option<String>);
 
-#[derive(Deserialize)]
-struct RawLocked {
-    name: String,
-    version: String,
-    source: Option<String>,
-    #[serde(default)]
-    dependencies: Vec<String>,
-    /// `[replace]`, long deprecated: not followed here.
-    replace: Option<String>,
+fn key(name: &str, version: &Version, source: Option<&SourceId>) -> Key {
+    (
+        name.to_string(),
+        version.to_string(),
+        source.map(SourceId::to_string),
+    )
 }
 
 impl Lock {
-    /// Any version of the format: v1 names every dependency `name version (source)`; v2 on
-    /// name one by as little as tells it apart.
     pub(super) fn parse(text: &str) -> Result<Lock, String> {
-        let raw: RawLock =
-            toml::from_str(text).map_err(|e| format!("cannot parse Cargo.lock: {e}"))?;
-        if let Some(p) = raw.package.iter().find(|p| p.replace.is_some()) {
+        let lock: Lockfile = text
+            .parse()
+            .map_err(|e| format!("cannot parse Cargo.lock: {e}"))?;
+        // `[replace]`, long deprecated: not followed here.
+        if let Some(p) = lock.packages.iter().find(|p| p.replace.is_some()) {
             return Err(format!("Cargo.lock replaces {} ([replace])", p.name));
         }
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in raw.package.iter().enumerate() {
-            by_name.entry(p.name.as_str()).or_default().push(i);
+        let package_key = |p: &Package| key(p.name.as_str(), &p.version, p.source.as_ref());
+        let mut by_key: HashMap<Key, usize> = HashMap::new();
+        for (i, p) in lock.packages.iter().enumerate() {
+            if by_key.insert(package_key(p), i).is_some() {
+                return Err(format!("Cargo.lock holds {} {} twice", p.name, p.version));
+            }
         }
-        let packages = raw
-            .package
+        let packages = lock
+            .packages
             .iter()
             .map(|p| {
                 let dependencies = p
                     .dependencies
                     .iter()
-                    .map(|spec| find_locked(spec, &raw.package, &by_name))
+                    .map(|d| {
+                        let wanted = key(d.name.as_str(), &d.version, d.source.as_ref());
+                        by_key.get(&wanted).copied().ok_or_else(|| {
+                            format!("Cargo.lock names `{d}`, which it does not hold")
+                        })
+                    })
                     .collect::<Result<_, _>>()?;
+                let (name, version, source) = package_key(p);
                 Ok(Locked {
-                    name: p.name.clone(),
-                    version: p.version.clone(),
-                    source: p.source.clone(),
+                    name,
+                    version,
+                    source,
                     dependencies,
                 })
             })
             .collect::<Result<_, String>>()?;
         Ok(Lock { packages })
-    }
-}
-
-/// The package a lock dependency names: `name`, `name version` or `name version (source)`.
-fn find_locked(
-    spec: &str,
-    packages: &[RawLocked],
-    by_name: &HashMap<&str, Vec<usize>>,
-) -> Result<usize, String> {
-    let (head, source) = match spec.split_once(" (") {
-        Some((head, source)) => (head, Some(source.trim_end_matches(')'))),
-        None => (spec, None),
-    };
-    let mut words = head.split_whitespace();
-    let name = words.next().unwrap_or_default();
-    let version = words.next();
-    let matching: Vec<usize> = by_name
-        .get(name)
-        .into_iter()
-        .flatten()
-        .copied()
-        .filter(|&i| version.is_none_or(|v| packages[i].version == v))
-        .filter(|&i| source.is_none_or(|s| packages[i].source.as_deref() == Some(s)))
-        .collect();
-    match matching[..] {
-        [one] => Ok(one),
-        [] => Err(format!("Cargo.lock names `{spec}`, which it does not hold")),
-        _ => Err(format!("Cargo.lock names `{spec}`, which is ambiguous")),
     }
 }

@@ -149,24 +149,6 @@ fn lock_dependencies_are_named_by_as_little_as_tells_them_apart() {
 }
 
 #[test]
-fn an_ambiguous_lock_dependency_is_an_error() {
-    let text = lock(&[
-        locked("app", "0.1.0", "", &["serde 1.0.0"]),
-        locked("serde", "1.0.0", CRATES_IO, &[]),
-        locked(
-            "serde",
-            "1.0.0",
-            "git+https://example.com/serde#0123456789",
-            &[],
-        ),
-    ]);
-    let Err(err) = Lock::parse(&text) else {
-        panic!("an ambiguous dependency parsed")
-    };
-    assert!(err.contains("`serde 1.0.0`, which is ambiguous"), "{err}");
-}
-
-#[test]
 fn two_versions_of_a_package_are_told_apart_by_the_requirement() {
     let world = World::new();
     world.registry("rand", "0.7.3", "");
