@@ -33,7 +33,7 @@ pub use graph::{Dependency, DependencyGraph};
 pub use interface::{Interface, SolvedDependencies};
 pub use normalized::{NormalizedDependency, NormalizedGraph};
 pub use prefetch::{Prefetch, Prefetched};
-pub use select::{crate_names, has_async_code};
+pub use select::has_async_code;
 
 use load::load_selected;
 use select::select;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::load::{prepared_sources, read_sources};
 use super::{Cache, Dependency, DependencyGraph};
+use crate::lex::crate_names;
 
 /// Dependency sources selection has read, prepared for parsing, by package id.
 pub(super) type ReadAhead = HashMap<String, Vec<(PathBuf, String)>>;
@@ -120,53 +121,7 @@ impl Facts {
     }
 }
 
-/// The crates source text names as a path root: `name::` (not after `::`), `use name;`,
-/// `extern crate name;`. Only lowercase-first names: `Self::` and `Vec::` are types.
-pub fn crate_names(text: &str) -> BTreeSet<String> {
-    let bytes = text.as_bytes();
-    let mut out = BTreeSet::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !(b.is_ascii_alphabetic() || b == b'_') {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-            i += 1;
-        }
-        let after_path = start > 0 && matches!(bytes[start - 1], b':' | b'$');
-        if after_path || !(b.is_ascii_lowercase() || b == b'_') {
-            continue;
-        }
-        let rest = &text[i..];
-        let before = text[..start].trim_end();
-        if rest.starts_with("::")
-            || (rest.starts_with([';', ' ', '\n', ',', '}'])
-                && (before.ends_with("use") || before.ends_with("crate")))
-        {
-            out.insert(text[start..i].to_string());
-        }
-    }
-    out
-}
-
 /// Whether source text has async code (`async fn`, an `async` block, an `.await`).
 pub fn has_async_code(text: &str) -> bool {
     text.contains(".await") || text.contains("async fn") || text.contains("async move")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_crate_is_named_by_a_path_or_a_use() {
-        assert!(crate_names("let c = redis::Client::open(u)?;").contains("redis"));
-        assert!(crate_names("use redis;\n").contains("redis"));
-        assert!(crate_names("extern crate redis;").contains("redis"));
-        assert!(!crate_names("let redis_url = 1; fn myredis() {}").contains("redis"));
-        assert!(!crate_names("crate::redis::x").contains("redis"));
-    }
 }
