@@ -18,6 +18,7 @@ pub mod diff_base;
 pub mod discover;
 pub mod error;
 pub mod levels;
+mod lex;
 pub mod memo;
 pub mod report;
 pub mod rules;

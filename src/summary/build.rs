@@ -37,7 +37,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
-    cx.out.crate_names = crate::deps::crate_names(text).into_iter().collect();
+    cx.out.crate_names = crate::lex::crate_names(text).into_iter().collect();
     Ok(cx.out)
 }
 

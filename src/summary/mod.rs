@@ -35,7 +35,7 @@ pub struct FileSummary {
     /// `use a::B as C;`: (`C`, `B`). Unlike an alias, what it names is a definition.
     pub type_renames: Vec<(String, String)>,
     /// Crates the file names as a path root (`redis::`, `use redis;`), sorted: which
-    /// dependencies the code can call into (see [`crate::deps::crate_names`]).
+    /// dependencies the code can call into (see `lex::crate_names`).
     pub crate_names: Vec<String>,
 }
 
