@@ -38,10 +38,10 @@ impl Workspace {
             out.push_str(&format!("   body={:?}\n", u.unit.body));
             for s in sections {
                 out.push_str(&format!(
-                    "   section {:?} write@{} reportable={}\n",
+                    "   section {:?} write@{} outlives={}\n",
                     s.stream,
                     s.write.span.line,
-                    self.is_reportable(s, &exposed)
+                    self.stream_outlives(s, &exposed)
                 ));
             }
         }

@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::calls::{Bound, CallSite, CallSites, Callee};
-use super::{Section, Workspace};
+use super::{Outcome, Section, Workspace};
 use crate::summary::{Origin, RootKind, RootRef, UnitKind};
 
 impl Workspace {
@@ -80,16 +80,11 @@ impl Workspace {
         exposed
     }
 
-    pub(super) fn is_reportable(&self, s: &Section, exposed: &HashSet<(usize, usize)>) -> bool {
-        if self.is_spawned(s.unit) {
-            return false;
-        }
+    /// Section `s`'s stream outlives the future, so a reply left on it is read by the next
+    /// call: a lock guard or pooled connection of the unit's own, or a reference that some
+    /// caller of its fn can bind to such a stream.
+    pub(super) fn stream_outlives(&self, s: &Section, exposed: &HashSet<(usize, usize)>) -> bool {
         let unit = &self.units[s.unit].unit;
-        let owner = self.owner_fn(s.unit);
-        let owner_unit = &self.units[owner].unit;
-        if owner_unit.guard_attr || owner_unit.declared_safe {
-            return false;
-        }
         match s.stream.root {
             RootRef::Local(l) => matches!(
                 unit.locals[l].kind,
@@ -97,8 +92,16 @@ impl Workspace {
             ),
             RootRef::Slot(j) => {
                 matches!(unit.slots[j].kind, RootKind::SelfRef | RootKind::ParamRef)
-                    && exposed.contains(&(owner, j))
+                    && exposed.contains(&(self.owner_fn(s.unit), j))
             }
         }
+    }
+}
+
+impl Outcome {
+    /// Section `s`'s stream outlives the future: a lock guard or pooled connection, or a
+    /// reference that a caller can bind to such a stream (see the module docs).
+    pub fn stream_outlives(&self, ws: &Workspace, s: &Section) -> bool {
+        ws.stream_outlives(s, &self.exposed)
     }
 }

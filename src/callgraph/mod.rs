@@ -33,7 +33,7 @@ mod walk;
 pub use effects::{Effects, RootFx};
 pub use index::Index;
 pub use reach::{Hop, Link, Reach};
-pub use walk::{Raced, Section, Step};
+pub use walk::{Harm, Raced, Section, Step};
 
 use crate::summary::{FileSummary, GuardEvent, Node, Place, RootRef, Unit, UnitKind};
 use crate::vocab::{Io, Vocabulary};
@@ -105,13 +105,26 @@ pub struct Solved {
     pub counting_helpers: Vec<bool>,
 }
 
-/// The result of the workspace pass.
+/// The result of the workspace pass: the facts the rules read.
 pub struct Outcome {
     pub effects: Vec<Effects>,
-    /// Cancellation sites (`select!` branches, `timeout`) racing a lossy future.
+    /// Cancellation sites (`select!` branches, `timeout`) racing a lossy future, in every
+    /// walked unit.
     pub raced: Vec<Raced>,
-    /// Sections that are not covered by a guard, in units whose stream outlives the future.
+    /// Write→read sections with no guard active between them, in every walked unit.
     pub sections: Vec<Section>,
+    /// (fn, slot) pairs some caller can bind to a stream that outlives the call.
+    exposed: HashSet<(usize, usize)>,
+    /// How cancellation sites in the scanned code reach units.
+    reach: Reach,
+}
+
+impl Outcome {
+    /// How a cancellation site in the scanned code reaches unit `unit`'s future (site, then
+    /// each call on the way), or `None` when none does.
+    pub fn reached_by(&self, unit: usize) -> Option<Vec<Link>> {
+        self.reach.chain(unit)
+    }
 }
 
 impl Workspace {
@@ -265,7 +278,7 @@ impl Workspace {
             .and_then(|c| c.as_deref())
     }
 
-    /// Runs the fixpoint and collects the sections worth reporting. The last walk is the
+    /// Runs the fixpoint and collects the facts. The last walk is the
     /// last use of the units' bodies and of the calls' resolutions: each body is freed once
     /// walked, and the resolutions after, so what the walk records takes their place.
     pub fn solve(&mut self) -> Outcome {
@@ -311,15 +324,13 @@ impl Workspace {
         drop(t);
         let _t = crate::timings::phase("exposure, reach");
         let exposed = self.exposure(&calls);
-        sections.retain(|s| self.is_reportable(s, &exposed));
         let reach = Reach::new(self, starts, &calls);
-        for s in &mut sections {
-            s.reached_by = reach.chain(s.unit);
-        }
         Outcome {
             effects,
             raced,
             sections,
+            exposed,
+            reach,
         }
     }
 
@@ -332,6 +343,13 @@ impl Workspace {
         (self.fixpoint(), counting)
     }
 
+    /// The unit carries a guard attribute or declares itself cancel-safe: callers see its
+    /// exchanges complete.
+    pub fn is_guarded(&self, i: usize) -> bool {
+        let unit = &self.units[i].unit;
+        unit.guard_attr || unit.declared_safe
+    }
+
     /// The fn a unit belongs to (an `async` block's outermost enclosing fn).
     pub fn owner_fn(&self, mut i: usize) -> usize {
         while let UnitKind::AsyncBlock { parent, .. } = self.units[i].unit.kind {
@@ -340,7 +358,9 @@ impl Workspace {
         i
     }
 
-    fn is_spawned(&self, mut i: usize) -> bool {
+    /// The unit runs in a task of its own (an `async` block handed to a spawner, or one
+    /// inside such a block): nothing drops it half-way but the task's own abort.
+    pub fn is_spawned(&self, mut i: usize) -> bool {
         while let UnitKind::AsyncBlock { parent, spawned } = self.units[i].unit.kind {
             if spawned {
                 return true;

@@ -1,6 +1,8 @@
 //! One walk of a unit's body in source order, with a small flow state (which streams have
 //! an unanswered write, whether a guard is active): branches are joined, loops run zero or
-//! one time. It exports the unit's effects and finds its sections and races.
+//! one time. It exports the unit's effects, and records the facts the rules read: each
+//! unguarded write→read exchange ([`Section`]) and each cancellation site racing a future
+//! whose drop loses something ([`Raced`]). Whether a fact is reported is the rules' call.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,14 +10,14 @@ use rustc_hash::FxHashSet as HashSet;
 
 use super::calls::{Bound, CallSite, Callee, Recorded};
 use super::effects::{worst, Event};
-use super::{reach, Effects, Link, RootFx, Workspace};
+use super::{reach, Effects, RootFx, Workspace};
 use crate::source::Span;
 use crate::summary::{
     CancelSite, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
 };
 use crate::vocab::{Cost, Io};
 
-/// A write→read pair found in one unit.
+/// A write→read pair found in one unit, with no guard active between them.
 #[derive(Debug, Clone)]
 pub struct Section {
     pub unit: usize,
@@ -25,12 +27,10 @@ pub struct Section {
     /// The section became concrete here: a generic callee was bound to a type whose method
     /// is itself a section.
     pub via_deferred: bool,
-    /// How a cancellation site in the scanned code reaches this section's future (site,
-    /// then each call on the way), or `None` when none does.
-    pub reached_by: Option<Vec<Link>>,
 }
 
-/// A fresh future raced where it can be dropped, whose drop loses data.
+/// A fresh future raced where it can be dropped (no guard active), whose drop loses
+/// something: the worst of what its await loses.
 #[derive(Debug, Clone)]
 pub struct Raced {
     pub unit: usize,
@@ -44,6 +44,30 @@ pub struct Raced {
     /// The crate fn the loss happens in, or the lossy method's citation.
     pub callee: Option<usize>,
     pub source: Option<String>,
+}
+
+/// What dropping a raced future costs, worst first. Each harm is one rule's to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Harm {
+    /// A whole write→read exchange: the reply stays on the stream.
+    Exchange,
+    /// Bytes already moved.
+    Data,
+    /// The item being sent.
+    Item,
+    /// Only a place in a fair queue (nothing is corrupted).
+    QueuePlace,
+}
+
+impl Raced {
+    pub fn harm(&self) -> Harm {
+        match (self.exchange, self.cost) {
+            (true, _) => Harm::Exchange,
+            (false, Cost::LosesData) => Harm::Data,
+            (false, Cost::LosesItem) => Harm::Item,
+            (false, Cost::LosesQueuePlace) => Harm::QueuePlace,
+        }
+    }
 }
 
 /// One await taking part in a section.
@@ -99,10 +123,10 @@ impl Workspace {
                 }
             }
         }
-        let mut sections = walker.sections;
-        let mut raced = walker.raced;
-        if unit.guard_attr || unit.declared_safe {
-            // A guarded exchange recovers on the next call: callers see a complete one.
+        let (mut sections, mut raced) = (walker.sections, walker.raced);
+        if self.is_guarded(i) {
+            // A guarded exchange recovers on the next call: callers see a complete one, and
+            // the guard is active over the whole body.
             for fx in out.roots.values_mut() {
                 fx.section = None;
                 fx.write = None;
@@ -188,7 +212,7 @@ impl Walker<'_> {
                     if let Some(site) = a.site {
                         self.record_start(site, a.span, first_call);
                         if site.races() && !state.guarded {
-                            self.check_race(site, a, &events);
+                            self.record_race(site, a, &events);
                         }
                     }
                     let buffered = reads_into_outliving_buffer(self.unit, &a.target);
@@ -297,7 +321,6 @@ impl Walker<'_> {
                                 write: step.clone(),
                                 reads: vec![step.clone()],
                                 via_deferred: true,
-                                reached_by: None,
                             });
                         }
                     }
@@ -356,7 +379,6 @@ impl Walker<'_> {
                     write,
                     reads: vec![read],
                     via_deferred: false,
-                    reached_by: None,
                 }),
             }
         }
@@ -394,8 +416,8 @@ impl Walker<'_> {
                 .all(|c| self.ws.counting_helpers.contains(c))
     }
 
-    /// Records a race whose losing future drops data.
-    pub(super) fn check_race(
+    /// Records a race whose losing future drops something, with the worst it drops.
+    pub(super) fn record_race(
         &mut self,
         site: CancelSite,
         a: &crate::summary::Await,
