@@ -11,7 +11,7 @@ impl Workspace {
         let mut rec = Recorded::default();
         let found: Vec<Vec<Section>> = (0..self.units.len())
             .map(|i| {
-                let body = &self.units[i].unit.body;
+                let body = &self.bodies[i];
                 self.analyse_body(i, body, &effects, Some(&mut rec), None).1
             })
             .collect();
@@ -35,7 +35,8 @@ impl Workspace {
                 "   slots={:?}\n   locals={:?}\n",
                 u.unit.slots, u.unit.locals
             ));
-            out.push_str(&format!("   body={:?}\n", u.unit.body));
+            out.push_str(&format!("   local types={:?}\n", self.local_types.get(&i)));
+            out.push_str(&format!("   body={:?}\n", self.bodies[i]));
             for s in sections {
                 out.push_str(&format!(
                     "   section {:?} write@{} outlives={}\n",

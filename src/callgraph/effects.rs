@@ -201,7 +201,7 @@ impl Walker<'_> {
             Some(io) if !is_lock => vec![Event::Io(io, place.clone(), None)],
             _ => Vec::new(),
         };
-        let owner = self.ws.type_of(self.unit, place);
+        let owner = self.ws.type_of(self.unit_index, place);
         if let Some(fact) = self.ws.vocab.cancel_fact(name, owner.as_deref(), nargs) {
             if let Verdict::Loses(cost) = fact.verdict {
                 ev.push(Event::Lossy(
@@ -295,7 +295,7 @@ impl Walker<'_> {
         if place.fields.is_empty() && (root.generic || self.is_open_self(place)) {
             return vec![Event::Deferred(place.root, m.to_string())];
         }
-        let Some(ty) = ws.type_of(self.unit, place) else {
+        let Some(ty) = ws.type_of(self.unit_index, place) else {
             return Vec::new();
         };
         let mut ev = Vec::new();

@@ -98,7 +98,7 @@ impl Workspace {
     /// Analyses one unit; also says which units' effects it read.
     pub(super) fn analyse_tracked(&self, i: usize, effects: &[Effects]) -> (Effects, Vec<usize>) {
         let mut reads = Vec::new();
-        let body = &self.units[i].unit.body;
+        let body = &self.bodies[i];
         let fx = self
             .analyse_body(i, body, effects, None, Some(&mut reads))
             .0;

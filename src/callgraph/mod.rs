@@ -55,9 +55,16 @@ pub struct UnitRef {
     pub unit: Unit,
 }
 
-/// All summaries of a workspace, indexed for resolution.
+/// All summaries of a workspace, indexed for resolution. What the pass works out per unit
+/// lives in tables of its own here; the units stay as summarised (their bodies are moved
+/// into `bodies`).
 pub struct Workspace {
     pub units: Vec<UnitRef>,
+    /// Per unit, its body: walked every round, and freed by the last walk.
+    bodies: Vec<Vec<Node>>,
+    /// The types of locals inferred from the calls that make them (`let con =
+    /// client.get_async_connection().await?`), by unit, then local: few units have any.
+    local_types: HashMap<usize, Vec<(usize, String)>>,
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
@@ -189,9 +196,16 @@ impl Workspace {
                 matches!(unit.kind, UnitKind::Fn { is_async: false }) && has_counter(&unit.body)
             }))
             .collect();
-        let units = std::mem::take(&mut index.units);
+        let mut units = std::mem::take(&mut index.units);
+        // Moving a body keeps its nodes where they are: resolutions are keyed by address.
+        let bodies = units
+            .iter_mut()
+            .map(|u| std::mem::take(&mut u.unit.body))
+            .collect();
         let mut ws = Workspace {
             units,
+            bodies,
+            local_types: HashMap::default(),
             vocab: vocab.clone(),
             index,
             crate_types,
@@ -207,11 +221,7 @@ impl Workspace {
             solved_units,
             solved_effects: solved.effects,
         };
-        ws.cleared_flags = ws
-            .units
-            .iter()
-            .map(|u| collect_cleared_flags(&u.unit.body))
-            .collect();
+        ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
         for i in solved_units..ws.units.len() {
             let unit = &ws.units[i].unit;
             if matches!(unit.kind, UnitKind::Fn { .. }) && unit.self_ty.is_some() && unit.has_self {
@@ -293,7 +303,7 @@ impl Workspace {
             .collect();
         let bodies: Vec<Vec<Node>> = walked
             .iter()
-            .map(|&i| std::mem::take(&mut self.units[i].unit.body))
+            .map(|&i| std::mem::take(&mut self.bodies[i]))
             .collect();
         let ws = &*self;
         let parts: Vec<(Vec<Section>, Vec<Raced>, Recorded)> = walked

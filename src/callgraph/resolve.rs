@@ -132,7 +132,14 @@ impl Workspace {
         }
         let unit = &self.units[i].unit;
         let (mut resolved, mut next, mut names) = (Vec::new(), Vec::new(), Vec::new());
-        walk(self, i, &unit.body, &mut resolved, &mut next, &mut names);
+        walk(
+            self,
+            i,
+            &self.bodies[i],
+            &mut resolved,
+            &mut next,
+            &mut names,
+        );
         next.extend(self.index.children.get(&i).into_iter().flatten().copied());
         for r in &unit.site_roots {
             next.extend(reach::targets_of(self, i, &r.target));
@@ -282,7 +289,7 @@ impl Workspace {
         recv_call: Option<&Target>,
     ) -> Option<String> {
         match (recv, recv_call) {
-            (Some(p), _) => self.type_of(&self.units[caller].unit, p),
+            (Some(p), _) => self.type_of(caller, p),
             (None, Some(t)) => self.call_type(caller, t),
             (None, None) => None,
         }

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 
 use super::Workspace;
-use crate::summary::{ImplHeader, Place, Target, Unit};
+use crate::summary::{ImplHeader, Place, RootRef, Target, Unit};
 
 /// Marker and std traits a blanket impl may require that no crate implements by hand in a
 /// way we would see: treated as met.
@@ -116,6 +116,15 @@ impl TraitIndex {
 }
 
 impl Workspace {
+    /// The type inferred for unit `i`'s local `l` from the call that makes it.
+    pub(super) fn local_type(&self, i: usize, l: usize) -> Option<&str> {
+        let types = self.local_types.get(&i)?;
+        types
+            .iter()
+            .find(|(k, _)| *k == l)
+            .map(|(_, ty)| ty.as_str())
+    }
+
     /// Types the units' locals made by calls from the callees' return types; twice, since a
     /// receiver may be a local typed in the first pass.
     pub(super) fn type_locals(&mut self, units: &[usize]) {
@@ -129,9 +138,7 @@ impl Workspace {
                 break;
             }
             for (i, types) in found {
-                for (l, ty) in types {
-                    self.units[i].unit.locals[l].ty = Some(ty);
-                }
+                self.local_types.entry(i).or_default().extend(types);
             }
         }
     }
@@ -142,7 +149,7 @@ impl Workspace {
         unit.locals
             .iter()
             .enumerate()
-            .filter(|(_, local)| local.ty.is_none())
+            .filter(|(l, local)| local.ty.is_none() && self.local_type(i, *l).is_none())
             .filter_map(|(l, local)| {
                 let t = local.made_by.as_deref()?;
                 Some((l, self.call_type(i, t)?))
@@ -161,7 +168,7 @@ impl Workspace {
         } = target
         {
             if args.is_empty() && self.vocab.is_lock(name) {
-                return self.type_of(&self.units[caller].unit, p);
+                return self.type_of(caller, p);
             }
         }
         let candidates = self.resolve_target(caller, target)?;
@@ -172,10 +179,15 @@ impl Workspace {
         types.all(|t| t.as_deref() == Some(&first)).then_some(first)
     }
 
-    /// The type of a place, following struct field types where they are written down.
-    pub(super) fn type_of(&self, unit: &Unit, place: &Place) -> Option<String> {
-        let root = unit.root(place.root);
-        let mut ty = root.ty.clone()?;
+    /// The type of a place of unit `i`: written down, or inferred for a local; then
+    /// following struct field types where they are written down.
+    pub(super) fn type_of(&self, i: usize, place: &Place) -> Option<String> {
+        let written = self.units[i].unit.root(place.root).ty.as_deref();
+        let mut ty = match place.root {
+            RootRef::Local(l) => written.or_else(|| self.local_type(i, l)),
+            RootRef::Slot(_) => written,
+        }?
+        .to_string();
         for f in &place.fields {
             ty = self.index.fields.get(&ty)?.get(f)?.clone();
         }
