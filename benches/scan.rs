@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use cancelsafe_engine::cache::{set_secret, Secret};
 use cancelsafe_engine::{analyze, discover, findings_of, load, on_parser_pool, Config};
 use rayon::prelude::*;
 
@@ -209,6 +210,12 @@ fn child(args: &[String]) {
     let mode = args[0].as_str();
     let cache = (args[1] != "-").then(|| PathBuf::from(&args[1]));
     let paths: Vec<PathBuf> = args[2..].iter().map(PathBuf::from).collect();
+    // Cache entries are authenticated with a secret the binary keeps per user: the child
+    // runs of one cache folder share one, as runs of the binary do.
+    if let Some(dir) = &cache {
+        let secret = Secret::load_or_create(&dir.with_extension("key")).expect("cache secret");
+        set_secret(secret);
+    }
     let start = Instant::now();
     let (files, lines, phases) = on_parser_pool(|| match mode {
         "read" => read_all(&paths),

@@ -6,19 +6,124 @@
 //! build or vocabulary is simply never looked up. Writes go to a temporary file that is then
 //! renamed, so readers never see half an entry; an entry that does not decode (truncated,
 //! corrupted, another format) is a miss, never an error.
+//!
+//! A scanned tree may carry a cache of its own (a committed `target/cancelsafe-cache`), so
+//! no entry is trusted for being where its key says: each carries a keyed BLAKE3 MAC of
+//! its key and payload under a [`Secret`] kept outside any tree (the binary's, see
+//! [`set_secret`]). An entry made without the secret, or moved under another key, is a
+//! miss. Authenticating costs one hash of the entry, which replaces the checksum it had.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use bincode::{Decode, Encode};
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 use crate::vocab::Vocabulary;
 
 /// Bumped when the entry layout changes.
-const FORMAT: &[u8; 4] = b"CSC1";
-/// Header: format, key, payload checksum.
-const HEADER_LEN: usize = 4 + 16 + 8;
+const FORMAT: &[u8; 4] = b"CSC2";
+/// Header: format, key, MAC of the three.
+const HEADER_LEN: usize = 4 + 16 + blake3::OUT_LEN;
+/// Bytes of a [`Secret`].
+const SECRET_LEN: usize = blake3::KEY_LEN;
+
+/// The key entries are authenticated with. Whoever knows it can forge entries: it lives
+/// outside any scanned tree, readable by its user only.
+#[derive(Clone, Copy)]
+pub struct Secret([u8; SECRET_LEN]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    /// A fresh random secret.
+    pub fn random() -> std::io::Result<Secret> {
+        let mut bytes = [0u8; SECRET_LEN];
+        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(Secret(bytes))
+    }
+
+    /// The secret in `file`, made (mode 0600, its folder created) on first use. Another
+    /// process creating it at the same time wins or loses whole: the file appears only
+    /// once written, by a hard link that never replaces one.
+    pub fn load_or_create(file: &Path) -> std::io::Result<Secret> {
+        if let Some(found) = Self::read(file)? {
+            return Ok(found);
+        }
+        let folder = file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)?;
+        let secret = Self::random()?;
+        let tmp = folder.join(format!(
+            ".key.{}.{}.tmp",
+            std::process::id(),
+            next_temp_id()
+        ));
+        let written = private_file(&tmp).and_then(|mut f| f.write_all(&secret.0));
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, file));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(secret),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::read(file)?
+                .ok_or_else(|| std::io::Error::other("the cache key file is damaged")),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `None` when there is no such file.
+    fn read(file: &Path) -> std::io::Result<Option<Secret>> {
+        match std::fs::read(file) {
+            Ok(bytes) => bytes.try_into().map(|b| Some(Secret(b))).map_err(|_| {
+                std::io::Error::other(format!("`{}` is not a cache key", file.display()))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Creates `path`, which must not exist, readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+static SECRET: OnceLock<Secret> = OnceLock::new();
+
+/// Sets the secret every [`Cache`] of this process authenticates with (the binary loads
+/// it from the user's cache folder); the first call wins. Without one, a random secret
+/// per process is used: entries outlive the process but are never trusted by another.
+pub fn set_secret(secret: Secret) {
+    let _ = SECRET.set(secret);
+}
+
+fn secret() -> &'static Secret {
+    SECRET.get_or_init(|| {
+        // No randomness to be had: a fixed secret would let a tree forge entries; the
+        // clock and an address are unknown to a tree written beforehand.
+        Secret::random().unwrap_or_else(|_| {
+            let seed = format!("{:p}{:?}", &SECRET, std::time::SystemTime::now());
+            Secret(*blake3::hash(seed.as_bytes()).as_bytes())
+        })
+    })
+}
+
+/// The MAC of an entry: its format, key and payload under the [`Secret`].
+fn mac(key: Key, payload: &[u8]) -> blake3::Hash {
+    let mut h = blake3::Hasher::new_keyed(&secret().0);
+    h.update(FORMAT);
+    h.update(&key.0.to_le_bytes());
+    h.update(payload);
+    h.finalize()
+}
 /// Largest payload decoded: a corrupted length prefix must not allocate without bound.
 const DECODE_LIMIT: usize = 1 << 28;
 
@@ -74,10 +179,10 @@ impl Cache {
         }
         let (header, payload) = bytes.split_at(HEADER_LEN);
         let (format, rest) = header.split_at(4);
-        let (stored_key, checksum) = rest.split_at(16);
-        if format != FORMAT
-            || stored_key != key.0.to_le_bytes()
-            || checksum != xxh3_64(payload).to_le_bytes()
+        let (stored_key, stored_mac) = rest.split_at(16);
+        let stored_mac = blake3::Hash::from_bytes(stored_mac.try_into().ok()?);
+        // `Hash` compares in constant time.
+        if format != FORMAT || stored_key != key.0.to_le_bytes() || stored_mac != mac(key, payload)
         {
             return None;
         }
@@ -93,7 +198,7 @@ impl Cache {
         let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
         bytes.extend_from_slice(FORMAT);
         bytes.extend_from_slice(&key.0.to_le_bytes());
-        bytes.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+        bytes.extend_from_slice(mac(key, &payload).as_bytes());
         bytes.extend_from_slice(&payload);
         let path = self.path(key);
         let shard = path.parent().unwrap_or(&self.dir);
@@ -199,5 +304,34 @@ mod tests {
         assert_eq!(c.get::<Vec<u64>>(key), None);
         std::fs::write(&path, b"").unwrap();
         assert_eq!(c.get::<Vec<u64>>(key), None);
+    }
+
+    #[test]
+    fn an_entry_spliced_from_two_entries_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        let (buggy, clean) = (c.key("result", b"buggy"), c.key("result", b"clean"));
+        c.put(buggy, &vec![1u32]).unwrap();
+        c.put(clean, &Vec::<u32>::new()).unwrap();
+        let header = std::fs::read(c.path(buggy)).unwrap()[..HEADER_LEN].to_vec();
+        let payload = std::fs::read(c.path(clean)).unwrap()[HEADER_LEN..].to_vec();
+        std::fs::write(c.path(buggy), [header, payload].concat()).unwrap();
+        assert_eq!(c.get::<Vec<u32>>(buggy), None);
+    }
+
+    #[test]
+    fn the_secret_is_made_once_for_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/key");
+        let made = Secret::load_or_create(&file).unwrap();
+        assert_eq!(Secret::load_or_create(&file).unwrap().0, made.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&file, b"short").unwrap();
+        assert!(Secret::load_or_create(&file).is_err());
     }
 }

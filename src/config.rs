@@ -16,6 +16,7 @@ use toml::Spanned;
 
 use crate::error::ConfigError;
 use crate::levels::{Level, Levels, RuleOptions};
+use crate::report::sanitize;
 use crate::rules;
 use crate::vocab::VocabularyExtension;
 
@@ -70,11 +71,14 @@ pub fn find(start: &Path) -> Result<Settings, Box<ConfigError>> {
     while let Some(here) = dir {
         let dedicated = here.join(FILE_NAME);
         if dedicated.is_file() {
-            return load(&relative_to(&dedicated, &cwd));
+            let shown = relative_to(&dedicated, &cwd);
+            stays_in(&here, &shown)?;
+            return load(&shown);
         }
         let manifest_path = here.join("Cargo.toml");
         if manifest_path.is_file() {
             let shown = relative_to(&manifest_path, &cwd);
+            stays_in(&here, &shown)?;
             let text = read(&shown)?;
             let manifest: Manifest = parse(&shown, &text)?;
             let is_workspace_root = manifest.workspace.is_some();
@@ -142,6 +146,18 @@ fn settings(path: &Path, text: &str, table: Table) -> Result<Settings, Box<Confi
     })
 }
 
+/// A settings file found by looking up is read only if it lies in the folder it was found
+/// in once symlinks are resolved: a tree's `cancelsafe.toml -> /etc/passwd` is refused.
+fn stays_in(folder: &Path, file: &Path) -> Result<(), Box<ConfigError>> {
+    match (folder.canonicalize(), file.canonicalize()) {
+        (Ok(folder), Ok(target)) if target.parent() == Some(folder.as_path()) => Ok(()),
+        _ => {
+            let why = "it is a symlink to a file outside its folder; not read";
+            Err(error(file, "", why.into(), None, Some(why.into())))
+        }
+    }
+}
+
 fn read(path: &Path) -> Result<String, Box<ConfigError>> {
     std::fs::read_to_string(path)
         .map_err(|e| error(path, "", format!("cannot read it: {e}"), None, None))
@@ -168,8 +184,12 @@ fn error(
 ) -> Box<ConfigError> {
     Box::new(ConfigError {
         path: path.to_path_buf(),
-        source_code: miette::NamedSource::new(path.to_string_lossy(), text.to_string()),
-        reason,
+        // The file may be the scanned tree's: its text is shown made safe.
+        source_code: miette::NamedSource::new(
+            sanitize::line(&path.to_string_lossy()),
+            sanitize::source(text).into_owned(),
+        ),
+        reason: sanitize::line(&reason).into_owned(),
         span: span.map(|r| (r.start, r.end.saturating_sub(r.start)).into()),
         help,
     })

@@ -7,24 +7,51 @@
 //! macros such as `cfg_if!`) and item-level `include!("x.rs")`, taken from the summaries. A file inside a package that no
 //! module reaches (a fixture meant for `include!`, a trybuild case) is skipped. Files in no
 //! package are all kept, as is everything under a file that failed to parse, since its
-//! `mod` declarations are unknown.
+//! `mod` declarations are unknown. A declaration naming a file outside the scanned trees
+//! (an absolute `#[path]`, `include!("../../x.rs")`, a manifest `path`) is an
+//! [`Error::PathOutside`], never read.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
+use crate::discover::{in_trees, Tree};
+use crate::error::Error;
 use crate::summary::{FileSummary, ModDecl};
 
 /// Folders of a package whose `.rs` files (and `<dir>/main.rs`) are crate roots.
 const TARGET_DIRS: &[&str] = &["src/bin", "tests", "examples", "benches"];
 
+/// Which files the module trees reach, and the declarations that name files outside the
+/// scanned trees.
+#[derive(Debug, Default)]
+pub struct Reach {
+    /// For each file, whether to analyse it.
+    pub keep: Vec<bool>,
+    pub outside: Vec<Error>,
+}
+
 /// For each of `files`, whether to analyse it. `summaries[i]` belongs to `files[i]`;
-/// `failed[i]` says it could not be summarised.
+/// `failed[i]` says it could not be summarised. Paths declarations name are checked
+/// against `trees`.
 pub fn reachable(
     packages: &[PathBuf],
     files: &[PathBuf],
     summaries: &[FileSummary],
     failed: &[bool],
-) -> Vec<bool> {
+    trees: &[Tree],
+) -> Reach {
+    let mut outside = Vec::new();
+    let mut check = |declarer: &Path, target: &Path, via: &str| {
+        let inside = in_trees(trees, target);
+        if !inside {
+            outside.push(Error::PathOutside {
+                path: declarer.to_path_buf(),
+                target: target.to_path_buf(),
+                via: via.into(),
+            });
+        }
+        inside
+    };
     let index: HashMap<PathBuf, usize> = files
         .iter()
         .enumerate()
@@ -47,8 +74,10 @@ pub fn reachable(
     };
     for package in &package_dirs {
         for root in crate_roots(package) {
-            let dir = module_dir(&root, true);
-            reach(&root, dir, &mut keep, &mut work);
+            if check(&package.join("Cargo.toml"), &root, "a target's `path`") {
+                let dir = module_dir(&root, true);
+                reach(&root, dir, &mut keep, &mut work);
+            }
         }
     }
     while let Some((i, dir)) = work.pop() {
@@ -61,6 +90,10 @@ pub fn reachable(
         }
         for decl in &summaries[i].mods {
             for (path, mod_rs) in candidates(&files[i], &dir, decl) {
+                // Only `#[path]` can leave the tree: a module name is one identifier.
+                if decl.path_attr.is_some() && !check(&files[i], &path, "`#[path]`") {
+                    continue;
+                }
                 let child_dir = module_dir(&path, mod_rs);
                 reach(&path, child_dir, &mut keep, &mut work);
             }
@@ -70,11 +103,13 @@ pub fn reachable(
         let folder = files[i].parent().unwrap_or(Path::new(""));
         for include in &summaries[i].includes {
             let path = folder.join(include);
-            let dir = module_dir(&path, true);
-            reach(&path, dir, &mut keep, &mut work);
+            if check(&files[i], &path, "`include!`") {
+                let dir = module_dir(&path, true);
+                reach(&path, dir, &mut keep, &mut work);
+            }
         }
     }
-    keep
+    Reach { keep, outside }
 }
 
 /// The package folder a file belongs to: the nearest of `packages` above it.
@@ -269,8 +304,10 @@ mod tests {
             lib,
             FileSummary::default(),
         ];
-        let keep = reachable(&[p], &files, &summaries, &[false; 4]);
-        assert_eq!(keep, vec![true, false, true, true]);
+        let tree = [Tree::new(dir.path())];
+        let reach = reachable(&[p], &files, &summaries, &[false; 4], &tree);
+        assert_eq!(reach.keep, vec![true, false, true, true]);
+        assert!(reach.outside.is_empty());
     }
 
     #[test]
@@ -286,7 +323,8 @@ mod tests {
         let mut included = FileSummary::default();
         included.mods.push(decl("Win32", None, &[]));
         let summaries = vec![FileSummary::default(), included, lib];
-        let keep = reachable(&[p], &files, &summaries, &[false; 3]);
+        let tree = [Tree::new(&p)];
+        let keep = reachable(&[p], &files, &summaries, &[false; 3], &tree).keep;
         assert_eq!(keep, vec![true, true, true]);
     }
 
@@ -295,7 +333,44 @@ mod tests {
         let p = PathBuf::from("pkg");
         let files = vec![p.join("src/lib.rs"), p.join("src/deep/x.rs")];
         let summaries = vec![FileSummary::default(), FileSummary::default()];
-        let keep = reachable(&[p], &files, &summaries, &[true, false]);
+        let tree = [Tree::new(&p)];
+        let keep = reachable(&[p], &files, &summaries, &[true, false], &tree).keep;
         assert_eq!(keep, vec![true, true]);
+    }
+
+    #[test]
+    fn declarations_leaving_the_tree_are_reported_not_reached() {
+        let p = PathBuf::from("pkg");
+        let files = vec![p.join("src/lib.rs"), p.join("src/ok.rs")];
+        let mut lib = FileSummary::default();
+        lib.mods.push(decl("etc", Some("/etc/passwd"), &[]));
+        lib.mods.push(decl("up", Some("../../../outside.rs"), &[]));
+        lib.mods.push(decl("ok", Some("ok.rs"), &[]));
+        lib.includes.push("/abs/x.rs".into());
+        let summaries = vec![lib, FileSummary::default()];
+        let tree = [Tree::new(&p)];
+        let reach = reachable(
+            std::slice::from_ref(&p),
+            &files,
+            &summaries,
+            &[false; 2],
+            &tree,
+        );
+        assert_eq!(reach.keep, vec![true, true]);
+        let targets: Vec<String> = reach
+            .outside
+            .iter()
+            .map(|e| match e {
+                Error::PathOutside { path, target, .. } => {
+                    assert_eq!(path, &p.join("src/lib.rs"));
+                    target.to_string_lossy().into_owned()
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            vec!["/etc/passwd", "pkg/src/../../../outside.rs", "/abs/x.rs"]
+        );
     }
 }

@@ -663,6 +663,33 @@ impl DependencyGraph {
         bytes
     }
 
+    /// The graph without the path dependencies outside the scanned `trees` (a manifest's
+    /// `path = "/etc"` or `"../../elsewhere"`), which are not read, with those left out;
+    /// `None` when every one is inside. Registry and git dependencies are cargo's copies
+    /// under `$CARGO_HOME`, the user's own cache, and stay.
+    pub fn without_paths_outside(
+        &self,
+        trees: &[discover::Tree],
+    ) -> Option<(DependencyGraph, Vec<&Dependency>)> {
+        let mut outside: Vec<&Dependency> = self
+            .by_id
+            .values()
+            .filter(|d| d.source.is_none() && !trees.iter().any(|t| t.holds(&d.src_dir)))
+            .collect();
+        if outside.is_empty() {
+            return None;
+        }
+        outside.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut inside = self.clone();
+        for dep in &outside {
+            inside.by_id.remove(&dep.id);
+        }
+        inside
+            .direct
+            .retain(|(_, id)| inside.by_id.contains_key(id));
+        Some((inside, outside))
+    }
+
     /// The graph with package ids, which differ between cargo metadata and the lock file,
     /// replaced by [`Dependency::identity`]; an edge to a crate left out of the graph (a
     /// member, a proc-macro, one the vocabulary describes) goes to `-`. Two sources of the

@@ -3,8 +3,13 @@
 //!
 //! Skips `target/`, hidden folders and configured excludes. Folders that cannot be read and
 //! symlink loops become [`Error`]s for that path; the walk goes on.
+//!
+//! Each given path is a [`Tree`]: nothing outside it is read. A symlink whose target lies
+//! inside the tree is followed; one that leaves it is an [`Error::SymlinkOutside`] and is
+//! neither read nor entered.
 
-use std::path::{Path, PathBuf};
+use std::cell::RefCell;
+use std::path::{Component, Path, PathBuf};
 
 use walkdir::WalkDir;
 
@@ -17,7 +22,90 @@ pub struct Discovered {
     pub files: Vec<PathBuf>,
     /// Folders with a `Cargo.toml`, at or below the given paths.
     pub packages: Vec<PathBuf>,
+    /// The scanned trees, one per given path.
+    pub trees: Vec<Tree>,
     pub errors: Vec<Error>,
+}
+
+/// A scanned root: the folder given, or the file given (then its folder bounds the paths
+/// its declarations name, though only the file itself is read).
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// Absolute and lexically normal: what declarations (`#[path]`, `include!`, path
+    /// dependencies) are checked against.
+    lexical: PathBuf,
+    /// The same folder with symlinks resolved: what symlink targets are checked against.
+    real: Option<PathBuf>,
+}
+
+impl Tree {
+    pub fn new(root: &Path) -> Tree {
+        let folder = if root.is_file() {
+            root.parent().unwrap_or(Path::new(""))
+        } else {
+            root
+        };
+        Tree {
+            lexical: absolute(folder),
+            real: folder.canonicalize().ok(),
+        }
+    }
+
+    /// Whether `path` (relative to the current folder, or absolute) names something in the
+    /// tree, judged on the text of the path: `..` and absolute paths may leave it.
+    pub fn contains(&self, path: &Path) -> bool {
+        absolute(path).starts_with(&self.lexical)
+    }
+
+    /// Whether `path` is in the tree both on its text and once symlinks are resolved (a
+    /// folder reached through a link in the tree may lie elsewhere): for folders walked as
+    /// roots of their own, such as path dependencies.
+    pub fn holds(&self, path: &Path) -> bool {
+        let real_inside = match (path.canonicalize(), &self.real) {
+            (Ok(target), Some(real)) => target.starts_with(real),
+            (Ok(_), None) => false,
+            // Missing: nothing to read there.
+            (Err(_), _) => true,
+        };
+        self.contains(path) && real_inside
+    }
+
+    /// Whether a symlink at `link` resolves into the tree; `Err` holds where it leads. A
+    /// dangling link leads nowhere to read: the walk reports it as it would any.
+    fn resolves_inside(&self, link: &Path) -> Result<(), PathBuf> {
+        let Ok(target) = link.canonicalize() else {
+            return Ok(());
+        };
+        match &self.real {
+            Some(real) if target.starts_with(real) => Ok(()),
+            _ => Err(target),
+        }
+    }
+}
+
+/// Whether any of `trees` contains `path` (see [`Tree::contains`]).
+pub fn in_trees(trees: &[Tree], path: &Path) -> bool {
+    trees.iter().any(|t| t.contains(path))
+}
+
+/// `path` made absolute against the current folder, `.` and `..` resolved on the text
+/// (without touching the file system, so a missing file is judged as well).
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Source files found under `paths`, sorted, plus the failures met on the way.
@@ -30,17 +118,41 @@ pub fn rust_files(paths: &[PathBuf], excludes: &[String]) -> (Vec<PathBuf>, Vec<
 pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
     let mut files = Vec::new();
     let mut packages = Vec::new();
-    let mut errors = Vec::new();
+    let mut trees = Vec::new();
+    let errors = RefCell::new(Vec::new());
     for root in paths {
         if !root.exists() {
-            errors.push(Error::NotFound { path: root.clone() });
+            errors
+                .borrow_mut()
+                .push(Error::NotFound { path: root.clone() });
             continue;
         }
+        let tree = Tree::new(root);
+        // The given path itself is the user's choice; every link below it is checked
+        // before walkdir reads or enters it.
+        let stays_inside = |e: &walkdir::DirEntry| {
+            if e.depth() == 0 || !e.path_is_symlink() {
+                return true;
+            }
+            match tree.resolves_inside(e.path()) {
+                Ok(()) => true,
+                Err(target) => {
+                    errors.borrow_mut().push(Error::SymlinkOutside {
+                        path: e.path().to_path_buf(),
+                        target,
+                    });
+                    false
+                }
+            }
+        };
         let walk = WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_skipped_dir(e.path(), e.file_type().is_dir()));
+            .filter_entry(|e| {
+                (e.depth() == 0 || !is_skipped_dir(e.path(), e.file_type().is_dir()))
+                    && stays_inside(e)
+            });
         for entry in walk {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_rust(e.path()) => {
@@ -52,7 +164,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
                     packages.extend(e.path().parent().map(Path::to_path_buf));
                 }
                 Ok(_) => {}
-                Err(err) => errors.push(Error::Walk {
+                Err(err) => errors.borrow_mut().push(Error::Walk {
                     path: err
                         .path()
                         .map(Path::to_path_buf)
@@ -61,6 +173,7 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
                 }),
             }
         }
+        trees.push(tree);
     }
     files.sort();
     files.dedup();
@@ -69,7 +182,8 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> Discovered {
     Discovered {
         files,
         packages,
-        errors,
+        trees,
+        errors: errors.into_inner(),
     }
 }
 

@@ -38,6 +38,21 @@ pub enum Error {
     #[error("`{}` is too deeply nested to analyse ({message})", path.display())]
     #[diagnostic(code(cancelsafe::too_complex))]
     TooComplex { path: PathBuf, message: String },
+
+    /// A symlink in the scanned tree whose target is outside it: not followed.
+    #[error("`{}` is a symlink to `{}`, outside the scanned tree; not followed", path.display(), target.display())]
+    #[diagnostic(code(cancelsafe::outside_tree))]
+    SymlinkOutside { path: PathBuf, target: PathBuf },
+
+    /// A file of the tree names a file or folder outside it (`#[path]`, `include!`, a
+    /// manifest's `path`): not read.
+    #[error("`{}` names `{}` in {via}, outside the scanned tree; not read", path.display(), target.display())]
+    #[diagnostic(code(cancelsafe::outside_tree))]
+    PathOutside {
+        path: PathBuf,
+        target: PathBuf,
+        via: String,
+    },
 }
 
 /// The JSON shape of an error entry.
@@ -58,7 +73,9 @@ impl Error {
             | Error::Read { path, .. }
             | Error::NotUtf8 { path, .. }
             | Error::Syntax { path, .. }
-            | Error::TooComplex { path, .. } => path,
+            | Error::TooComplex { path, .. }
+            | Error::SymlinkOutside { path, .. }
+            | Error::PathOutside { path, .. } => path,
         }
     }
 
@@ -70,6 +87,7 @@ impl Error {
             Error::NotUtf8 { .. } => "not_utf8",
             Error::Syntax { .. } => "syntax_error",
             Error::TooComplex { .. } => "too_complex",
+            Error::SymlinkOutside { .. } | Error::PathOutside { .. } => "outside_tree",
         }
     }
 

@@ -63,6 +63,25 @@ pub struct Analysis {
     pub dependencies: deps::DependencyStats,
     pub findings: Vec<Finding>,
     pub errors: Vec<Error>,
+    /// Every file the analysis read (scanned, then dependency files): the only files a
+    /// report may show the text of, never a path taken from a finding alone.
+    pub sources: Vec<PathBuf>,
+}
+
+impl Analysis {
+    /// Reads the text of a file for a report: only a file the analysis read (in
+    /// [`Analysis::sources`]), so a path a finding or a cache entry names is never followed
+    /// elsewhere. `None` for any other path, or a file that cannot be read now.
+    pub fn source_reader(&self) -> impl Fn(&Path) -> Option<String> + '_ {
+        let sources: std::collections::HashSet<&Path> =
+            self.sources.iter().map(PathBuf::as_path).collect();
+        move |path: &Path| {
+            sources
+                .contains(path)
+                .then(|| std::fs::read_to_string(path).ok())
+                .flatten()
+        }
+    }
 }
 
 /// Deepest bracket nesting analysed; deeper files are reported instead of risking the stack.
@@ -77,7 +96,15 @@ const PARSER_STACK: usize = 256 << 20;
 pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
     on_parser_pool(|| {
         let cache = cache_of(config);
-        let found = discover::discover(paths, &config.excludes);
+        let mut found = discover::discover(paths, &config.excludes);
+        let bounded;
+        let config = match within_trees(config, &mut found, paths) {
+            Some(inside) => {
+                bounded = inside;
+                &bounded
+            }
+            None => config,
+        };
         let t = timings::phase("hash every input");
         let key = cache
             .as_ref()
@@ -91,6 +118,32 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             memo::put(c, k, &analysis);
         }
         analysis
+    })
+}
+
+/// `config` without the path dependencies outside the scanned trees, each reported in
+/// `found.errors` instead of read; `None` when there are none.
+fn within_trees(
+    config: &Config,
+    found: &mut discover::Discovered,
+    paths: &[PathBuf],
+) -> Option<Config> {
+    let graph = config.dependencies.as_ref()?;
+    let (inside, outside) = graph.without_paths_outside(&found.trees)?;
+    // Which manifest named it is cargo's knowledge; the scanned workspace's stands for it.
+    let manifest = paths
+        .first()
+        .map_or_else(PathBuf::new, |p| p.join("Cargo.toml"));
+    found
+        .errors
+        .extend(outside.into_iter().map(|dep| Error::PathOutside {
+            path: manifest.clone(),
+            target: dep.src_dir.clone(),
+            via: format!("the path dependency `{}`", dep.package),
+        }));
+    Some(Config {
+        dependencies: Some(inside),
+        ..config.clone()
     })
 }
 
@@ -157,6 +210,7 @@ fn analyze_on_pool(
         dependencies,
         findings,
         errors,
+        sources: files,
     }
 }
 
@@ -202,7 +256,15 @@ fn load_found(
         failures.push(failure);
     }
     let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
-    let keep = crates::reachable(&found.packages, &found.files, &summaries, &failed);
+    let reach = crates::reachable(
+        &found.packages,
+        &found.files,
+        &summaries,
+        &failed,
+        &found.trees,
+    );
+    errors.extend(reach.outside);
+    let keep = reach.keep;
     let mut files = Vec::new();
     let mut kept = Vec::new();
     for (((file, summary), failure), keep) in found

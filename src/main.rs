@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cancelsafe_engine::baseline::Baseline;
+use cancelsafe_engine::cache::{self, Secret};
 use cancelsafe_engine::deps;
 use cancelsafe_engine::diff_base::ChangedLines;
 use cancelsafe_engine::levels::{self, Level, Levels};
@@ -63,8 +64,9 @@ struct Cli {
     /// fetched: they are reported, and the scan goes on without them).
     #[arg(long)]
     fetch: bool,
-    /// Cache summaries here (default: `target/cancelsafe-cache` of the cargo workspace when
-    /// scanning one, with no PATH or with --manifest-path; no cache otherwise).
+    /// Cache summaries here (default: `$CANCELSAFE_CACHE_DIR`, else, when scanning the cargo
+    /// workspace (no PATH, or --manifest-path), `cancelsafe` in the user's cache folder; no
+    /// cache otherwise). Never chosen by the scanned tree.
     #[arg(long, conflicts_with = "no_cache")]
     cache_dir: Option<PathBuf>,
     /// Summarise every file afresh and write no cache.
@@ -190,10 +192,14 @@ fn run() -> miette::Result<u8> {
     // Dependencies are summarised when scanning a cargo workspace (no PATH, or
     // --manifest-path): that is where `cargo metadata` knows them.
     let in_workspace = cli.paths.is_empty() || manifest.is_some();
+    let cache_dir = chosen_cache_dir(&cli, in_workspace);
+    if cache_dir.is_some() {
+        load_cache_secret();
+    }
     // The workspace's own metadata finds it, and names each file's package for rustc-json.
     // The last run's dependencies are decoded while `cargo metadata` runs.
-    let prefetch = (in_workspace && !cli.no_deps && !cli.no_cache && !cli.include_deps)
-        .then(|| guess_cache_dir(cli.cache_dir.as_deref(), manifest))
+    let prefetch = (in_workspace && !cli.no_deps && !cli.include_deps)
+        .then(|| cache_dir.clone())
         .flatten()
         .map(deps::Prefetch::start);
     let cargo = Cargo::new(cli.fetch);
@@ -213,12 +219,6 @@ fn run() -> miette::Result<u8> {
     let paths = match &scanned_workspace {
         Some(ws) if cli.paths.is_empty() => vec![ws.root.clone()],
         _ => cli.paths.clone(),
-    };
-    let workspace_cache = scanned_workspace.map(|ws| ws.target_dir.join("cancelsafe-cache"));
-    let cache_dir = if cli.no_cache {
-        None
-    } else {
-        cli.cache_dir.clone().or(workspace_cache)
     };
     // Dependencies are summarised when scanning a cargo workspace: that is where
     // `cargo metadata` knows them.
@@ -420,16 +420,16 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
         .and_then(|c| c.parse().ok())
         .unwrap_or(100);
     let style = human::Style { color, width };
+    // Only a file the analysis read is shown: a path a finding names is not proof of that.
+    let read = analysis.source_reader();
     let mut out = String::new();
     for f in findings {
-        let text = std::fs::read_to_string(&f.file).unwrap_or_default();
-        out.push_str(&human::render_finding_with(f, &text, &style, |p| {
-            std::fs::read_to_string(p).ok()
-        }));
+        let text = read(&f.file).unwrap_or_default();
+        out.push_str(&human::render_finding_with(f, &text, &style, &read));
         out.push('\n');
     }
     for e in &analysis.errors {
-        let text = std::fs::read_to_string(e.path()).ok();
+        let text = read(e.path());
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
     }
@@ -488,22 +488,44 @@ fn explain(name: &str) -> miette::Result<u8> {
     }
 }
 
-/// Where the cache folder will be, before `cargo metadata` says: `--cache-dir`, or
-/// `target/cancelsafe-cache` (or `$CARGO_TARGET_DIR`'s) of the nearest folder up with a
-/// `Cargo.lock`. A wrong guess only means no head start.
-fn guess_cache_dir(cache_dir: Option<&Path>, manifest: Option<&Path>) -> Option<PathBuf> {
-    if let Some(dir) = cache_dir {
-        return Some(dir.to_path_buf());
+/// The cache folder, chosen by the user only (a scanned tree's `target-dir` or committed
+/// `target/` has no say): `--cache-dir`, else `$CANCELSAFE_CACHE_DIR`, else, for a
+/// workspace scan, [`user_cache_dir`]; none with `--no-cache`.
+fn chosen_cache_dir(cli: &Cli, in_workspace: bool) -> Option<PathBuf> {
+    if cli.no_cache {
+        return None;
     }
-    let cwd = std::env::current_dir().ok()?;
-    let start = match manifest.and_then(Path::parent) {
-        Some(dir) => cwd.join(dir),
-        None => cwd,
+    cli.cache_dir
+        .clone()
+        .or_else(|| {
+            std::env::var_os(CACHE_DIR_ENV)
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| in_workspace.then(user_cache_dir).flatten())
+}
+
+/// Names the cache folder, as `--cache-dir` does.
+const CACHE_DIR_ENV: &str = "CANCELSAFE_CACHE_DIR";
+
+/// `cancelsafe` in the user's cache folder (`$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows).
+fn user_cache_dir() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("cancelsafe"))
+}
+
+/// Loads the secret cache entries are authenticated with (see `cache::Secret`) from
+/// `key` in [`user_cache_dir`], whichever cache folder is used, so no scanned tree can
+/// hold it. Without it, this run's entries are trusted by this run only.
+fn load_cache_secret() {
+    let Some(file) = user_cache_dir().map(|d| d.join("key")) else {
+        return;
     };
-    let root = start.ancestors().find(|d| d.join("Cargo.lock").is_file())?;
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    };
-    Some(target.join("cancelsafe-cache"))
+    match Secret::load_or_create(&file) {
+        Ok(secret) => cache::set_secret(secret),
+        Err(e) => eprintln!(
+            "warning: cache key `{}` unusable ({e}); cached entries will not be reused",
+            file.display()
+        ),
+    }
 }

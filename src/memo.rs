@@ -69,6 +69,7 @@ pub fn get(cache: &Cache, key: Key) -> Option<Analysis> {
         dependencies,
         findings,
         errors: stored.errors,
+        sources: stored.sources,
     })
 }
 
@@ -79,6 +80,7 @@ pub fn put(cache: &Cache, key: Key, analysis: &Analysis) {
         dependencies: analysis.dependencies.clone(),
         findings: analysis.findings.iter().map(StoredFinding::from).collect(),
         errors: analysis.errors.clone(),
+        sources: analysis.sources.clone(),
     };
     let _ = cache.put(key, &stored);
 }
@@ -89,6 +91,7 @@ struct Stored {
     dependencies: DependencyStats,
     findings: Vec<StoredFinding>,
     errors: Vec<Error>,
+    sources: Vec<PathBuf>,
 }
 
 /// A [`Finding`] with its rule by id.

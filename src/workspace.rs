@@ -46,7 +46,6 @@ pub struct Members {
 pub struct Workspace {
     /// Relative to the current folder when inside it.
     pub root: PathBuf,
-    pub target_dir: PathBuf,
 }
 
 impl Cargo {
@@ -184,18 +183,16 @@ fn file_system_root(path: &Path) -> &Path {
 }
 
 impl Members {
-    /// The workspace root (relative to the current folder when inside it) and target
-    /// folder.
+    /// The workspace root (relative to the current folder when inside it).
     pub fn workspace(&self) -> Workspace {
         let root = self.metadata.workspace_root.as_std_path();
-        let target_dir = self.metadata.target_directory.clone().into_std_path_buf();
         let cwd = std::env::current_dir().unwrap_or_default();
         let root = match root.strip_prefix(&cwd) {
             Ok(p) if p.as_os_str().is_empty() => PathBuf::from("."),
             Ok(p) => p.to_path_buf(),
             Err(_) => root.to_path_buf(),
         };
-        Workspace { root, target_dir }
+        Workspace { root }
     }
 
     /// The workspace members' manifests (`--no-deps` lists only members).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A throwaway redis-server on a free loopback port, for the incident example and test.
+# A throwaway redis-server on a free loopback port, for the incident example and test and
+# the guard's shapes test (tests/guard_redis.rs).
 #
 #   tests/redis.sh [COMMAND [ARGS...]]
 #       installs redis-server if missing (Debian package; needs root, as in CI),

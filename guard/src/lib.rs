@@ -31,55 +31,101 @@
 //!
 //! # Policies
 //!
-//! What the next call does when an earlier one was dropped after it began writing:
+//! What the next call does when an earlier one left something on the connection (see
+//! [What the next call does](#what-the-next-call-does) for when that is):
 //!
 //! - `poison` (default): fail with [`Interrupted`] (the function's error type must implement
 //!   `From<Interrupted>`; `std::io::Error` does) until [`CancelState::reset`].
 //!   [`CancelState::is_poisoned`] tells a pool to discard the connection.
-//! - `drain = path`: call the user's `async fn(&mut Conn) -> Result<_, E>` once per owed
-//!   reply, then proceed. A call cut off *while writing* may have left half a request on
-//!   the wire, which no drain can repair: that poisons instead.
+//! - `drain = path`: when the owed replies are known exactly, call the user's
+//!   `async fn(&mut Conn) -> Result<_, E>` once per owed reply, then proceed; otherwise
+//!   poison, as above.
 //! - `reconnect = path`: call the user's `async fn(&mut Conn) -> Result<_, E>`, reset the
 //!   state, then proceed.
 //!
-//! A call dropped before its first write owes nothing, under every policy. A call that
-//! completes (with `Ok` or `Err`) owes nothing either.
-//!
 //! # How progress is tracked
 //!
-//! The attribute wraps the body and classifies its `.await`s **syntactically** (it cannot
-//! see types):
+//! The attribute wraps the body and marks **every** `.await` in it, synchronously, before
+//! and after (it cannot see types, so it classifies by the awaited call's name):
 //!
-//! - an await of a call to a *write* method marks "writing" before it and "written" after
-//!   it: `write`, `write_all`, `write_buf`, `write_all_buf`, `write_vectored`, every
-//!   `write_*` (`write_u8`, `write_u32_le`, ...), `flush`, `send`, `feed`, `send_all`, plus
-//!   any names given with `write = [name, ..]`. `flush` counts because bytes still in a
-//!   buffered writer's buffer would otherwise reach the peer only after the drain began;
-//! - once a write completed, the call owes `replies` replies (default 1; pass
-//!   `replies = cmds.len()` for a pipeline);
-//! - every completed await of a call to the drain fn's name (e.g. `self.read_reply().await`
-//!   for `drain = Self::read_reply`), or of a name given with `read = [name, ..]`, pays one
-//!   reply;
-//! - other awaits change nothing.
+//! - a **write**: an await of a call named `write`, `write_all`, `write_buf`,
+//!   `write_all_buf`, `write_vectored`, any `write_*`, `flush`, `send`, `feed`,
+//!   `send_all`, or a name given with `write = [name, ..]` (parentheses around the call are
+//!   looked through). `flush` counts because bytes still in a buffered writer would reach
+//!   the peer only after the drain began;
+//! - a **reply read**: an await of a call to the drain fn's name (`self.read_reply().await`
+//!   for `drain = Self::read_reply`) or of a name given with `read = [name, ..]`;
+//! - anything else is **unknown**: a helper (`self.send_cmd(..).await`), a `timeout`, an
+//!   `async` block, a stored future (`let f = self.stream.flush(); f.await`), and every
+//!   macro invocation (`select!`, `join!`) except std's formatting and assertion macros
+//!   without `.await` in them (so a `tracing::debug!` in the body costs the drain too).
+//!   An unknown await may write, read or cancel anything. An await of a stored future gets
+//!   no mark at all (the future may borrow the whole connection): a body with one counts
+//!   as having entered an unknown await from its start.
 //!
-//! Awaits inside closures, nested `async` blocks, nested items and macro invocations
-//! (`select!`, `join!`) are not seen: do those writes and reads at the top level of the
-//! body, or through a helper called there.
+//! A write or read whose result is `Err` (or `None`) failed: a failed write may have sent
+//! part of its request, and a failed read may have consumed part of a reply (or none, if an
+//! inner timeout cut it).
+//!
+//! # What the next call does
+//!
+//! The exchange lasts from the body's first await until it returns **successfully**
+//! (anything but `Err` or `None`). A drop, a panic or a failure return in between leaves
+//! the marks in the [`CancelState`], and the next guarded call on it judges them:
+//!
+//! 1. **Nothing owed** (proceed under every policy) if no await of the call was entered,
+//!    or if every await entered was a write or reply read, no write was entered, or a reply
+//!    read was entered and every reply was read (`replies` of them).
+//! 2. **Exactly `n` replies owed** (`drain` reads `n`; `poison` refuses; `reconnect`
+//!    reconnects) if every await entered was a write or a reply read that succeeded, no
+//!    write was cut or failed, a reply read was entered (so, in a body that never writes
+//!    after reading, every request was completely written), no write came after a read,
+//!    and no more reads began than `replies`: then `n = replies - reads completed`.
+//! 3. **Unknown** (`drain` and `poison` refuse and poison; `reconnect` reconnects) in every
+//!    other case: cut during a write, a failed write or read, an unknown await entered, a
+//!    body that can write after a read (a write await after a read await, or both in one
+//!    loop), or written with no reply read begun.
+//!
+//! A success ends the exchange, unless its own count shows a write that failed, fewer or
+//! more replies read than `replies` in a body with only writes and reads, or an unknown
+//! await that failed (a `timeout` whose expiry the body turned into `Ok`) before every
+//! reply was read: then the exchange stays open as unknown. Since `drain` runs only in
+//! case 2, it waits only for replies whose requests were completely written.
+//!
+//! # Compile-time checks
+//!
+//! `replies = 0` is an error (a guard that owes nothing does nothing). A literal `replies`
+//! must equal the number of reply reads the body makes on every path (reads in a branch or
+//! loop only rule out more reads than `replies`), and a body with more than one such read
+//! needs `replies` (the default is 1). Both errors point at the attribute or the read.
 //!
 //! # Rules for correct use
 //!
+//! - `replies` is the number of replies the body reads on success; the drain trusts it.
 //! - The drain fn must itself be cancel-safe: keep partial input in the connection (e.g.
 //!   `read_buf` into a buffer field and parse from it, as mini-redis does), so a drain that
-//!   is dropped half-way can be resumed by the next call.
-//! - Don't call one guarded fn from another on the same state: the inner call would take
-//!   the outer call's marks for an interruption. Guard the outermost call only, and never
-//!   guard the drain fn.
+//!   is dropped half-way can be resumed by the next call. Never guard it.
+//! - Don't call one guarded fn from another on the same state. If you do, the inner call
+//!   (awaited as an unknown await of the outer body) is refused with an [`Interrupted`]
+//!   whose [`nested_call`](Interrupted::nested_call) is `true`; it never takes the outer
+//!   call's marks for an interruption. Two places hide the nesting: a guarded fn awaited
+//!   under a name listed in `write`/`read` (don't list one there), and one awaited inside a
+//!   macro such as `select!` (its awaits are not wrapped): there the inner call takes the
+//!   outer call's marks as an unknown interruption, so it refuses and poisons the state
+//!   under `poison` and `drain`, and under `reconnect` it would reconnect under the outer
+//!   call's feet.
+//! - Put timeouts and `select!` around the guarded call, not inside it: inside, the count
+//!   is lost (case 3), so the connection is refused or reconnected instead of drained
+//!   (`cargo cancelsafe` reports them: `cancellation_inside_guarded_exchange`).
 //! - With `#[tracing::instrument]`, put `#[cancelsafe::guard]` above it.
 //! - A fn whose return type is not a `Result` cannot report a refusal: it returns its
-//!   `fallback = <value>` instead, while the connection cannot be repaired (a torn write, a
+//!   `fallback = <value>` instead, while the connection cannot be repaired (a refusal, a
 //!   failing drain or reconnect; the state stays poisoned, so a `reconnect` fn is tried
 //!   again on the next call). With `drain`/`reconnect`, `()` and `Option` returns fall back
 //!   to `()` and `None` by themselves; any other type, or `poison`, needs the option.
+//! - An await whose value borrows the whole connection (a reply read returning a
+//!   reference into `self`) clashes with the mark after it: a borrow error. Return owned
+//!   values from reply reads.
 
 mod error;
 mod state;

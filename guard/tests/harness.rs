@@ -70,7 +70,7 @@ impl Client {
 
     // --- guarded, one per policy ---
 
-    #[cancelsafe::guard(state = self.cancel)]
+    #[cancelsafe::guard(state = self.cancel, read = [read_reply])]
     async fn get_poison(&mut self, key: &str) -> io::Result<String> {
         self.stream
             .write_all(format!("GET {key}\n").as_bytes())

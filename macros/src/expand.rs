@@ -7,7 +7,12 @@
 //!
 //! Output:
 //!     async fn get(&mut self, key: &str) -> io::Result<Reply> {
-//!         // 1. repair what an interrupted call left, before sending anything
+//!         // (only when BODY has an unknown await, which `awaits.rs` wraps in `Polled`
+//!         // and whose failure it notes in `__cancelsafe_cut`)
+//!         let __cancelsafe_at = address(&self.cancel);
+//!         let mut __cancelsafe_cut = false;
+//!         // 1. repair what an interrupted call left, before sending anything; a call
+//!         //    nested in a running one on the same state is refused here too
 //!         match recover(&mut self.cancel, Policy::Drain) {
 //!             Recovery::Refuse => return Err(From::from(refusal(&self.cancel))),
 //!             Recovery::Drain(n) => for _ in 0..n {
@@ -18,25 +23,28 @@
 //!             },
 //!             _ => {}
 //!         }
-//!         // 2. run the body with its awaits marked (see `awaits.rs`); `return` and `?`
-//!         //    leave the inner block, not the fn, so `finish` always runs on completion
-//!         begin(&mut self.cancel, Policy::Drain, 1usize);
-//!         let __cancelsafe_out: io::Result<Reply> = async { BODY' }.await;
-//!         finish(&mut self.cancel);
-//!         __cancelsafe_out
+//!         // 2. run the body with every await marked (see `awaits.rs`); `return` and `?`
+//!         //    leave the inner block, so step 3 runs whenever the body returns
+//!         begin(&mut self.cancel, Policy::Drain, 1usize, DRAINABLE, STORED);
+//!         let out: io::Result<Reply> = async { BODY' }.await;
+//!         // 3. only a success (not `Err`, not `None`) ends the exchange
+//!         finish(&mut self.cancel, out is `Err` or `None`, __cancelsafe_cut);
+//!         out
 //!     }
 //! ```
 //!
-//! If the future is dropped anywhere in 1 or 2, the marks stay and the next call repairs.
+//! `DRAINABLE` is `false` when the body can write after reading a reply; `STORED` is `true`
+//! when it awaits a stored future, which gets no mark (see `awaits.rs`). If the future is
+//! dropped anywhere, or the body fails, the marks stay and the next call repairs.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{ItemFn, ReturnType};
+use syn::{Expr, ItemFn, Lit, ReturnType};
 
 use crate::args::{self, push};
-use crate::awaits::Marker;
+use crate::awaits::{Marker, Seen};
 use crate::validate::{self, has_impl_trait, Guard, Repair};
 
 /// The attribute as a `proc_macro2` function, so it can be unit-tested.
@@ -53,8 +61,9 @@ pub(crate) fn guard(args: TokenStream, item: TokenStream) -> TokenStream {
             return with_error(item, errors);
         }
     };
-    match validate::check(args, &func) {
-        Ok(guard) if errors.is_none() => expand(func, &guard),
+    let checked = validate::check(args, &func).and_then(|guard| expand(func, &guard));
+    match checked {
+        Ok(tokens) if errors.is_none() => tokens,
         Ok(_) => with_error(item, errors),
         Err(e) => {
             push(&mut errors, e);
@@ -71,7 +80,7 @@ fn with_error(mut item: TokenStream, errors: Option<syn::Error>) -> TokenStream 
     item
 }
 
-fn expand(mut func: ItemFn, g: &Guard) -> TokenStream {
+fn expand(mut func: ItemFn, g: &Guard) -> syn::Result<TokenStream> {
     let Guard { krate, state, .. } = g;
     let private = quote!(#krate::__private);
     // Type errors about converting `Interrupted` or the repair fn's error land on the
@@ -81,37 +90,128 @@ fn expand(mut func: ItemFn, g: &Guard) -> TokenStream {
         ReturnType::Default => func.sig.ident.span(),
     };
     let (policy, recovery) = recovery(g, ret_span);
-    let replies = &g.replies;
 
+    let span = func.block.span();
     let mut body = (*func.block).clone();
-    Marker {
-        krate,
-        state,
-        writes: &g.writes,
-        reads: &g.reads,
-    }
-    .visit_block_mut(&mut body);
+    let mut marker = Marker::new(krate, state, &g.writes, &g.reads);
+    marker.visit_block_mut(&mut body);
+    check_replies(g, &marker.seen)?;
+    let drainable = !marker.seen.interleaved;
+    let stored = marker.seen.stored;
+    let replies = match &g.replies {
+        Some(e) => e.to_token_stream(),
+        None => quote!(1usize),
+    };
 
     let out_ty = match &func.sig.output {
         ReturnType::Type(_, ty) if has_impl_trait(ty.to_token_stream()) => quote!(),
         ReturnType::Type(_, ty) => quote!(: #ty),
         ReturnType::Default => quote!(: ()),
     };
-    let span = func.block.span();
+    let (at, cut) = match marker.framed {
+        true => (
+            quote_spanned! {span=>
+                let __cancelsafe_at = #private::address(&#state);
+                let mut __cancelsafe_cut = false;
+            },
+            quote_spanned!(span=> __cancelsafe_cut),
+        ),
+        false => (quote!(), quote!(false)),
+    };
     let block = quote_spanned! {span=>
         {
+            #at
             #recovery
-            #private::begin(&mut #state, #private::Policy::#policy, #replies);
+            #private::begin(&mut #state, #private::Policy::#policy, #replies, #drainable, #stored);
             #[allow(clippy::let_unit_value, clippy::redundant_async_block, unreachable_code)]
             let __cancelsafe_out #out_ty = async #body.await;
+            #[allow(unreachable_code, clippy::needless_borrow)]
+            let __cancelsafe_failed = {
+                #[allow(unused_imports)]
+                use #private::{Failed as _, Succeeded as _};
+                (&__cancelsafe_out).__cancelsafe_failed()
+            };
             #[allow(unreachable_code)]
-            #private::finish(&mut #state);
+            #private::finish(&mut #state, __cancelsafe_failed, #cut);
             #[allow(unreachable_code)]
             __cancelsafe_out
         }
     };
     func.block = Box::new(syn::parse_quote!(#block));
-    func.into_token_stream()
+    Ok(func.into_token_stream())
+}
+
+/// `replies` must be at least 1, and a literal count must match the reply reads the body
+/// visibly makes on every path (a read in a branch or loop only rules out too many).
+fn check_replies(g: &Guard, seen: &Seen) -> syn::Result<()> {
+    let (declared, given) = match &g.replies {
+        None => (1, None),
+        Some(
+            e @ Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(n), ..
+            }),
+        ) => (n.base10_parse::<usize>()?, Some(e)),
+        // Counted at run time: a call that reads more, or succeeds with fewer, loses its
+        // drain.
+        Some(_) => return Ok(()),
+    };
+    if declared == 0 {
+        return Err(syn::Error::new_spanned(
+            given,
+            "`replies = 0` turns the guard off: a call that owes no reply needs no guard; \
+             give the number of replies the call reads",
+        ));
+    }
+    let reads = seen.reads.len();
+    let too_few = reads < declared && !seen.conditional_reads;
+    if reads == 0 || (reads <= declared && !too_few) {
+        return Ok(());
+    }
+    let names = g
+        .reads
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = format!(
+        "the body reads {reads} repl{} ({names} awaits)",
+        plural(reads)
+    );
+    Err(match given {
+        Some(e) => syn::Error::new_spanned(
+            e,
+            format!("`replies = {declared}` cannot match what the body does: {what}; write `replies = {reads}`"),
+        ),
+        None => syn::Error::new(
+            seen.reads[declared],
+            format!("{what}, but `replies` is 1 by default: add `replies = {reads}` to the attribute"),
+        ),
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        "y"
+    } else {
+        "ies"
+    }
+}
+
+/// `return Err(From::from(err))`, or `return fallback` for a fn without a `Result`.
+fn fail(g: &Guard, ret_span: Span, err: TokenStream) -> TokenStream {
+    match &g.fallback {
+        None => quote_spanned! {ret_span=>
+            let __cancelsafe_source = #err;
+            #[allow(clippy::useless_conversion)]
+            let __cancelsafe_err = ::core::convert::From::from(__cancelsafe_source);
+            return ::core::result::Result::Err(__cancelsafe_err)
+        },
+        // The state stays poisoned: the next call tries again (`reconnect`) or refuses.
+        Some(value) => quote_spanned! {ret_span=>
+            let _ = #err;
+            return #value
+        },
+    }
 }
 
 /// The policy's name and the statement that repairs an interrupted call.
@@ -120,21 +220,7 @@ fn recovery(g: &Guard, ret_span: Span) -> (TokenStream, TokenStream) {
         krate, state, conn, ..
     } = g;
     let private = quote!(#krate::__private);
-    let fail = |err: TokenStream| -> TokenStream {
-        match &g.fallback {
-            None => quote_spanned! {ret_span=>
-                let __cancelsafe_source = #err;
-                #[allow(clippy::useless_conversion)]
-                let __cancelsafe_err = ::core::convert::From::from(__cancelsafe_source);
-                return ::core::result::Result::Err(__cancelsafe_err)
-            },
-            // The state stays poisoned: the next call tries again (`reconnect`) or refuses.
-            Some(value) => quote_spanned! {ret_span=>
-                let _ = #err;
-                return #value
-            },
-        }
-    };
+    let fail = |err: TokenStream| fail(g, ret_span, err);
     let refuse = fail(quote!(#private::refusal(&#state)));
     let err = fail(quote!(__cancelsafe_e));
     match &g.policy {
@@ -171,13 +257,17 @@ fn recovery(g: &Guard, ret_span: Span) -> (TokenStream, TokenStream) {
         Repair::Reconnect(f) => (
             quote!(Reconnect),
             quote! {
-                if let #private::Recovery::Reconnect = #private::recover(&mut #state, #private::Policy::Reconnect) {
-                    match #f(#conn).await {
+                match #private::recover(&mut #state, #private::Policy::Reconnect) {
+                    #private::Recovery::Refuse => {
+                        #refuse;
+                    }
+                    #private::Recovery::Reconnect => match #f(#conn).await {
                         ::core::result::Result::Ok(_) => #private::reconnected(&mut #state),
                         ::core::result::Result::Err(__cancelsafe_e) => {
                             #err;
                         }
-                    }
+                    },
+                    _ => {}
                 }
             },
         ),

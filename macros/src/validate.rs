@@ -16,8 +16,8 @@ pub(crate) struct Guard {
     /// The connection passed to the drain/reconnect fn, e.g. `&mut *self`.
     pub conn: TokenStream,
     pub policy: Repair,
-    /// Replies owed once written; `1` by default.
-    pub replies: TokenStream,
+    /// Replies owed once written (`None`: the default, 1).
+    pub replies: Option<Expr>,
     /// Extra write method names (`write = [..]`).
     pub writes: Vec<Ident>,
     /// Names whose completed awaits pay one reply.
@@ -114,9 +114,7 @@ pub(crate) fn check(args: Args, func: &ItemFn) -> Result<Guard, syn::Error> {
         state,
         conn,
         policy,
-        replies: args
-            .replies
-            .map_or_else(|| quote!(1usize), |e| e.to_token_stream()),
+        replies: args.replies,
         writes: args.write.unwrap_or_default(),
         reads,
         fallback,

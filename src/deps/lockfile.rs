@@ -47,7 +47,7 @@ fn from_lockfile_in(
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let lock = Lock::parse(&text)?;
-    let mut resolution = Resolution::new(&lock, Store::new(cargo_home));
+    let mut resolution = Resolution::new(&lock, Store::new(cargo_home), workspace_root);
     resolution.note_patches(workspace_root)?;
     resolution.activate_members(members)?;
     resolution.run()?;
@@ -211,12 +211,15 @@ struct Resolution<'a> {
     /// Folders path packages may be in, by package name: from path declarations and
     /// `[patch]` tables.
     path_hints: HashMap<String, Vec<PathBuf>>,
+    /// The scanned workspace: a path package outside it is not read (cargo metadata, run
+    /// instead, resolves it, and the engine reports it).
+    workspace: crate::discover::Tree,
     queue: Vec<usize>,
     queued: Vec<bool>,
 }
 
 impl<'a> Resolution<'a> {
-    fn new(lock: &'a Lock, store: Store) -> Self {
+    fn new(lock: &'a Lock, store: Store, workspace_root: &Path) -> Self {
         let n = lock.packages.len();
         Resolution {
             lock,
@@ -225,6 +228,7 @@ impl<'a> Resolution<'a> {
             reached: (0..n).map(|_| None).collect(),
             members: BTreeMap::new(),
             path_hints: HashMap::new(),
+            workspace: crate::discover::Tree::new(workspace_root),
             queue: Vec::new(),
             queued: vec![false; n],
         }
@@ -416,9 +420,11 @@ impl<'a> Resolution<'a> {
         let locked = &self.lock.packages[index];
         let hints = self.path_hints.get(&locked.name)?.clone();
         hints.into_iter().find(|dir| {
-            self.manifests.package(dir).is_ok_and(|m| {
-                m.name == locked.name && m.version.as_deref().unwrap_or("0.0.0") == locked.version
-            })
+            self.workspace.holds(dir)
+                && self.manifests.package(dir).is_ok_and(|m| {
+                    m.name == locked.name
+                        && m.version.as_deref().unwrap_or("0.0.0") == locked.version
+                })
         })
     }
 

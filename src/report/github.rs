@@ -3,10 +3,16 @@
 //!
 //! `::error file=F,line=L,endLine=L,col=C,endColumn=C,title=T::message`; warnings are
 //! `::warning`, notes `::notice`. See: https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
+//!
+//! Properties and data are encoded as the runner decodes them (`escape_property`,
+//! `escape_data`), so `file=` names the real file, backslashes, line breaks and all. A file
+//! whose name holds a character no log may carry and the encoding cannot (another control
+//! or a bidirectional one, see [`sanitize`]) cannot be named safely: its annotation has no
+//! `file=` and names it, escaped, in the message.
 
 use std::path::Path;
 
-use super::{display_path, label_line};
+use super::{display_path, label_line, sanitize};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// Renders every finding, then every failure, as a workflow command line.
@@ -22,6 +28,7 @@ pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
 }
 
 fn finding(f: &Finding) -> String {
+    let f = &sanitize::finding(f);
     let mut text = format!("{}\nhelp: {}", f.message, f.help);
     for l in &f.labels {
         text.push('\n');
@@ -40,7 +47,8 @@ fn finding(f: &Finding) -> String {
 
 fn error(e: &Error) -> String {
     let title = format!("cancelsafe::{}", e.kind());
-    command("error", e.path(), e.span().as_ref(), &title, &e.to_string())
+    let message = sanitize::line(&e.to_string()).into_owned();
+    command("error", e.path(), e.span().as_ref(), &title, &message)
 }
 
 fn command_name(severity: Severity) -> &'static str {
@@ -51,7 +59,17 @@ fn command_name(severity: Severity) -> &'static str {
     }
 }
 
+/// `text` is safe to print already; `\n` in it is encoded with the rest.
 fn command(name: &str, file: &Path, span: Option<&Span>, title: &str, text: &str) -> String {
+    // CR and LF are encoded; other control characters have no encoding.
+    let nameable = file
+        .to_str()
+        .is_some_and(|name| !sanitize::has_unsafe(&name.replace('\r', "")));
+    if !nameable {
+        let text = format!("in `{}`: {text}", sanitize::path(file));
+        let title = escape_property(title);
+        return format!("::{name} title={title}::{}\n", escape_data(&text));
+    }
     let mut props = vec![format!("file={}", escape_property(&display_path(file)))];
     if let Some(s) = span {
         props.push(format!("line={}", s.line));

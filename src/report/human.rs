@@ -1,11 +1,14 @@
 //! `--format human`: miette diagnostics with the write and every read labelled.
 
 use std::fmt;
+use std::path::Path;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+    SourceSpan,
 };
 
+use super::sanitize;
 use crate::{Error, Finding, Severity};
 
 /// How to draw: colours and width.
@@ -142,24 +145,26 @@ pub fn render_finding(f: &Finding, text: &str, style: &Style) -> String {
 }
 
 /// Renders one finding, with the source of other files its labels point into from `read`.
+/// Every text from the scanned tree (names, messages, code) goes through [`sanitize`].
 pub fn render_finding_with(
     f: &Finding,
     text: &str,
     style: &Style,
-    read: impl Fn(&std::path::Path) -> Option<String>,
+    read: impl Fn(&Path) -> Option<String>,
 ) -> String {
+    let f = &sanitize::finding(f);
     let elsewhere = f
         .labels
         .iter()
         .filter(|l| l.file != f.file)
         .map(|l| {
-            let source = read(&l.file).map(|t| NamedSource::new(l.file.to_string_lossy(), t));
+            let source = read(&l.file).map(|t| named_source(&l.file, &t));
             let message = match source {
                 Some(_) => l.message.clone(),
                 None => format!(
                     "{} ({}:{}:{})",
                     l.message,
-                    l.file.display(),
+                    sanitize::path(&l.file),
                     l.span.line,
                     l.span.column
                 ),
@@ -173,7 +178,7 @@ pub fn render_finding_with(
         .collect();
     let diag = FindingDiagnostic {
         finding: f,
-        source: NamedSource::new(f.file.to_string_lossy(), text.to_string()),
+        source: named_source(&f.file, text),
         elsewhere,
     };
     let mut out = String::new();
@@ -183,62 +188,30 @@ pub fn render_finding_with(
     out
 }
 
-/// Renders a failure to read or parse a file.
+/// A file's text as miette shows it, both made safe (offsets kept).
+fn named_source(file: &Path, text: &str) -> NamedSource<String> {
+    NamedSource::new(
+        sanitize::line(&file.to_string_lossy()),
+        sanitize::source(text).into_owned(),
+    )
+}
+
+/// Renders a failure to read or parse a file; `text`, the file's, shows where.
 pub fn render_error(e: &Error, text: Option<&str>, style: &Style) -> String {
+    let mut diag = MietteDiagnostic::new(sanitize::line(&e.to_string()));
+    if let Some(code) = e.code() {
+        diag = diag.with_code(code.to_string());
+    }
     let mut out = String::new();
-    match (e.span(), text) {
+    let rendered = match (e.span(), text) {
         (Some(s), Some(text)) => {
-            let report = miette::Report::new(e.clone()).with_source_code(NamedSource::new(
-                e.path().to_string_lossy(),
-                text.to_string(),
-            ));
-            let labelled = LabeledErr {
-                report,
-                span: span(&s),
-            };
-            handler(style)
-                .render_report(&mut out, &labelled)
-                .expect("render to string");
+            let here = LabeledSpan::new_primary_with_span(Some("here".into()), span(&s));
+            let report = miette::Report::new(diag.with_label(here))
+                .with_source_code(named_source(e.path(), text));
+            handler(style).render_report(&mut out, report.as_ref())
         }
-        _ => handler(style)
-            .render_report(&mut out, e)
-            .expect("render to string"),
-    }
+        _ => handler(style).render_report(&mut out, &diag),
+    };
+    rendered.expect("render to string");
     out
-}
-
-/// A miette report with a label at the syntax error.
-struct LabeledErr {
-    report: miette::Report,
-    span: SourceSpan,
-}
-
-impl fmt::Debug for LabeledErr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.report, f)
-    }
-}
-
-impl fmt::Display for LabeledErr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.report, f)
-    }
-}
-
-impl std::error::Error for LabeledErr {}
-
-impl Diagnostic for LabeledErr {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.report.code()
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.report.source_code()
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some("here".into()), self.span),
-        )))
-    }
 }

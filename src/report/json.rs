@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::sanitize;
 use crate::error::ErrorRecord;
 use crate::{Analysis, Finding};
 
@@ -70,13 +71,21 @@ fn record(f: &Finding) -> FindingRecord<'_> {
     }
 }
 
-/// Renders the whole analysis as one JSON object.
+/// Renders the whole analysis as one JSON object. Paths are the files' real names; text
+/// goes through [`sanitize`].
 pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
+    let safe: Vec<Finding> = findings.iter().map(|f| sanitize::finding(f)).collect();
     let report = Report {
         version: 1,
         files_scanned: a.files_scanned,
-        findings: findings.iter().map(|f| record(f)).collect(),
-        errors: a.errors.iter().map(|e| e.record()).collect(),
+        findings: safe.iter().map(record).collect(),
+        errors: a.errors.iter().map(error_record).collect(),
     };
-    serde_json::to_string_pretty(&report).expect("findings serialise") + "\n"
+    sanitize::json(serde_json::to_string_pretty(&report).expect("findings serialise")) + "\n"
+}
+
+fn error_record(e: &crate::Error) -> ErrorRecord {
+    let mut record = e.record();
+    record.message = sanitize::line(&record.message).into_owned();
+    record
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{display_path, label_line};
+use super::{display_path, label_line, sanitize};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// A cargo package as `cargo metadata` describes it, to attribute messages to.
@@ -129,7 +129,7 @@ pub fn render(a: &Analysis, findings: &[&Finding], packages: &[Package]) -> Stri
             "target": o.target,
             "message": message,
         });
-        out.push_str(&msg.to_string());
+        out.push_str(&sanitize::json(msg.to_string()));
         out.push('\n');
     };
     for f in findings {
@@ -145,6 +145,8 @@ pub fn render(a: &Analysis, findings: &[&Finding], packages: &[Package]) -> Stri
 }
 
 fn finding(f: &Finding) -> Value {
+    // `rendered` is printed as it is by cargo's readers: all its text is made safe.
+    let f = &sanitize::finding(f);
     let code = format!("cancelsafe::{}", f.rule.id);
     let level = f.severity.as_str();
     let mut spans = vec![span(&f.file, &f.span, true, Some(&f.primary_label))];
@@ -172,7 +174,7 @@ fn finding(f: &Finding) -> Value {
 
 fn error(e: &Error) -> Value {
     let code = format!("cancelsafe::{}", e.kind());
-    let message = e.to_string();
+    let message = sanitize::line(&e.to_string()).into_owned();
     // A file that could not be analysed gets a span at its start when the failure has no
     // position, so editors still attach it to the file; a missing path or folder gets none.
     let at = e.span().or_else(|| e.is_file_failure().then(file_start));
@@ -233,8 +235,8 @@ fn child(level: &str, message: &str) -> Value {
 /// The first lines of rustc's human form: `level[code]: message` and ` --> file:line:col`.
 fn header(level: &str, code: &str, message: &str, file: &Path, at: Option<&Span>) -> String {
     let place = match at {
-        Some(s) => format!("{}:{}:{}", display_path(file), s.line, s.column),
-        None => display_path(file),
+        Some(s) => format!("{}:{}:{}", sanitize::path(file), s.line, s.column),
+        None => sanitize::path(file),
     };
     format!("{level}[{code}]: {message}\n  --> {place}\n")
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::display_path;
+use super::{display_path, sanitize};
 use crate::{Analysis, Error, Finding, Span, RULES};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -28,10 +28,10 @@ pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
             "invocations": [invocation(&a.errors)],
             // Our columns count characters, not UTF-16 code units (SARIF's default).
             "columnKind": "unicodeCodePoints",
-            "results": findings.iter().map(|f| result(f)).collect::<Vec<_>>(),
+            "results": findings.iter().map(|f| result(&sanitize::finding(f))).collect::<Vec<_>>(),
         }],
     });
-    serde_json::to_string_pretty(&log).expect("SARIF serialises") + "\n"
+    sanitize::json(serde_json::to_string_pretty(&log).expect("SARIF serialises")) + "\n"
 }
 
 fn driver() -> Value {
@@ -64,7 +64,7 @@ fn invocation(errors: &[Error]) -> Value {
 fn notification(e: &Error) -> Value {
     json!({
         "level": "error",
-        "message": { "text": e.to_string() },
+        "message": { "text": sanitize::line(&e.to_string()) },
         "descriptor": { "id": e.kind() },
         "locations": [location(e.path(), e.span().as_ref(), None)],
     })

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::callgraph::{Outcome, Raced, Section, Workspace};
+use crate::callgraph::{Outcome, Raced, Section, UnitRef, Workspace};
 
 mod describe;
 mod directive;
@@ -103,6 +103,9 @@ pub(crate) trait Check: Sync {
     /// A cancellation site racing a fresh future whose drop loses something.
     fn race(&self, _cx: &RuleCx<'_>, _r: &Raced, _out: &mut Vec<Finding>) {}
 
+    /// A unit of the workspace, with what its summary records (`guarded_sites`…).
+    fn unit(&self, _cx: &RuleCx<'_>, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
+
     /// A suppression written in the scanned code, with which of its rule names suppressed a
     /// finding (`used`, by position). Called by `suppress`, after every other hook.
     fn directive(&self, _d: &Directive, _used: &[bool], _out: &mut Vec<Finding>) {}
@@ -151,6 +154,7 @@ registry! {
     unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
     cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
     raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
+    cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
     unused_suppression::UNUSED_SUPPRESSION,
     suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
 }
@@ -181,6 +185,9 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
         }
         for r in &cx.outcome.raced {
             rule.check.race(cx, r, &mut out);
+        }
+        for unit in &cx.workspace.units {
+            rule.check.unit(cx, unit, &mut out);
         }
     }
     drop_superseded(&mut out);

@@ -268,6 +268,7 @@ impl<'a> FileCx<'a> {
             ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
             handler: handler_of(sig, attrs, scope),
             site_roots: Vec::new(),
+            guarded_sites: Vec::new(),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -275,6 +276,9 @@ impl<'a> FileCx<'a> {
         let mut nodes = Vec::new();
         b.block(block, &mut nodes);
         let mut unit = b.finish();
+        if unit.guard_attr {
+            GuardedSite::collect(&nodes, &mut unit.guarded_sites);
+        }
         unit.body = nodes;
         self.out.units[idx] = unit;
     }
@@ -737,6 +741,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.guard_attr = false;
         unit.handler = None;
         unit.site_roots = Vec::new();
+        unit.guarded_sites = Vec::new();
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());

@@ -94,6 +94,52 @@ pub struct Unit {
     pub handler: Option<Framework>,
     /// Futures built here that a cancellation site can drop.
     pub site_roots: Vec<SiteRoot>,
+    /// For a guarded fn (`guard_attr`): the cancellation sites in its body, kept after the
+    /// body is freed (rule `cancellation_inside_guarded_exchange`).
+    pub guarded_sites: Vec<GuardedSite>,
+}
+
+/// A cancellation site (`select!` branch, `timeout`, ...) awaited inside a guarded fn.
+#[derive(Encode, Decode, Debug, Clone)]
+pub struct GuardedSite {
+    pub site: CancelSite,
+    pub span: Span,
+    /// Normalised text of the future the site can drop.
+    pub text: String,
+}
+
+impl GuardedSite {
+    /// The sites awaited in `body`, in source order, through branches and loops.
+    pub fn collect(body: &[Node], out: &mut Vec<GuardedSite>) {
+        for node in body {
+            match node {
+                Node::Await(a) => out.extend(a.site.map(|site| GuardedSite {
+                    site,
+                    span: a.span,
+                    text: a.text.clone(),
+                })),
+                Node::Branch(arms) => {
+                    let mut inner = Vec::new();
+                    arms.iter().for_each(|arm| Self::collect(arm, &mut inner));
+                    // The branches of one `select!` are one site: report it once, naming
+                    // every future it can drop.
+                    let mut select: Option<GuardedSite> = None;
+                    for g in inner {
+                        match &mut select {
+                            Some(first) if g.site == CancelSite::Select => {
+                                first.text = format!("{}`, `{}", first.text, g.text);
+                            }
+                            None if g.site == CancelSite::Select => select = Some(g),
+                            _ => out.push(g),
+                        }
+                    }
+                    out.extend(select);
+                }
+                Node::Loop(inner) => Self::collect(inner, out),
+                Node::Call(_) | Node::Guard(_) => {}
+            }
+        }
+    }
 }
 
 /// Names that stand for a `macro_rules!` metavariable (`fn $name`) in units summarised from a

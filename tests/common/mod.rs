@@ -3,12 +3,18 @@
 use std::process::Command;
 
 /// The `cargo-cancelsafe` binary with a pinned environment: no colour, fixed width, no
-/// backtraces, so output can be snapshotted.
+/// backtraces, so output can be snapshotted. Workspace scans cache in the user's cache
+/// folder: the tests get one of their own, not the real one.
 pub fn cancelsafe_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-cancelsafe"));
     cmd.env("NO_COLOR", "1")
         .env("COLUMNS", "80")
         .env("RUST_BACKTRACE", "0")
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("cancelsafe-tests-cache"),
+        )
+        .env_remove("CANCELSAFE_CACHE_DIR")
         .env_remove("CARGO_TERM_COLOR");
     cmd
 }
