@@ -1,7 +1,7 @@
 //! The rules: each is one file here that reads the facts the analysis found (the
 //! workspace pass's [`Outcome`], the suppressions written in the code) and decides what to
 //! report, plus its docs in `lints/<id>.md`, compiled in so `explain`, rustdoc and the
-//! Markdown file show the same text, plus one line in [`registry!`] below. The dispatch is
+//! Markdown file show the same text, plus one line in `registry!` below. The dispatch is
 //! derived from that list: every rule's [`Check`] hooks are called, in registry order, for
 //! every fact of their kind.
 
@@ -195,7 +195,7 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
 }
 
 /// Runs every rule over one suppression directive (see [`Check::directive`]).
-pub fn check_directive(d: &Directive, used: &[bool], out: &mut Vec<Finding>) {
+pub(crate) fn check_directive(d: &Directive, used: &[bool], out: &mut Vec<Finding>) {
     for rule in RULES {
         rule.check.directive(d, used, out);
     }
