@@ -35,9 +35,18 @@ pub enum Error {
         span: Span,
     },
 
-    #[error("`{}` is too deeply nested to analyse ({message})", path.display())]
+    #[error("`{}` is too complex to analyse: {message}", path.display())]
     #[diagnostic(code(cancelsafe::too_complex))]
-    TooComplex { path: PathBuf, message: String },
+    TooComplex {
+        path: PathBuf,
+        message: String,
+        /// Where the limit was crossed, when known.
+        span: Option<Span>,
+    },
+
+    #[error("`{}` is larger than {} MiB, the most analysed", path.display(), limit >> 20)]
+    #[diagnostic(code(cancelsafe::too_large))]
+    TooLarge { path: PathBuf, limit: u64 },
 
     /// A symlink in the scanned tree whose target is outside it: not followed.
     #[error("`{}` is a symlink to `{}`, outside the scanned tree; not followed", path.display(), target.display())]
@@ -74,6 +83,7 @@ impl Error {
             | Error::NotUtf8 { path, .. }
             | Error::Syntax { path, .. }
             | Error::TooComplex { path, .. }
+            | Error::TooLarge { path, .. }
             | Error::SymlinkOutside { path, .. }
             | Error::PathOutside { path, .. } => path,
         }
@@ -87,6 +97,7 @@ impl Error {
             Error::NotUtf8 { .. } => "not_utf8",
             Error::Syntax { .. } => "syntax_error",
             Error::TooComplex { .. } => "too_complex",
+            Error::TooLarge { .. } => "too_large",
             Error::SymlinkOutside { .. } | Error::PathOutside { .. } => "outside_tree",
         }
     }
@@ -97,10 +108,18 @@ impl Error {
         !matches!(self, Error::NotFound { .. } | Error::Walk { .. })
     }
 
+    /// Whether this failure leaves code of the scanned tree unanalysed: every failure but a
+    /// path argument that does not exist (that fails the run by itself). Such failures are
+    /// `unanalysed_file` findings, so the gate fails closed; new variants are covered too.
+    pub fn leaves_code_unanalysed(&self) -> bool {
+        !matches!(self, Error::NotFound { .. })
+    }
+
     /// Where in the file, when known.
     pub fn span(&self) -> Option<Span> {
         match self {
             Error::Syntax { span, .. } => Some(*span),
+            Error::TooComplex { span, .. } => *span,
             _ => None,
         }
     }

@@ -382,14 +382,11 @@ fn plural(n: usize, noun: &str) -> String {
 }
 
 /// `fail_on_findings` is off while recording a baseline: then only failures to run fail.
+/// A file that could not be analysed is an `unanalysed_file` finding (error level unless the
+/// settings lower it), so whether it fails the gate is decided here with the others.
 fn exit_code(analysis: &Analysis, findings: &[&Finding], fail_on_findings: bool) -> u8 {
-    let failed = analysis
-        .errors
-        .iter()
-        .filter(|e| e.is_file_failure())
-        .count();
     let missing_path = analysis.errors.iter().any(|e| e.kind() == "not_found");
-    if missing_path || analysis.files_scanned == 0 || failed >= analysis.files_scanned {
+    if missing_path || analysis.files_scanned == 0 {
         EXIT_FAILURE
     } else if fail_on_findings && findings.iter().any(|f| f.severity == Severity::Error) {
         EXIT_FINDINGS

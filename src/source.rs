@@ -30,17 +30,43 @@ impl Span {
     }
 }
 
-/// Maps line/column pairs from `proc_macro2` to byte offsets in one file's text.
+/// Maps line/column pairs from `proc_macro2` to byte offsets in one file's text, in time
+/// logarithmic in the text (a file may be one line of megabytes, with a span per token).
 pub struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// Every character longer than one byte: its byte offset, and the extra bytes (length
+    /// minus one) of all such characters up to and including it. Between two of them a
+    /// column is a byte.
+    wide: Vec<(usize, usize)>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        let mut extra = 0;
+        let wide = text
+            .char_indices()
+            .filter(|(_, c)| c.len_utf8() > 1)
+            .map(|(i, c)| {
+                extra += c.len_utf8() - 1;
+                (i, extra)
+            })
+            .collect();
+        LineIndex {
+            text,
+            line_starts,
+            wide,
+        }
+    }
+
+    /// Extra bytes of the wide characters that start before `byte`.
+    fn extra_before(&self, byte: usize) -> usize {
+        match self.wide.partition_point(|&(at, _)| at < byte) {
+            0 => 0,
+            n => self.wide[n - 1].1,
+        }
     }
 
     /// Converts a `proc_macro2` span (1-based line, 0-based char column) to a [`Span`].
@@ -74,7 +100,8 @@ impl<'a> LineIndex<'a> {
         let position = |byte: usize| {
             let line = self.line_starts.partition_point(|&s| s <= byte);
             let line_start = self.line_starts[line - 1];
-            let column = self.text[line_start..byte].chars().count();
+            let column =
+                byte - line_start - (self.extra_before(byte) - self.extra_before(line_start));
             (line as u32, column as u32 + 1)
         };
         let (line, column) = position(start);
@@ -89,15 +116,28 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The byte of character `column` of `line`; past the line's end, the line's end.
     fn byte_offset(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
-        let rest = &self.text[start..];
-        rest.char_indices()
-            .nth(column)
-            .map(|(i, _)| start + i)
-            .unwrap_or_else(|| start + rest.find('\n').unwrap_or(rest.len()))
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next - 1);
+        let base = self.extra_before(start);
+        // The wide characters of the line that sit before the column.
+        let first = self.wide.partition_point(|&(at, _)| at < start);
+        let in_line = &self.wide[first..self.wide.partition_point(|&(at, _)| at < end)];
+        let before = in_line.partition_point(|&(at, _)| {
+            let previous = self.extra_before(at) - base;
+            at - start - previous < column
+        });
+        let extra = match before {
+            0 => 0,
+            n => in_line[n - 1].1 - base,
+        };
+        (start + column + extra).min(end)
     }
 }
 
@@ -114,5 +154,21 @@ mod tests {
         assert_eq!(idx.byte_offset(9, 0), text.len());
         let s = idx.span_of_bytes(10 + "let é".len(), text.len() - 1);
         assert_eq!((s.line, s.column, s.end_line, s.end_column), (2, 6, 2, 11));
+    }
+
+    #[test]
+    fn every_column_maps_like_counting_characters() {
+        let text = "é€x\n\nab😀c\n😀😀\nlast é";
+        let idx = LineIndex::new(text);
+        for (n, line) in text.split('\n').enumerate() {
+            let start = idx.line_starts[n];
+            for (column, (at, _)) in line.char_indices().enumerate() {
+                assert_eq!(idx.byte_offset(n + 1, column), start + at, "{n}:{column}");
+                let s = idx.span_of_bytes(start + at, start + at);
+                assert_eq!((s.line, s.column), (n as u32 + 1, column as u32 + 1));
+            }
+            let past = line.chars().count();
+            assert_eq!(idx.byte_offset(n + 1, past), start + line.len(), "line end");
+        }
     }
 }

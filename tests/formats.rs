@@ -174,13 +174,14 @@ fn sarif_is_valid_and_complete() {
         .iter()
         .map(|r| r["ruleId"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["CS001", "CS002"]);
+    // The file that does not parse is a finding too (`unanalysed_file`), sorted first.
+    assert_eq!(ids, ["CS200", "CS001", "CS002"]);
     let levels: Vec<&str> = results
         .iter()
         .map(|r| r["level"].as_str().unwrap())
         .collect();
-    assert_eq!(levels, ["error", "warning"]);
-    let get = &results[0];
+    assert_eq!(levels, ["error", "error", "warning"]);
+    let get = &results[1];
     let location = &get["locations"][0]["physicalLocation"];
     assert_eq!(location["artifactLocation"]["uri"], "src/lib.rs");
     assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -269,8 +270,10 @@ fn sarif_fingerprints_survive_a_line_shift() {
             .collect()
     };
     let (before, after) = (lines_and_prints(&before), lines_and_prints(&after));
+    // The first is `src/broken.rs`'s `unanalysed_file`; that file did not move.
+    let (before, after) = (&before[1..], &after[1..]);
     assert_eq!(before.len(), 2);
-    for ((line_before, print_before), (line_after, print_after)) in before.iter().zip(&after) {
+    for ((line_before, print_before), (line_after, print_after)) in before.iter().zip(after) {
         assert_eq!(line_after.as_u64(), line_before.as_u64().map(|l| l + 2));
         assert_eq!(print_before, print_after);
     }
@@ -297,19 +300,22 @@ fn github_commands_for_findings_and_errors() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines.len(),
-        3,
+        4,
         "one line per finding and error:\n{}",
         run.stdout
     );
     assert!(lines[0].starts_with(
+        "::error file=src/broken.rs,line=2,endLine=2,col=13,endColumn=14,title=cancelsafe%3A%3Aunanalysed_file (CS200)::"
+    ));
+    assert!(lines[1].starts_with(
         "::error file=src/lib.rs,line=12,endLine=12,col=20,endColumn=51,title=cancelsafe%3A%3Aunguarded_write_then_read (CS001)::"
     ));
-    assert!(lines[1].starts_with("::warning file=src/lib.rs,line=24,"));
-    assert!(lines[2].starts_with(
+    assert!(lines[2].starts_with("::warning file=src/lib.rs,line=24,"));
+    assert!(lines[3].starts_with(
         "::error file=src/broken.rs,line=2,endLine=2,col=13,endColumn=14,title=cancelsafe%3A%3Asyntax_error::"
     ));
     assert!(
-        lines[0].contains("%0Asrc/lib.rs:13:9: reply awaited here"),
+        lines[1].contains("%0Asrc/lib.rs:13:9: reply awaited here"),
         "the read is listed"
     );
     snapshot("github", &run.stdout);
@@ -360,11 +366,12 @@ fn rustc_json_lines_are_cargo_messages() {
             "compiler-message",
             "compiler-message",
             "compiler-message",
+            "compiler-message",
             "build-finished"
         ]
     );
-    assert_eq!(lines[3]["success"], false);
-    for line in &lines[..3] {
+    assert_eq!(lines[4]["success"], false);
+    for line in &lines[..4] {
         assert_eq!(
             line["package_id"].as_str().map(|id| id.contains("demo")),
             Some(true)
@@ -374,13 +381,14 @@ fn rustc_json_lines_are_cargo_messages() {
         assert_eq!(line["target"]["kind"][0], "lib");
         assert_eq!(line["message"]["$message_type"], "diagnostic");
     }
-    let levels: Vec<&str> = lines[..3]
+    let levels: Vec<&str> = lines[..4]
         .iter()
         .map(|l| l["message"]["level"].as_str().unwrap())
         .collect();
-    assert_eq!(levels, ["error", "warning", "error"]);
+    // `src/broken.rs`'s `unanalysed_file` first, then `src/lib.rs`'s, then the error entry.
+    assert_eq!(levels, ["error", "error", "warning", "error"]);
 
-    let get = &lines[0]["message"];
+    let get = &lines[1]["message"];
     assert_eq!(get["code"]["code"], "cancelsafe::unguarded_write_then_read");
     assert_eq!(
         get["code"]["explanation"],
@@ -419,7 +427,7 @@ fn rustc_json_lines_are_cargo_messages() {
     assert_eq!(spans[0]["is_primary"], true);
     assert_eq!(spans[1]["is_primary"], false);
 
-    let broken = &lines[2]["message"];
+    let broken = &lines[3]["message"];
     assert_eq!(broken["code"]["code"], "cancelsafe::syntax_error");
     assert_eq!(broken["spans"][0]["line_start"], 2);
     assert_eq!(broken["spans"][0]["file_name"], "src/broken.rs");
@@ -459,6 +467,7 @@ fn rustc_json_lines_read_as_cargo_metadata_messages() {
     assert_eq!(
         levels,
         [
+            DiagnosticLevel::Error,
             DiagnosticLevel::Error,
             DiagnosticLevel::Warning,
             DiagnosticLevel::Error

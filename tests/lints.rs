@@ -37,8 +37,9 @@ fn rule_cases_match_their_marks() {
             let file = dir.join("case.rs");
             std::fs::write(&file, code).unwrap();
             let analysis = analyze(std::slice::from_ref(&dir), &Config::default());
+            // `unanalysed_file`'s cases are files that fail: their errors are the point.
             assert!(
-                analysis.errors.is_empty(),
+                analysis.errors.is_empty() || rule == "unanalysed_file",
                 "{rule} block at md line {md_line}: {:?}",
                 analysis.errors
             );

@@ -232,7 +232,13 @@ fn edition_2015_syntax_is_reported_not_fatal() {
     );
     let after = tree.run(&[]);
     assert_eq!(after.code, before.code);
-    assert_eq!(after.findings(), before.findings());
+    // Each file that does not parse is an `unanalysed_file` finding too, at the error.
+    let mut expected = before.findings();
+    expected.extend([
+        ("scan/src/old.rs".to_string(), 1),
+        ("scan/src/old_types.rs".to_string(), 1),
+    ]);
+    assert_eq!(after.findings(), expected);
     assert_eq!(
         after.errors(),
         vec![
@@ -260,11 +266,16 @@ fn deeply_nested_types_are_analysed_or_refused() {
             ">".repeat(depth)
         )
     };
-    tree.write("scan/deep_ok.rs", nested(1_400).as_bytes());
+    let limit = cancelsafe_engine::summary::bounds::MAX_NESTING;
+    tree.write("scan/deep_ok.rs", nested(limit - 10).as_bytes());
     tree.write("scan/too_deep.rs", nested(20_000).as_bytes());
     let run = tree.run(&[]);
     assert_eq!(run.code, Some(1));
-    assert_eq!(run.findings(), vec![("scan/conn.rs".into(), 9)]);
+    // The refused file is an `unanalysed_file` finding (line 1: where the limit is crossed).
+    assert_eq!(
+        run.findings(),
+        vec![("scan/conn.rs".into(), 9), ("scan/too_deep.rs".into(), 1)]
+    );
     assert_eq!(
         run.errors(),
         vec![("too_complex".into(), "scan/too_deep.rs".into())]

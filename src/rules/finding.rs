@@ -110,6 +110,16 @@ impl Builder {
         self.0.fingerprint = stable_hash(&parts);
         self.0
     }
+
+    /// Finishes a finding about a whole file rather than code in a function, fingerprinted
+    /// by its rule and `texts`.
+    pub fn file_fingerprint(mut self, texts: &[&str]) -> Finding {
+        let mut parts = Vec::with_capacity(texts.len() + 1);
+        parts.push(self.0.rule.id);
+        parts.extend_from_slice(texts);
+        self.0.fingerprint = stable_hash(&parts);
+        self.0
+    }
 }
 
 /// A short stable hash (FNV-1a, hex) for fingerprints.

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::callgraph::{Outcome, Raced, Section, UnitRef, Workspace};
+use crate::error::Error;
 
 mod describe;
 mod directive;
@@ -109,6 +110,10 @@ pub(crate) trait Check: Sync {
     /// A suppression written in the scanned code, with which of its rule names suppressed a
     /// finding (`used`, by position). Called by `suppress`, after every other hook.
     fn directive(&self, _d: &Directive, _used: &[bool], _out: &mut Vec<Finding>) {}
+
+    /// A failure the run met (a file it could not read, parse or bound). Called after the
+    /// suppressions are applied, so only the settings can silence what it reports.
+    fn error(&self, _e: &Error, _out: &mut Vec<Finding>) {}
 }
 
 /// Declares a rule: its check (a unit struct of that name, which implements [`Check`]) and
@@ -157,6 +162,7 @@ registry! {
     cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
     unused_suppression::UNUSED_SUPPRESSION,
     suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
+    unanalysed_file::UNANALYSED_FILE,
 }
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
@@ -198,6 +204,15 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
 pub(crate) fn check_directive(d: &Directive, used: &[bool], out: &mut Vec<Finding>) {
     for rule in RULES {
         rule.check.directive(d, used, out);
+    }
+}
+
+/// Runs every rule over the failures the run met (see [`Check::error`]).
+pub(crate) fn check_errors(errors: &[Error], out: &mut Vec<Finding>) {
+    for rule in RULES {
+        for e in errors {
+            rule.check.error(e, out);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ImplItem, Item, Pat, Stmt, Token, TraitItem, Type};
 
+use super::bounds::Refusal;
 use super::macros::{parse_body, parse_items, MacroBody};
 use sites::{
     call_args, combinator_operands, combinator_site, handler_of, registration_fn,
@@ -23,9 +24,9 @@ use super::*;
 use crate::source::LineIndex;
 use crate::vocab::Vocabulary;
 
-/// Parses `text` and summarises every function in it.
-pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, syn::Error> {
-    let file = syn::parse_file(text)?;
+/// Parses `text` within [`super::bounds`] and summarises every function in it.
+pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Refusal> {
+    let file = super::bounds::parse_file(text)?;
     let lines = LineIndex::new(text);
     let mut cx = FileCx {
         lines: &lines,
@@ -423,7 +424,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         }
         let made_by = match (&origin, names.len(), &annotated, &ty) {
             (Origin::Owned | Origin::LockGuard, 1, None, None) => {
-                call_shape(self, strip_value(init)).map(Box::new)
+                call_shape(self, strip_value(init), 0).map(Box::new)
             }
             _ => None,
         };
@@ -602,7 +603,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     .as_ref()
                     .is_some_and(|p| p.fields.is_empty() && self.unit.root(p.root).generic);
                 let recv_call = match recv {
-                    None => call_shape(self, strip_value(&m.receiver)).map(Box::new),
+                    None => call_shape(self, strip_value(&m.receiver), 0).map(Box::new),
                     Some(_) => None,
                 };
                 Target::Method {
@@ -729,6 +730,17 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         normalise(fut.unwrap_or(whole))
     }
 
+    /// The names visible here, as one scope (inner ones shadow outer ones, as in `lookup`):
+    /// a nested block gets one map, not a copy of every enclosing block's, so nesting costs
+    /// what the names cost, not the depth squared.
+    fn visible_names(&self) -> HashMap<String, RootRef> {
+        let mut names = HashMap::new();
+        for scope in &self.scopes {
+            names.extend(scope.iter().map(|(name, r)| (name.clone(), *r)));
+        }
+        names
+    }
+
     /// Makes an `async` block a unit of its own, capturing this unit's names.
     fn async_block(&mut self, block: &syn::Block, at: proc_macro2::Span) -> usize {
         let mut unit = self.unit.clone();
@@ -745,12 +757,13 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());
+        let names = self.visible_names();
         let mut child = BodyBuilder {
             cx: &mut *self.cx,
             idx,
             unit,
             generics: self.generics.clone(),
-            scopes: self.scopes.clone(),
+            scopes: vec![names],
             pending: self.pending.clone(),
             spawned: false,
             spawn_handles: HashMap::new(),
@@ -1196,14 +1209,23 @@ fn is_time_word(name: &str) -> bool {
         || name == "now"
 }
 
+/// How many calls of a chain (`a().b().c()`) a call's shape keeps, counting back from it:
+/// enough to type a builder chain's receiver, and every call of a chain keeps its own
+/// shape, so a longer limit would cost memory quadratic in the chain's length.
+const CALL_SHAPE_DEPTH: usize = 4;
+
 /// The call an expression's value comes from, without summarising anything (no `async`
-/// blocks are made here): `client.connect(..)`, `Client::open(..)`.
-fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
+/// blocks are made here): `client.connect(..)`, `Client::open(..)`. `depth` calls of the
+/// chain are already kept above it.
+fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr, depth: usize) -> Option<Target> {
+    if depth >= CALL_SHAPE_DEPTH {
+        return None;
+    }
     match e {
         Expr::MethodCall(m) => {
             let recv = b.place_of(&m.receiver);
             let recv_call = match recv {
-                None => call_shape(b, strip_value(&m.receiver)).map(Box::new),
+                None => call_shape(b, strip_value(&m.receiver), depth + 1).map(Box::new),
                 Some(_) => None,
             };
             Some(Target::Method {
@@ -1224,7 +1246,7 @@ fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr) -> Option<Target> {
                     && segments[n - 1] == "new"
                     && WRAPPERS.contains(&segments[n - 2].as_str())
                 {
-                    return call_shape(b, strip_value(&c.args[0]));
+                    return call_shape(b, strip_value(&c.args[0]), depth + 1);
                 }
                 Some(Target::Path {
                     segments,

@@ -5,6 +5,7 @@
 //! order. Summaries never hold syn nodes or `proc_macro2` spans, so the tree can be dropped
 //! on the parsing thread.
 
+pub mod bounds;
 mod build;
 mod macros;
 mod templates;

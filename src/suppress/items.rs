@@ -33,9 +33,10 @@ pub struct AttrDirective {
     pub reason: Option<String>,
 }
 
-/// Items and attribute directives of a file; `None` when it does not parse.
+/// Items and attribute directives of a file; `None` when it does not parse within the
+/// engine's limits.
 pub fn scan(text: &str) -> Option<(Vec<Item>, Vec<AttrDirective>)> {
-    let file = syn::parse_file(text).ok()?;
+    let file = crate::summary::bounds::parse_file(text).ok()?;
     let mut v = Collector {
         lines: LineIndex::new(text),
         impl_names: Vec::new(),

@@ -75,9 +75,7 @@ fn collect(files: &[PathBuf]) -> Vec<Directive> {
                 files
                     .iter()
                     .filter_map(|f| Some((f, std::fs::read_to_string(f).ok()?)))
-                    .filter(|(_, text)| {
-                        text.contains("cancelsafe") && crate::too_deep(text).is_none()
-                    })
+                    .filter(|(_, text)| text.contains("cancelsafe"))
                     .flat_map(|(file, text)| directives_of(file, &text))
                     .collect()
             })
