@@ -22,6 +22,7 @@ use std::time::Duration;
 use similar::{Algorithm, DiffOp, TextDiff};
 
 use crate::error::GateError;
+use crate::rules::UNANALYSED_RULE_ID;
 use crate::source::Span;
 use crate::Finding;
 
@@ -97,12 +98,25 @@ impl ChangedLines {
         }
     }
 
-    /// The findings whose primary span or any label touches a changed line.
+    /// Was anything in `file` changed?
+    fn changed_at_all(&self, file: &Path) -> bool {
+        match self.files.get(&absolute(file)) {
+            Some(Changed::Whole) => true,
+            Some(Changed::Lines(lines)) => !lines.is_empty(),
+            None => false,
+        }
+    }
+
+    /// The findings whose primary span or any label touches a changed line. A file that
+    /// could not be analysed is kept whenever it changed at all: its finding points at
+    /// the place analysis stopped (or line 1), not at the change that broke it, and the
+    /// gate must not pass a changed file nobody read.
     pub fn filter(&self, findings: Vec<Finding>) -> Vec<Finding> {
         findings
             .into_iter()
             .filter(|f| {
-                self.touches(&f.file, &f.span)
+                (f.rule.id == UNANALYSED_RULE_ID && self.changed_at_all(&f.file))
+                    || self.touches(&f.file, &f.span)
                     || f.labels.iter().any(|l| self.touches(&l.file, &l.span))
             })
             .collect()

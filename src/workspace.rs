@@ -14,6 +14,7 @@ use std::process::Command;
 
 use cancelsafe_engine::cache::Cache;
 use cancelsafe_engine::deps::{self, DependencyGraph};
+use cancelsafe_engine::report::sanitize;
 use cancelsafe_engine::timings;
 use cancelsafe_engine::Vocabulary;
 use cargo_metadata::{Metadata, MetadataCommand};
@@ -98,9 +99,10 @@ impl Cargo {
             .output()
             .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
         if !out.status.success() {
+            // cargo quotes the tree (paths, manifest text): printed only made safe.
             return Err(format!(
                 "`cargo metadata` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
+                sanitize::text(String::from_utf8_lossy(&out.stderr).trim())
             ));
         }
         let bad = |e: serde_json::Error| format!("bad `cargo metadata` output: {e}");
@@ -274,7 +276,7 @@ fn graph_from_metadata(cargo: &Cargo, manifest: &Path) -> Result<DependencyGraph
 
 /// Says on stderr that no dependency code was read, why, and how to fetch it.
 fn report_unread_dependencies(cargo: &Cargo, members: &Members, lock: &str, metadata: &str) {
-    let indent = |text: &str| text.trim().replace('\n', "\n    ");
+    let indent = |text: &str| sanitize::text(text.trim()).replace('\n', "\n    ");
     let mut note = format!(
         "warning: dependency code not read: no dependency was summarised, so findings that \
          need their effects are missed\n  Cargo.lock: {}\n  {}\n",

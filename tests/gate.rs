@@ -733,6 +733,25 @@ fn diff_base_reports_only_findings_on_changed_lines() {
 }
 
 #[test]
+fn diff_base_keeps_a_changed_file_it_could_not_analyse() {
+    let text = conn(&["get"]);
+    let project = Project::new(&[("scan/conn.rs", &text), ("scan/other.rs", &text)]);
+    project.git(&["init", "-q"]);
+    project.git(&["add", "."]);
+    project.git(&["commit", "-q", "-m", "base"]);
+
+    // A byte that is not UTF-8 far below line 1: the failure has no position of its own,
+    // so its finding points at line 1, which the change did not touch.
+    let mut broken = text.into_bytes();
+    broken.extend(b"\n// \xff\n");
+    std::fs::write(project.root().join("scan/conn.rs"), broken).expect("write");
+
+    let run = project.run(&["--diff-base", "HEAD", "--format", "json", "scan"]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    assert_eq!(run.findings(), pairs(&[("", "unanalysed_file")]));
+}
+
+#[test]
 fn diff_base_outside_a_git_repository_exits_2() {
     let project = Project::new(&[("scan/conn.rs", &conn(&["get"]))]);
     // A ceiling keeps git from finding a repository around the temp dir.

@@ -221,3 +221,50 @@ fn escapes_and_bidi_characters_reach_no_output() {
         assert_no_forged_command(&format, &run.stdout, &scan);
     }
 }
+
+#[test]
+fn cargo_quoting_the_tree_forges_no_line_on_stderr() {
+    // cargo's error on a broken manifest quotes the manifest's path and the offending line:
+    // both come from the tree, and the tool passes cargo's message on.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("w\n::error file=X,line=1::forged");
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+    let manifest = dir.join("Cargo.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[package]\nname = \"w\"\nversion = \"0.1.0\"\n{} ::error file=Y::z\n",
+            ESCAPES.join("")
+        ),
+    )
+    .expect("write manifest");
+    std::fs::write(dir.join("src/lib.rs"), "").expect("write lib");
+    let home = tmp.path().join("home");
+    let out = common::cancelsafe_command()
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .current_dir(tmp.path())
+        .env("HOME", &home)
+        .env("CARGO_HOME", home.join(".cargo"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .output()
+        .expect("run cargo-cancelsafe");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cargo metadata"),
+        "cargo's error is passed on: {stderr}"
+    );
+    for escape in ESCAPES {
+        assert!(
+            !stderr.contains(escape),
+            "stderr prints {escape:?}:\n{stderr}"
+        );
+    }
+    for line in stderr.lines() {
+        assert!(
+            !line.trim_start().starts_with("::"),
+            "forged line {line:?} in:\n{stderr}"
+        );
+    }
+}

@@ -226,15 +226,20 @@ fn the_trees_target_dir_does_not_move_the_cache() {
         "tree/.cargo/config.toml",
         &format!("[build]\ntarget-dir = \"{}\"\n", elsewhere.display()),
     );
-    let out = attack.scan(&[]);
+    let user_cache = attack.path("user-cache");
+    let out = run_with_timeout(attack.command(&[]).env("XDG_CACHE_HOME", &user_cache));
     assert_scanned(&out);
     assert!(
         !elsewhere.exists(),
         "the scan wrote to the tree's target-dir"
     );
     assert!(
-        attack.tree().join("target/cancelsafe-cache").is_dir(),
-        "the cache is in the workspace's own target folder"
+        !attack.tree().join("target").exists(),
+        "the scan wrote into the tree's target folder"
+    );
+    assert!(
+        user_cache.join("cancelsafe").is_dir(),
+        "the cache is in the user's cache folder"
     );
 }
 

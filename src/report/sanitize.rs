@@ -88,7 +88,7 @@ fn escape(text: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
             && text[..i]
                 .chars()
                 .next_back()
-                .map_or(true, char::is_whitespace)
+                .is_none_or(char::is_whitespace)
     };
     let escaped = |i: usize, c: char| bad(c) || opens_command(i, c);
     if !text.char_indices().any(|(i, c)| escaped(i, c)) {

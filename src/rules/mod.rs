@@ -165,6 +165,9 @@ registry! {
     unanalysed_file::UNANALYSED_FILE,
 }
 
+/// The rule a file the engine could not analyse is reported under.
+pub const UNANALYSED_RULE_ID: &str = unanalysed_file::UNANALYSED_FILE.id;
+
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
 pub fn find(name: &str) -> Option<&'static Rule> {
     let name = name.trim_start_matches("cancelsafe::");
