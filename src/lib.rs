@@ -204,7 +204,6 @@ fn analyze_on_pool(
             files[files_scanned..].iter().collect();
         findings.retain(|f| !dependency_files.contains(&f.file));
     }
-    drop_raced_duplicates(&mut findings);
     // Directives live in the scanned code only, and are not read from a file that failed
     // (it is hostile input to any parser); its `unanalysed_file` finding comes after them,
     // so only the settings, never the tree, can silence it.
@@ -215,12 +214,7 @@ fn analyze_on_pool(
         .cloned()
         .collect();
     let mut findings = suppress::apply(findings, &readable);
-    findings.extend(
-        errors
-            .iter()
-            .filter(|e| e.leaves_code_unanalysed())
-            .map(rules::unanalysed_file::finding),
-    );
+    rules::check_errors(&errors, &mut findings);
     sort_findings(&mut findings);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     Analysis {
@@ -311,9 +305,7 @@ pub fn findings_of(
     let crates = vec![None; files.len()];
     let mut workspace =
         callgraph::Workspace::with_crates(summaries, crates, crates::package_numbers(files), vocab);
-    let mut findings = rules_over(&mut workspace, files);
-    drop_raced_duplicates(&mut findings);
-    findings
+    rules_over(&mut workspace, files)
 }
 
 /// The workspace pass and every rule, sorted, without duplicates.
@@ -343,19 +335,6 @@ fn sort_findings(findings: &mut [Finding]) {
             b.span.column,
             b.rule.id,
         ))
-    });
-}
-
-/// A raced future that is a whole exchange is reported once, by the race rule, not again
-/// as a write-then-read section at the same await.
-fn drop_raced_duplicates(findings: &mut Vec<Finding>) {
-    let raced: std::collections::HashSet<(PathBuf, Span)> = findings
-        .iter()
-        .filter(|f| f.rule.id == rules::RACED_RULE_ID)
-        .map(|f| (f.file.clone(), f.span))
-        .collect();
-    findings.retain(|f| {
-        f.rule.id != rules::SECTION_RULE_ID || !raced.contains(&(f.file.clone(), f.span))
     });
 }
 

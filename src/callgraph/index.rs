@@ -5,8 +5,8 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typing::TraitIndex;
-use super::{rebase_blocks, UnitRef};
-use crate::summary::{FileSummary, Target, UnitKind};
+use super::UnitRef;
+use crate::summary::{FileSummary, Node, Target, UnitKind};
 
 /// Units of a set of files, with their lookup tables. Unit and file indices count from 0
 /// within the set until it is appended to another.
@@ -129,4 +129,24 @@ impl Index {
 /// The key of a method in [`Index::by_type_and_name`].
 pub fn type_and_name(ty: &str, name: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(name.as_bytes(), xxhash_rust::xxh3::xxh3_64(ty.as_bytes()))
+}
+
+pub(super) fn rebase_blocks(nodes: &mut [Node], base: usize) {
+    for n in nodes {
+        match n {
+            Node::Await(a) => {
+                if let Target::Block(b) = &mut a.target {
+                    *b += base;
+                }
+            }
+            Node::Call(c) => {
+                if let Target::Block(b) = &mut c.target {
+                    *b += base;
+                }
+            }
+            Node::Branch(arms) => arms.iter_mut().for_each(|a| rebase_blocks(a, base)),
+            Node::Loop(body) => rebase_blocks(body, base),
+            Node::Guard(_) => {}
+        }
+    }
 }

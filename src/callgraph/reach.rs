@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::{CallSite, CallSites, Workspace};
+use super::calls::{CallSite, CallSites};
+use super::Workspace;
 use crate::source::Span;
 use crate::summary::{CancelSite, Target, UnitKind};
 
@@ -138,5 +139,31 @@ pub(super) fn targets_of(ws: &Workspace, caller: usize, target: &Target) -> Vec<
     match target {
         Target::Block(b) => vec![*b],
         _ => ws.resolve_target(caller, target).unwrap_or_default(),
+    }
+}
+impl Workspace {
+    /// Sites a unit declares without awaiting them: it is a request handler, or it builds
+    /// futures that a router, an `abort()` or a `try_join_all` can drop.
+    pub(super) fn declared_starts(&self, i: usize) -> Vec<Start> {
+        let unit = &self.units[i].unit;
+        let mut starts: Vec<Start> = unit
+            .site_roots
+            .iter()
+            .map(|r| Start {
+                site: r.site,
+                unit: i,
+                span: r.span,
+                targets: targets_of(self, i, &r.target),
+            })
+            .collect();
+        if let Some(fw) = unit.handler {
+            starts.push(Start {
+                site: CancelSite::Handler(fw),
+                unit: i,
+                span: unit.span,
+                targets: vec![i],
+            });
+        }
+        starts
     }
 }

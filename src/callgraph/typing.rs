@@ -1,13 +1,17 @@
 //! What the workspace pass knows about types beyond what is written down: which traits a
 //! type implements (directly or through blanket impls), so `con.get(k)` finds the trait's
 //! default method, and the types of locals made by calls (`let con =
-//! client.get_async_connection().await?` holds what `get_async_connection` returns).
+//! client.get_async_connection().await?` holds what `get_async_connection` returns, and a
+//! lock guard what its lock holds), and the types of places through struct fields.
 
 use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::summary::{ImplHeader, Unit};
+use rayon::prelude::*;
+
+use super::Workspace;
+use crate::summary::{ImplHeader, Place, RootRef, Target, Unit};
 
 /// Marker and std traits a blanket impl may require that no crate implements by hand in a
 /// way we would see: treated as met.
@@ -79,7 +83,7 @@ impl TraitIndex {
         traits
     }
 
-    fn compute(&self, ty: &str) -> Vec<String> {
+    pub(super) fn compute(&self, ty: &str) -> Vec<String> {
         let mut out: Vec<String> = self
             .direct
             .get(ty)
@@ -108,5 +112,85 @@ impl TraitIndex {
             }
         }
         out
+    }
+}
+
+impl Workspace {
+    /// The type inferred for unit `i`'s local `l` from the call that makes it.
+    pub(super) fn local_type(&self, i: usize, l: usize) -> Option<&str> {
+        let types = self.local_types.get(&i)?;
+        types
+            .iter()
+            .find(|(k, _)| *k == l)
+            .map(|(_, ty)| ty.as_str())
+    }
+
+    /// Types the units' locals made by calls from the callees' return types; twice, since a
+    /// receiver may be a local typed in the first pass.
+    pub(super) fn type_locals(&mut self, units: &[usize]) {
+        for _ in 0..2 {
+            let found: Vec<(usize, Vec<(usize, String)>)> = units
+                .par_iter()
+                .map(|&i| (i, self.untyped_locals(i)))
+                .filter(|(_, f)| !f.is_empty())
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            for (i, types) in found {
+                self.local_types.entry(i).or_default().extend(types);
+            }
+        }
+    }
+
+    /// Types of unit `i`'s untyped locals that the calls making them return.
+    pub(super) fn untyped_locals(&self, i: usize) -> Vec<(usize, String)> {
+        let unit = &self.units[i].unit;
+        unit.locals
+            .iter()
+            .enumerate()
+            .filter(|(l, local)| local.ty.is_none() && self.local_type(i, *l).is_none())
+            .filter_map(|(l, local)| {
+                let t = local.made_by.as_deref()?;
+                Some((l, self.call_type(i, t)?))
+            })
+            .collect()
+    }
+
+    /// The type a call returns, when every candidate callee agrees.
+    pub(super) fn call_type(&self, caller: usize, target: &Target) -> Option<String> {
+        // A lock guard derefs to what the lock holds.
+        if let Target::Method {
+            recv: Some(p),
+            name,
+            args,
+            ..
+        } = target
+        {
+            if args.is_empty() && self.vocab.is_lock(name) {
+                return self.type_of(caller, p);
+            }
+        }
+        let candidates = self.resolve_target(caller, target)?;
+        let mut types = candidates
+            .iter()
+            .map(|&c| self.units[c].unit.ret_ty.clone());
+        let first = types.next()??;
+        types.all(|t| t.as_deref() == Some(&first)).then_some(first)
+    }
+
+    /// The type of a place of unit `i`: written down, or inferred for a local; then
+    /// following struct field types where they are written down.
+    pub(super) fn type_of(&self, i: usize, place: &Place) -> Option<String> {
+        let written = self.units[i].unit.root(place.root).ty.as_deref();
+        let mut ty = match place.root {
+            RootRef::Local(l) => written.or_else(|| self.local_type(i, l)),
+            RootRef::Slot(_) => written,
+        }?
+        .to_string();
+        for f in &place.fields {
+            ty = self.index.fields.get(&ty)?.get(f)?.clone();
+        }
+        Some(ty)
     }
 }

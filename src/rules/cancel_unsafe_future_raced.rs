@@ -1,25 +1,26 @@
 //! `cancel_unsafe_future_raced`: a fresh future that loses data or an item when dropped,
 //! raced where it can be dropped (`select!` branch, `timeout`, a combinator it is handed to).
 
-use super::{declare_rule, stable_hash, Finding, Label, RuleCx, Severity};
-use crate::callgraph::Raced;
-use crate::summary::CancelSite;
-use crate::vocab::Cost;
+use super::describe::dropped_label;
+use super::{Check, Finding, Label, RuleCx, Severity};
+use crate::callgraph::{Harm, Raced};
 
 declare_rule! {
-    pub CANCEL_UNSAFE_FUTURE_RACED,
+    pub CANCEL_UNSAFE_FUTURE_RACED: CancelUnsafeFutureRaced,
     id: "cancel_unsafe_future_raced",
     code: "CS002",
     category: "correctness",
     default: Error,
+    supersedes: "unguarded_write_then_read",
     summary: "a future that loses data when dropped is raced in `select!` or `timeout`",
 }
 
-pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-    for r in &cx.outcome.raced {
-        // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
-        if r.exchange || r.cost != Cost::LosesQueuePlace {
-            out.push(finding(cx, r));
+impl Check for CancelUnsafeFutureRaced {
+    fn race(&self, cx: &RuleCx<'_>, r: &Raced, out: &mut Vec<Finding>) {
+        match r.harm() {
+            Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, r)),
+            // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
+            Harm::QueuePlace => {}
         }
     }
 }
@@ -33,46 +34,50 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         .as_deref()
         .map(|s| format!(" on `{s}`"))
         .unwrap_or_default();
-    let what = match (r.exchange, r.cost) {
-        (true, _) => format!("writes a request and awaits its reply{on}"),
-        (false, Cost::LosesItem) => format!("drops the item it was sending{on} when dropped"),
-        (false, _) => format!("loses the bytes it already moved{on} when dropped"),
+    let what = match r.harm() {
+        Harm::Exchange => format!("writes a request and awaits its reply{on}"),
+        Harm::Item => format!("drops the item it was sending{on} when dropped"),
+        Harm::Data | Harm::QueuePlace => format!("loses the bytes it already moved{on} when dropped"),
     };
-    let severity = match r.cost {
-        Cost::LosesItem if !r.exchange => Severity::Warning,
+    let severity = match r.harm() {
+        Harm::Item => Severity::Warning,
         _ => Severity::Error,
     };
-    if let Some(f) = dependency_finding(cx, r, &owner, &what, severity) {
-        return f;
-    }
-    Finding {
-        rule: &CANCEL_UNSAFE_FUTURE_RACED,
-        severity,
-        file: cx.files[unit.file].clone(),
-        span: r.span,
-        function: owner.clone(),
-        message: format!(
-            "this {} can drop `{}`, which {what}",
-            r.site.describe(),
-            r.text
-        ),
-        primary_label: dropped_label(cx, r),
-        labels: Vec::new(),
-        help: help(r),
-        fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, &owner, &r.text]),
-        reached: None,
-    }
+    let file = cx.files[unit.file].clone();
+    let found = Finding::build(&CANCEL_UNSAFE_FUTURE_RACED, file, r.span, owner)
+        .severity(severity)
+        .primary_label(dropped_label(cx, r));
+    let found = match in_dependency(cx, r, &what) {
+        Some(found_in) => found
+            .message(format!(
+                "this {} can cancel `{}`, which {}",
+                r.site.describe(),
+                found_in.name,
+                found_in.what
+            ))
+            .labels(vec![found_in.label])
+            .help(found_in.help),
+        None => found
+            .message(format!(
+                "this {} can drop `{}`, which {what}",
+                r.site.describe(),
+                r.text
+            ))
+            .help(help(r)),
+    };
+    found.fingerprint(&[&r.text])
 }
 
 /// The incident's shape: the exchange is in a dependency, the cancellation here. Named by
 /// the dependency's function, with a label on it, and the fixes open to the caller.
-fn dependency_finding(
-    cx: &RuleCx<'_>,
-    r: &Raced,
-    owner: &str,
-    what: &str,
-    severity: Severity,
-) -> Option<Finding> {
+struct InDependency {
+    name: String,
+    what: String,
+    label: Label,
+    help: String,
+}
+
+fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency> {
     let ws = cx.workspace;
     let callee = r.callee?;
     let module = ws.dependency_of(callee)?;
@@ -84,60 +89,30 @@ fn dependency_finding(
     } else {
         what
     };
-    Some(Finding {
-        rule: &CANCEL_UNSAFE_FUTURE_RACED,
-        severity,
-        file: cx.files[ws.units[r.unit].file].clone(),
-        span: r.span,
-        function: owner.to_string(),
-        message: format!(
-            "this {} can cancel `{name}`, which {what}",
-            r.site.describe()
-        ),
-        primary_label: dropped_label(cx, r),
-        labels: vec![Label {
+    Some(InDependency {
+        label: Label {
             file: cx.files[unit.file].clone(),
             span: unit.unit.span,
             message: format!("in dependency `{krate}`: `{name}` {what}"),
-        }],
+        },
+        name,
+        what: what.to_string(),
         help: format!(
             "use a cancel-safe API of `{krate}` if it has one (a multiplexed connection that hands \
              requests to a driver task, or a pool that discards interrupted connections), \
              `tokio::spawn` the call and race its `JoinHandle`, or discard the connection when \
              the race is lost"
         ),
-        fingerprint: stable_hash(&[CANCEL_UNSAFE_FUTURE_RACED.id, owner, &r.text]),
-        reached: None,
     })
 }
 
-/// The label on the raced future: when it is dropped, and where the loss happens.
-pub(super) fn dropped_label(cx: &RuleCx<'_>, r: &Raced) -> String {
-    let when = match r.site {
-        CancelSite::Timeout => "dropped here when the time runs out",
-        CancelSite::Handed => "dropped here when the combinator finishes without it",
-        _ => "dropped here when another branch wins",
-    };
-    let through = match (r.callee, &r.source) {
-        (Some(c), _) => format!(" (through `{}`)", cx.workspace.units[c].unit.display_name()),
-        (None, Some(src)) => format!(" (documented in {src})"),
-        (None, None) => String::new(),
-    };
-    format!("{when}{through}")
-}
-
-fn help(r: &Raced) -> String {
-    if r.exchange {
-        return "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers, discard the \
-                connection when the race is lost, or `tokio::spawn` the exchange and race its `JoinHandle`"
-            .into();
-    }
-    match r.cost {
-        Cost::LosesData | Cost::LosesQueuePlace => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
-                            or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)"
-            .into(),
-        Cost::LosesItem => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \
-                            or pin the send future outside the loop"
-            .into(),
+fn help(r: &Raced) -> &'static str {
+    match r.harm() {
+        Harm::Exchange => "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers, discard the \
+                connection when the race is lost, or `tokio::spawn` the exchange and race its `JoinHandle`",
+        Harm::Data | Harm::QueuePlace => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
+                            or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)",
+        Harm::Item => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \
+                            or pin the send future outside the loop",
     }
 }

@@ -3,11 +3,12 @@
 //! replies through it, so it refuses (or reconnects) after the site fires, and a body that
 //! answers `Ok` after it fired can still leave its reply on the wire.
 
-use super::{declare_rule, stable_hash, Finding, RuleCx};
+use super::{Check, Finding, RuleCx};
+use crate::callgraph::UnitRef;
 use crate::summary::GuardedSite;
 
 declare_rule! {
-    pub CANCELLATION_INSIDE_GUARDED_EXCHANGE,
+    pub CANCELLATION_INSIDE_GUARDED_EXCHANGE: CancellationInsideGuardedExchange,
     id: "cancellation_inside_guarded_exchange",
     code: "CS004",
     category: "correctness",
@@ -15,36 +16,30 @@ declare_rule! {
     summary: "a `select!` branch or `timeout` inside a guarded exchange can drop part of it",
 }
 
-pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-    for unit in &cx.workspace.units {
+impl Check for CancellationInsideGuardedExchange {
+    fn unit(&self, cx: &RuleCx<'_>, unit: &UnitRef, out: &mut Vec<Finding>) {
         // Filled only for fns carrying the guard attribute.
         for site in &unit.unit.guarded_sites {
-            out.push(finding(cx, unit.file, &unit.unit.display_name(), site));
+            out.push(finding(cx, unit.file, unit.unit.display_name(), site));
         }
     }
 }
 
-fn finding(cx: &RuleCx<'_>, file: usize, function: &str, s: &GuardedSite) -> Finding {
+fn finding(cx: &RuleCx<'_>, file: usize, function: String, s: &GuardedSite) -> Finding {
     let site = s.site.describe();
-    Finding {
-        rule: &CANCELLATION_INSIDE_GUARDED_EXCHANGE,
-        severity: CANCELLATION_INSIDE_GUARDED_EXCHANGE.default,
-        file: cx.files[file].clone(),
-        span: s.span,
-        function: function.to_owned(),
-        message: format!(
-            "this {site} inside the guarded exchange `{function}` can drop `{}` and leave a reply owed",
-            s.text
-        ),
-        primary_label: format!("`{}` can be dropped here, mid-exchange", s.text),
-        labels: Vec::new(),
-        help: format!(
-            "cancel the whole guarded call instead (`timeout(d, conn.{}(..))`): the guard then counts \
-             the owed reply exactly and drains it; a cancellation inside makes it refuse or reconnect, \
-             and a body that answers `Ok` after one may leave the reply on the wire",
-            function.rsplit("::").next().unwrap_or(function)
-        ),
-        fingerprint: stable_hash(&[CANCELLATION_INSIDE_GUARDED_EXCHANGE.id, function, &s.text]),
-        reached: None,
-    }
+    let message = format!(
+        "this {site} inside the guarded exchange `{function}` can drop `{}` and leave a reply owed",
+        s.text
+    );
+    let help = format!(
+        "cancel the whole guarded call instead (`timeout(d, conn.{}(..))`): the guard then counts \
+         the owed reply exactly and drains it; a cancellation inside makes it refuse or reconnect, \
+         and a body that answers `Ok` after one may leave the reply on the wire",
+        function.rsplit("::").next().unwrap_or(&function)
+    );
+    Finding::build(&CANCELLATION_INSIDE_GUARDED_EXCHANGE, cx.files[file].clone(), s.span, function)
+        .message(message)
+        .primary_label(format!("`{}` can be dropped here, mid-exchange", s.text))
+        .help(help)
+        .fingerprint(&[&s.text])
 }

@@ -1,20 +1,24 @@
-//! The rule registry: one line per rule. Each rule's user docs live in `lints/<id>.md` and
-//! are compiled in, so `explain`, rustdoc and the Markdown file show the same text.
+//! The rules: each is one file here that reads the facts the analysis found (the
+//! workspace pass's [`Outcome`], the suppressions written in the code) and decides what to
+//! report, plus its docs in `lints/<id>.md`, compiled in so `explain`, rustdoc and the
+//! Markdown file show the same text, plus one line in `registry!` below. The dispatch is
+//! derived from that list: every rule's [`Check`] hooks are called, in registry order, for
+//! every fact of their kind.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::callgraph::{Outcome, Workspace};
-use crate::source::Span;
+use crate::callgraph::{Outcome, Raced, Section, UnitRef, Workspace};
+use crate::error::Error;
 
-mod cancel_unsafe_future_raced;
-mod cancellation_inside_guarded_exchange;
-mod raced_future_loses_queue_place;
-pub(crate) mod suppression_without_reason;
-pub(crate) mod unanalysed_file;
-mod unguarded_write_then_read;
-pub(crate) mod unused_suppression;
+mod describe;
+mod directive;
+mod finding;
+
+pub use directive::{Directive, Form};
+pub use finding::{Finding, Label};
 
 /// How loudly a rule speaks by default.
 #[derive(
@@ -37,8 +41,7 @@ impl Severity {
     }
 }
 
-/// A rule's identity and documentation.
-#[derive(Debug)]
+/// A rule's identity, documentation and check.
 pub struct Rule {
     /// Reads well as "allow `id`".
     pub id: &'static str,
@@ -51,6 +54,20 @@ pub struct Rule {
     pub summary: &'static str,
     /// The whole of `lints/<id>.md`.
     pub docs: &'static str,
+    /// A finding of this rule hides one of the rule with this id at the same file and span
+    /// (the more specific report of the same code).
+    pub supersedes: Option<&'static str>,
+    /// What the rule looks at and decides.
+    pub(crate) check: &'static dyn Check,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule")
+            .field("id", &self.id)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Rule {
@@ -77,9 +94,35 @@ impl Rule {
     }
 }
 
-/// Declares a rule with its docs from `lints/<id>.md`.
+/// What a rule looks at: one hook per kind of fact, each called once per fact and doing
+/// nothing unless the rule overrides it (as oxc's `Rule` trait does). A hook reads the fact
+/// and the workspace, decides, and pushes what it reports.
+pub(crate) trait Check: Sync {
+    /// A write→read section with no guard active between the write and the read.
+    fn section(&self, _cx: &RuleCx<'_>, _s: &Section, _out: &mut Vec<Finding>) {}
+
+    /// A cancellation site racing a fresh future whose drop loses something.
+    fn race(&self, _cx: &RuleCx<'_>, _r: &Raced, _out: &mut Vec<Finding>) {}
+
+    /// A unit of the workspace, with what its summary records (`guarded_sites`…).
+    fn unit(&self, _cx: &RuleCx<'_>, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
+
+    /// A suppression written in the scanned code, with which of its rule names suppressed a
+    /// finding (`used`, by position). Called by `suppress`, after every other hook.
+    fn directive(&self, _d: &Directive, _used: &[bool], _out: &mut Vec<Finding>) {}
+
+    /// A failure the run met (a file it could not read, parse or bound). Called after the
+    /// suppressions are applied, so only the settings can silence what it reports.
+    fn error(&self, _e: &Error, _out: &mut Vec<Finding>) {}
+}
+
+/// Declares a rule: its check (a unit struct of that name, which implements [`Check`]) and
+/// its static, with its docs from `lints/<id>.md`.
 macro_rules! declare_rule {
-    ($(#[$m:meta])* $vis:vis $name:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? summary: $sum:literal $(,)?) => {
+    ($(#[$m:meta])* $vis:vis $name:ident: $check:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? $(supersedes: $sup:literal,)? summary: $sum:literal $(,)?) => {
+        /// The check of the rule of the same name.
+        $vis struct $check;
+
         $(#[$m])*
         #[doc = include_str!(concat!("../../lints/", $id, ".md"))]
         $vis static $name: $crate::rules::Rule = $crate::rules::Rule {
@@ -90,29 +133,40 @@ macro_rules! declare_rule {
             enabled_by_default: $crate::rules::declare_rule!(@on $($on)?),
             summary: $sum,
             docs: include_str!(concat!("../../lints/", $id, ".md")),
+            supersedes: $crate::rules::declare_rule!(@sup $($sup)?),
+            check: &$check,
         };
     };
     (@on) => { true };
     (@on $on:literal) => { $on };
+    (@sup) => { None };
+    (@sup $sup:literal) => { Some($sup) };
 }
 pub(crate) use declare_rule;
 
-/// The write-then-read rule's id, and the race rule's (one reports what the other found).
-pub const SECTION_RULE_ID: &str = unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ.id;
-pub const RACED_RULE_ID: &str = cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED.id;
+/// The registry: one line per rule (its module, named like its id, and its static), in
+/// code order. Declares the modules and [`RULES`].
+macro_rules! registry {
+    ($($module:ident::$rule:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every rule, in code order.
+        pub static RULES: &[&Rule] = &[$(&$module::$rule,)*];
+    };
+}
+
+registry! {
+    unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
+    cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
+    raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
+    cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
+    unused_suppression::UNUSED_SUPPRESSION,
+    suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
+    unanalysed_file::UNANALYSED_FILE,
+}
+
 /// The rule a file the engine could not analyse is reported under.
 pub const UNANALYSED_RULE_ID: &str = unanalysed_file::UNANALYSED_FILE.id;
-
-/// Every rule, in code order.
-pub static RULES: &[&Rule] = &[
-    &unguarded_write_then_read::UNGUARDED_WRITE_THEN_READ,
-    &cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
-    &raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
-    &cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
-    &unused_suppression::UNUSED_SUPPRESSION,
-    &suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
-    &unanalysed_file::UNANALYSED_FILE,
-];
 
 /// Finds a rule by id or code, case-insensitively, accepting `cancelsafe::id`.
 pub fn find(name: &str) -> Option<&'static Rule> {
@@ -123,35 +177,6 @@ pub fn find(name: &str) -> Option<&'static Rule> {
         .find(|r| r.id.eq_ignore_ascii_case(name) || r.code.eq_ignore_ascii_case(name))
 }
 
-/// A secondary location of a finding.
-#[derive(Debug, Clone, Serialize, bincode::Encode, bincode::Decode)]
-pub struct Label {
-    pub file: PathBuf,
-    pub span: Span,
-    pub message: String,
-}
-
-/// One result: plain data, rendered by `report/`.
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub rule: &'static Rule,
-    pub severity: Severity,
-    pub file: PathBuf,
-    pub span: Span,
-    /// `Type::method` or the bare fn name.
-    pub function: String,
-    pub message: String,
-    /// The label on the primary span.
-    pub primary_label: String,
-    pub labels: Vec<Label>,
-    pub help: String,
-    /// Stable across line shifts: rule, function and the normalised text of the awaits.
-    pub fingerprint: String,
-    /// Whether a cancellation site in the scanned code reaches the code at fault (`None`
-    /// where the rule does not ask).
-    pub reached: Option<bool>,
-}
-
 /// What a rule gets to look at.
 pub struct RuleCx<'a> {
     pub workspace: &'a Workspace,
@@ -159,26 +184,52 @@ pub struct RuleCx<'a> {
     pub files: &'a [PathBuf],
 }
 
-/// Runs every rule.
+/// Runs every rule over the workspace pass's facts, then lets a finding of a rule that
+/// supersedes another hide that rule's finding at the same place.
 pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    unguarded_write_then_read::check(cx, &mut out);
-    cancel_unsafe_future_raced::check(cx, &mut out);
-    raced_future_loses_queue_place::check(cx, &mut out);
-    cancellation_inside_guarded_exchange::check(cx, &mut out);
+    for rule in RULES {
+        for s in &cx.outcome.sections {
+            rule.check.section(cx, s, &mut out);
+        }
+        for r in &cx.outcome.raced {
+            rule.check.race(cx, r, &mut out);
+        }
+        for unit in &cx.workspace.units {
+            rule.check.unit(cx, unit, &mut out);
+        }
+    }
+    drop_superseded(&mut out);
     out
 }
 
-/// A short stable hash (FNV-1a, hex) for fingerprints.
-pub fn stable_hash(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for p in parts {
-        for b in p.bytes().chain([0xff]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
+/// Runs every rule over one suppression directive (see [`Check::directive`]).
+pub(crate) fn check_directive(d: &Directive, used: &[bool], out: &mut Vec<Finding>) {
+    for rule in RULES {
+        rule.check.directive(d, used, out);
+    }
+}
+
+/// Runs every rule over the failures the run met (see [`Check::error`]).
+pub(crate) fn check_errors(errors: &[Error], out: &mut Vec<Finding>) {
+    for rule in RULES {
+        for e in errors {
+            rule.check.error(e, out);
         }
     }
-    format!("{h:016x}")
+}
+
+/// Drops each finding that a finding of a superseding rule reports at the same file and span.
+fn drop_superseded(findings: &mut Vec<Finding>) {
+    let superseding: std::collections::HashSet<(&'static str, PathBuf, crate::source::Span)> =
+        findings
+            .iter()
+            .filter_map(|f| Some((f.rule.supersedes?, f.file.clone(), f.span)))
+            .collect();
+    if superseding.is_empty() {
+        return;
+    }
+    findings.retain(|f| !superseding.contains(&(f.rule.id, f.file.clone(), f.span)));
 }
 
 #[cfg(test)]
@@ -193,5 +244,45 @@ mod tests {
         assert!(!what.contains("## "), "stops at the next heading: {what}");
         assert!(rule.section("Why is this bad?").is_some());
         assert!(rule.section("No such heading").is_none());
+    }
+
+    #[test]
+    fn a_superseded_rule_names_a_rule() {
+        for rule in RULES {
+            if let Some(id) = rule.supersedes {
+                assert!(find(id).is_some_and(|r| r.id == id), "{}: {id}", rule.id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod superseding {
+    use std::path::PathBuf;
+
+    use crate::vocab::Vocabulary;
+
+    /// A raced `write_all` that starts an exchange is one finding, the race rule's: the
+    /// section at the same await is the same code reported less precisely.
+    #[test]
+    fn a_raced_write_is_reported_once_by_the_race_rule() {
+        let code = r#"
+            pub struct Conn { stream: tokio::net::TcpStream }
+            impl Conn {
+                pub async fn call(&mut self) -> u8 {
+                    tokio::select! {
+                        _ = self.stream.write_all(b"PING") => {}
+                        _ = tokio::time::sleep(PATIENCE) => {}
+                    }
+                    self.stream.read_u8().await.unwrap()
+                }
+            }
+        "#;
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let ids: Vec<(&str, u32)> = findings.iter().map(|f| (f.rule.id, f.span.line)).collect();
+        assert_eq!(ids, [("cancel_unsafe_future_raced", 6)], "{findings:#?}");
     }
 }

@@ -1,11 +1,10 @@
 //! `suppression_without_reason`: a suppression that says why nothing is wrong is a review
 //! record; one that does not is ignored and reported (found by `suppress`).
 
-use super::{declare_rule, stable_hash, Finding};
-use crate::suppress::{Directive, Form};
+use super::{Check, Directive, Finding, Form};
 
 declare_rule! {
-    pub SUPPRESSION_WITHOUT_REASON,
+    pub SUPPRESSION_WITHOUT_REASON: SuppressionWithoutReason,
     id: "suppression_without_reason",
     code: "CS101",
     category: "suppression",
@@ -13,8 +12,17 @@ declare_rule! {
     summary: "a suppression gives no reason, so it is ignored",
 }
 
-pub fn finding(d: &Directive) -> Finding {
-    let names = d.names.as_deref().unwrap_or_default().join(", ");
+impl Check for SuppressionWithoutReason {
+    /// A readable directive with no reason (one that cannot be read is `unused_suppression`'s).
+    fn directive(&self, d: &Directive, _used: &[bool], out: &mut Vec<Finding>) {
+        if let (Some(names), None) = (&d.names, &d.reason) {
+            out.push(finding(d, names));
+        }
+    }
+}
+
+fn finding(d: &Directive, names: &[String]) -> Finding {
+    let names = names.join(", ");
     let (label, help) = match d.form {
         Form::Comment => (
             "add ` -- <why this is fine>` after the rule list",
@@ -25,17 +33,9 @@ pub fn finding(d: &Directive) -> Finding {
             format!("for example `#[cfg_attr(any(), cancelsafe::allow({names}, reason = \"replies are drained before reuse\"))]`"),
         ),
     };
-    Finding {
-        rule: &SUPPRESSION_WITHOUT_REASON,
-        severity: SUPPRESSION_WITHOUT_REASON.default,
-        file: d.file.clone(),
-        span: d.span,
-        function: d.item.clone(),
-        message: "this suppression gives no reason, so it suppresses nothing".into(),
-        primary_label: label.into(),
-        labels: Vec::new(),
-        help,
-        fingerprint: stable_hash(&[SUPPRESSION_WITHOUT_REASON.id, &d.item, &d.text]),
-        reached: None,
-    }
+    Finding::build(&SUPPRESSION_WITHOUT_REASON, d.file.clone(), d.span, d.item.clone())
+        .message("this suppression gives no reason, so it suppresses nothing")
+        .primary_label(label)
+        .help(help)
+        .fingerprint(&[&d.text])
 }

@@ -1,12 +1,12 @@
 //! `unguarded_write_then_read`: a request written to a stream that outlives the future,
 //! then its reply awaited, with nothing to recover if the future is dropped in between.
 
-use super::{declare_rule, stable_hash, Finding, Label, RuleCx};
-use crate::callgraph::{Hop, Section, Step, Workspace};
+use super::{Check, Finding, Label, RuleCx};
+use crate::callgraph::{Hop, Link, Section, Step, Workspace};
 use crate::summary::{CancelSite, Place, RootKind, RootRef, Unit, UnitKind};
 
 declare_rule! {
-    pub UNGUARDED_WRITE_THEN_READ,
+    pub UNGUARDED_WRITE_THEN_READ: UnguardedWriteThenRead,
     id: "unguarded_write_then_read",
     code: "CS001",
     category: "correctness",
@@ -14,8 +14,17 @@ declare_rule! {
     summary: "a request written to a shared stream is followed by an awaited reply with no cancellation guard",
 }
 
-pub fn check(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-    for s in &cx.outcome.sections {
+impl Check for UnguardedWriteThenRead {
+    /// Reported when dropping the future can leave the reply for the next call: the section
+    /// is not in a spawned task, its fn is not guarded, and its stream outlives the future.
+    fn section(&self, cx: &RuleCx<'_>, s: &Section, out: &mut Vec<Finding>) {
+        let ws = cx.workspace;
+        if ws.is_spawned(s.unit)
+            || ws.is_guarded(ws.owner_fn(s.unit))
+            || !cx.outcome.stream_outlives(ws, s)
+        {
+            return;
+        }
         out.push(finding(cx, s));
     }
 }
@@ -26,7 +35,6 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     let owner = &ws.units[ws.owner_fn(s.unit)].unit;
     let file = cx.files[unit_ref.file].clone();
     let stream = unit_ref.unit.render_place(&s.stream);
-    let function = owner.display_name();
     let (message, primary_label) = if s.via_deferred {
         (
             format!("`{}` writes a request to `{stream}` and awaits its reply with no cancellation guard", s.write.text),
@@ -50,34 +58,32 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             })
             .collect()
     };
-    let chain = s.reached_by.as_deref().unwrap_or_default();
+    let reached_by = cx.outcome.reached_by(s.unit);
+    let chain = reached_by.as_deref().unwrap_or_default();
     labels.extend(chain.iter().map(|l| Label {
         file: cx.files[ws.units[l.unit].file].clone(),
         span: l.span,
         message: hop_label(ws, l.hop),
     }));
-    let mut texts: Vec<&str> = vec![UNGUARDED_WRITE_THEN_READ.id, &function, &s.write.text];
+    let mut texts: Vec<&str> = vec![&s.write.text];
     texts.extend(s.reads.iter().map(|r| r.text.as_str()));
-    let fingerprint = stable_hash(&texts);
-    Finding {
-        rule: &UNGUARDED_WRITE_THEN_READ,
-        severity: UNGUARDED_WRITE_THEN_READ.default,
-        file,
-        span: s.write.span,
-        function,
-        message,
-        primary_label,
-        labels,
-        help: format!("{}\n{}", help(owner, &s.stream), reach_note(cx, s)),
-        fingerprint,
-        reached: Some(s.reached_by.is_some()),
-    }
+    Finding::build(&UNGUARDED_WRITE_THEN_READ, file, s.write.span, owner.display_name())
+        .message(message)
+        .primary_label(primary_label)
+        .labels(labels)
+        .help(format!(
+            "{}\n{}",
+            help(owner, &s.stream),
+            reach_note(cx, reached_by.as_deref())
+        ))
+        .reached(reached_by.is_some())
+        .fingerprint(&texts)
 }
 
 /// Says whether a cancellation site in the scanned code reaches the section, and how.
-fn reach_note(cx: &RuleCx<'_>, s: &Section) -> String {
+fn reach_note(cx: &RuleCx<'_>, reached_by: Option<&[Link]>) -> String {
     let ws = cx.workspace;
-    let Some(chain) = &s.reached_by else {
+    let Some(chain) = reached_by else {
         return "note: no cancellation site in the scanned code reaches this section; code that \
                 calls it from elsewhere (`select!`, `timeout`, a web handler) can still drop it"
             .into();

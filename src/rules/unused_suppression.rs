@@ -1,11 +1,10 @@
 //! `unused_suppression`: a suppression that suppresses nothing (found by `suppress`, after
 //! the other rules ran).
 
-use super::{declare_rule, stable_hash, Finding};
-use crate::suppress::{Directive, Form};
+use super::{Check, Directive, Finding, Form};
 
 declare_rule! {
-    pub UNUSED_SUPPRESSION,
+    pub UNUSED_SUPPRESSION: UnusedSuppression,
     id: "unused_suppression",
     code: "CS100",
     category: "suppression",
@@ -13,8 +12,26 @@ declare_rule! {
     summary: "a suppression that matches no finding, names no rule, or cannot be read",
 }
 
+impl Check for UnusedSuppression {
+    /// A directive that cannot be read, and each rule name in one with a reason that matched
+    /// no finding (one without a reason is `suppression_without_reason`'s).
+    fn directive(&self, d: &Directive, used: &[bool], out: &mut Vec<Finding>) {
+        match &d.names {
+            None => out.push(unreadable(d)),
+            Some(_) if d.reason.is_none() => {}
+            Some(names) => out.extend(
+                names
+                    .iter()
+                    .zip(used)
+                    .filter(|(_, used)| !**used)
+                    .map(|(name, _)| unused(d, name)),
+            ),
+        }
+    }
+}
+
 /// A rule name in `d` that matched no finding on the lines it covers.
-pub fn finding(d: &Directive, name: &str) -> Finding {
+fn unused(d: &Directive, name: &str) -> Finding {
     match super::find(name) {
         Some(rule) => build(
             d,
@@ -39,7 +56,7 @@ pub fn finding(d: &Directive, name: &str) -> Finding {
 }
 
 /// A directive whose rule list cannot be read.
-pub fn unreadable(d: &Directive) -> Finding {
+fn unreadable(d: &Directive) -> Finding {
     let syntax = match d.form {
         Form::Comment => "`// cancelsafe: allow(RULE, ..) -- reason`",
         Form::Attribute => "`#[cfg_attr(any(), cancelsafe::allow(RULE, .., reason = \"...\"))]`",
@@ -54,19 +71,11 @@ pub fn unreadable(d: &Directive) -> Finding {
 }
 
 fn build(d: &Directive, name: &str, message: String, label: String, help: String) -> Finding {
-    Finding {
-        rule: &UNUSED_SUPPRESSION,
-        severity: UNUSED_SUPPRESSION.default,
-        file: d.file.clone(),
-        span: d.span,
-        function: d.item.clone(),
-        message,
-        primary_label: label,
-        labels: Vec::new(),
-        help,
-        fingerprint: stable_hash(&[UNUSED_SUPPRESSION.id, &d.item, &d.text, name]),
-        reached: None,
-    }
+    Finding::build(&UNUSED_SUPPRESSION, d.file.clone(), d.span, d.item.clone())
+        .message(message)
+        .primary_label(label)
+        .help(help)
+        .fingerprint(&[&d.text, name])
 }
 
 /// `line 9` or `` `Conn::get` (lines 8-12) ``.

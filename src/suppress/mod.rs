@@ -8,7 +8,8 @@
 //!
 //! A directive without a reason suppresses nothing and is reported
 //! (`suppression_without_reason`); a rule name in a directive that suppresses nothing is
-//! reported too (`unused_suppression`). Only files that mention `cancelsafe` are looked at,
+//! reported too (`unused_suppression`): those rules decide, from each [`Directive`] and
+//! which of its names matched ([`rules::check_directive`]); they never import this module. Only files that mention `cancelsafe` are looked at,
 //! and only those with a directive are parsed (for item ranges).
 
 mod comments;
@@ -16,39 +17,16 @@ mod items;
 
 use std::path::{Path, PathBuf};
 
-use crate::rules::{self, suppression_without_reason, unused_suppression, Finding};
+use crate::rules::{self, Finding};
 use crate::source::{LineIndex, Span};
 
 use items::Item;
 
-/// How a directive is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
-    Comment,
-    Attribute,
-}
+pub use crate::rules::{Directive, Form};
 
-/// One suppression written in the source.
-#[derive(Debug, Clone)]
-pub struct Directive {
-    pub file: PathBuf,
-    pub span: Span,
-    pub form: Form,
-    /// Rule names as written; `None` when the directive cannot be read.
-    pub names: Option<Vec<String>>,
-    pub reason: Option<String>,
-    /// The lines it covers, inclusive.
-    pub lines: (u32, u32),
-    /// The item it covers or sits in (`Conn::get`), empty at the top level of a file.
-    pub item: String,
-    /// Its source text with whitespace collapsed: stable across line shifts.
-    pub text: String,
-}
-
-impl Directive {
-    fn covers(&self, span: &Span) -> bool {
-        self.lines.0 <= span.end_line.max(span.line) && span.line <= self.lines.1
-    }
+/// The directive covers a finding at `span`.
+fn covers(d: &Directive, span: &Span) -> bool {
+    d.lines.0 <= span.end_line.max(span.line) && span.line <= d.lines.1
 }
 
 /// Removes the findings a directive with a reason covers, and adds a finding for each
@@ -67,7 +45,7 @@ pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
         .filter(|f| {
             let mut suppressed = false;
             for (d, used) in directives.iter().zip(used.iter_mut()) {
-                if d.reason.is_none() || d.file != f.file || !d.covers(&f.span) {
+                if d.reason.is_none() || d.file != f.file || !covers(d, &f.span) {
                     continue;
                 }
                 for (name, used) in d.names.iter().flatten().zip(used.iter_mut()) {
@@ -81,17 +59,7 @@ pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
         })
         .collect();
     for (d, used) in directives.iter().zip(used) {
-        match &d.names {
-            None => out.push(unused_suppression::unreadable(d)),
-            Some(_) if d.reason.is_none() => out.push(suppression_without_reason::finding(d)),
-            Some(names) => out.extend(
-                names
-                    .iter()
-                    .zip(used)
-                    .filter(|(_, used)| !used)
-                    .map(|(name, _)| unused_suppression::finding(d, name)),
-            ),
-        }
+        rules::check_directive(d, &used, &mut out);
     }
     out
 }

@@ -1,0 +1,378 @@
+//! Resolution: which crate units a call can run, by the receiver's type where it is known,
+//! by a path, or by a bare name within the caller's crate and package. Done once per unit,
+//! when the scanned code first reaches it, a breadth-first frontier at a time.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::{index, reach, Workspace};
+use crate::summary::{Node, Place, Target};
+use crate::vocab::{Io, Vocabulary};
+
+/// Units resolved in parallel before their resolutions are stored.
+const RESOLVE_CHUNK: usize = 512;
+
+/// The key of a method in `Workspace::by_home_and_name`: its crate, package and name.
+pub(super) fn home_and_name((krate, package): (Option<&str>, u32), name: &str) -> u64 {
+    let seed = xxhash_rust::xxh3::xxh3_64(krate.unwrap_or("").as_bytes());
+    xxhash_rust::xxh3::xxh3_64_with_seed(name.as_bytes(), seed ^ u64::from(package))
+}
+
+/// `Workspace::methods_of` answers by [`index::type_and_name`]: (type, name, methods).
+pub(super) type MethodsMemo = HashMap<u64, Vec<(Box<str>, Box<str>, Arc<[usize]>)>>;
+
+/// A call's resolution, worked out once before the fixpoint.
+pub(super) struct Resolution {
+    /// The call's address in `Workspace::units`.
+    pub(super) at: usize,
+    /// The crate units it can run.
+    pub(super) callees: Box<[usize]>,
+    /// What a call by path says it does by its name (`Framed::new(stream)`): asked when it
+    /// runs no crate unit.
+    pub(super) path_io: Option<Io>,
+}
+
+impl Workspace {
+    /// Marks the units reachable from `start` (the scanned code): every unit a call can
+    /// run (resolved callees, `async` blocks, and for calls deferred to a type chosen later
+    /// every method of that name and every macro-written wildcard method). Each unit is typed
+    /// and its calls resolved when first reached, so dependency code nothing calls costs
+    /// nothing beyond being loaded.
+    pub(super) fn prepare_reachable(&mut self, start: Vec<usize>) -> Vec<bool> {
+        let n = self.units.len();
+        let mut seen = self.in_scope.clone();
+        seen.resize(n, false);
+        self.resolved.resize_with(n, Default::default);
+        let mut frontier = start;
+        // Method names whose every method is already in a frontier.
+        let mut named: HashSet<String> = HashSet::default();
+        // Breadth first, a frontier at a time: typing and resolving a unit reads only its
+        // own locals and other units' signatures, so a frontier's units are done in parallel.
+        while !frontier.is_empty() {
+            frontier.sort_unstable();
+            frontier.dedup();
+            frontier.retain(|&i| !std::mem::replace(&mut seen[i], true) && !self.is_solved(i));
+            let mut next_frontier = Vec::new();
+            // In chunks, so types and resolutions waiting to be stored stay few.
+            for chunk in frontier.chunks(RESOLVE_CHUNK) {
+                self.type_locals(chunk);
+                let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
+                for (&i, (mut calls, next, names)) in chunk.iter().zip(resolved) {
+                    calls.sort_unstable_by_key(|r| r.at);
+                    self.resolved[i] = calls.into_boxed_slice();
+                    next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
+                    // A method call deferred to the caller's type may run any method of its
+                    // name, or a macro-written wildcard method: added once each.
+                    for name in names {
+                        if named.is_empty() {
+                            let wildcards = self.index.wildcards.values().flatten();
+                            next_frontier.extend(wildcards.copied());
+                        }
+                        if !named.contains(&name) {
+                            let methods = self.index.by_method.get(&name).into_iter().flatten();
+                            next_frontier.extend(methods.copied());
+                            named.insert(name);
+                        }
+                    }
+                }
+            }
+            frontier = next_frontier;
+        }
+        seen
+    }
+
+    /// Resolves one unit's calls, and says which units the calls can reach, and the names of
+    /// the methods they call (deferred to the caller's type, any method of a name may run;
+    /// the caller adds those, once per name).
+    pub(super) fn resolve_unit(&self, i: usize) -> (Vec<Resolution>, Vec<usize>, Vec<String>) {
+        fn walk<'u>(
+            ws: &Workspace,
+            i: usize,
+            nodes: &'u [Node],
+            resolved: &mut Vec<Resolution>,
+            next: &mut Vec<usize>,
+            names: &mut Vec<&'u str>,
+        ) {
+            for n in nodes {
+                let target = match n {
+                    Node::Await(a) => &a.target,
+                    Node::Call(c) => &c.target,
+                    Node::Branch(arms) => {
+                        arms.iter()
+                            .for_each(|a| walk(ws, i, a, resolved, next, names));
+                        continue;
+                    }
+                    Node::Loop(body) => {
+                        walk(ws, i, body, resolved, next, names);
+                        continue;
+                    }
+                    Node::Guard(_) => continue,
+                };
+                if let Target::Block(b) = target {
+                    next.push(*b);
+                }
+                if let Target::Method { name, .. } = target {
+                    names.push(name);
+                }
+                if let Some(c) = ws.resolve_target(i, target) {
+                    next.extend(c.iter().copied());
+                    let io = match target {
+                        Target::Path { segments, .. } => path_word_io(segments),
+                        _ => None,
+                    };
+                    resolved.push(Resolution {
+                        at: target as *const Target as usize,
+                        callees: c.into_boxed_slice(),
+                        path_io: io,
+                    });
+                }
+            }
+        }
+        let unit = &self.units[i].unit;
+        let (mut resolved, mut next, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        walk(
+            self,
+            i,
+            &self.bodies[i],
+            &mut resolved,
+            &mut next,
+            &mut names,
+        );
+        next.extend(self.index.children.get(&i).into_iter().flatten().copied());
+        for r in &unit.site_roots {
+            next.extend(reach::targets_of(self, i, &r.target));
+        }
+        names.sort_unstable();
+        names.dedup();
+        let names = names.into_iter().map(str::to_string).collect();
+        (resolved, next, names)
+    }
+
+    pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
+        match target {
+            Target::Method {
+                recv,
+                recv_call,
+                name,
+                ..
+            } => Some(self.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name)),
+            Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
+            _ => None,
+        }
+    }
+
+    /// The crate units a call of unit `caller`'s body can run (memoised).
+    pub(super) fn candidates(
+        &self,
+        caller: usize,
+        target: &Target,
+    ) -> std::borrow::Cow<'_, [usize]> {
+        match self.resolution(caller, target) {
+            Some(r) => std::borrow::Cow::Borrowed(&r.callees),
+            None => {
+                std::borrow::Cow::Owned(self.resolve_target(caller, target).unwrap_or_default())
+            }
+        }
+    }
+
+    /// The stored resolution of a call in unit `caller`'s body.
+    pub(super) fn resolution(&self, caller: usize, target: &Target) -> Option<&Resolution> {
+        let at = target as *const Target as usize;
+        let calls = self.resolved.get(caller)?;
+        calls
+            .binary_search_by_key(&at, |r| r.at)
+            .ok()
+            .map(|k| &calls[k])
+    }
+
+    /// Methods `name` of type `ty`: its own, else the default methods of traits it
+    /// implements (a macro-written method whose name is a metavariable answers any name).
+    /// A type written by its alias (`type RedisConnection = aio::Connection`) is the aliased
+    /// type; a type with a `Deref` impl also has its target's methods, as auto-deref gives.
+    /// Memoised: resolution and every walk ask it, often of the same few types.
+    pub(super) fn methods_of(&self, ty: &str, name: &str) -> Arc<[usize]> {
+        let key = index::type_and_name(ty, name);
+        let hit = |memo: &MethodsMemo| {
+            memo.get(&key)?
+                .iter()
+                .find(|(t, n, _)| **t == *ty && **n == *name)
+                .map(|(_, _, found)| found.clone())
+        };
+        if let Some(found) = hit(&self.methods_memo.read().unwrap_or_else(|e| e.into_inner())) {
+            return found;
+        }
+        let found: Arc<[usize]> = self.methods_of_uncached(ty, name).into();
+        let mut memo = self.methods_memo.write().unwrap_or_else(|e| e.into_inner());
+        memo.entry(key)
+            .or_default()
+            .push((ty.into(), name.into(), found.clone()));
+        found
+    }
+
+    pub(super) fn methods_of_uncached(&self, ty: &str, name: &str) -> Vec<usize> {
+        let mut ty = ty;
+        for _ in 0..4 {
+            ty = self.unaliased(ty);
+            let found = self.own_or_trait_methods(ty, name);
+            match self.index.derefs.get(ty) {
+                Some(target) if found.is_empty() && target != ty => ty = target,
+                _ => return found,
+            }
+        }
+        Vec::new()
+    }
+
+    /// What an alias, or a chain of them, names. Names are global here (the last path
+    /// segment), so a type defined under a name wins over an alias elsewhere with that
+    /// name, and a `use .. as` rename ends the chain: it names a definition.
+    pub(super) fn unaliased<'a>(&'a self, mut ty: &'a str) -> &'a str {
+        for _ in 0..8 {
+            if self.index.impl_types.contains(ty) || self.index.fields.contains_key(ty) {
+                return ty;
+            }
+            if let Some(target) = self.index.renames.get(ty) {
+                return target;
+            }
+            match self.index.aliases.get(ty) {
+                Some(target) if target != ty => ty = target,
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    pub(super) fn own_or_trait_methods(&self, ty: &str, name: &str) -> Vec<usize> {
+        let own = self.methods_of_exactly(ty, name);
+        if !own.is_empty() {
+            return own;
+        }
+        let mut out = Vec::new();
+        for t in self.index.traits.traits_of(ty).iter() {
+            let found = self.methods_of_exactly(t, name);
+            if found.is_empty() {
+                out.extend(self.index.wildcards.get(t).into_iter().flatten().copied());
+            } else {
+                out.extend(found);
+            }
+        }
+        out
+    }
+
+    pub(super) fn methods_of_exactly(&self, ty: &str, name: &str) -> Vec<usize> {
+        self.methods_of_type(ty, name)
+            .filter(|&i| self.units[i].unit.has_self)
+            .collect()
+    }
+
+    /// Methods `name` in impls of `ty`, with `self` or not.
+    pub(super) fn methods_of_type<'a>(
+        &'a self,
+        ty: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let key = index::type_and_name(ty, name);
+        let methods = self.index.by_type_and_name.get(&key).map(Vec::as_slice);
+        methods.unwrap_or(&[]).iter().copied().filter(move |&i| {
+            let unit = &self.units[i].unit;
+            unit.name == name && unit.self_ty.as_deref() == Some(ty)
+        })
+    }
+
+    /// The type of a method's receiver: written down, inferred for a local, or what the
+    /// call it is made by returns.
+    pub(super) fn receiver_type(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_call: Option<&Target>,
+    ) -> Option<String> {
+        match (recv, recv_call) {
+            (Some(p), _) => self.type_of(caller, p),
+            (None, Some(t)) => self.call_type(caller, t),
+            (None, None) => None,
+        }
+    }
+
+    pub(super) fn resolve_method(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_call: Option<&Target>,
+        name: &str,
+    ) -> Vec<usize> {
+        if let Some(ty) = self.receiver_type(caller, recv, recv_call) {
+            let exact = self.methods_of(&ty, name);
+            if !exact.is_empty() || self.is_crate_type(caller, &ty) {
+                return exact.to_vec();
+            }
+        }
+        if self.vocab.io_of(name).is_some() {
+            return Vec::new();
+        }
+        // By name alone, only within the caller's own crate and package: never a solved
+        // unit (those are another crate's).
+        let home = self.home_of(caller);
+        let methods = self.by_home_and_name.get(&home_and_name(home, name));
+        methods
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| self.units[i].unit.name == name && self.home_of(i) == home)
+            .collect()
+    }
+
+    /// The caller's own crate defines or implements `ty`.
+    pub(super) fn is_crate_type(&self, caller: usize, ty: &str) -> bool {
+        let home = self.crate_of(caller).unwrap_or("");
+        self.crate_types
+            .get(home)
+            .is_some_and(|types| types.contains(ty))
+    }
+
+    pub(super) fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {
+        let unit = &self.units[caller].unit;
+        let Some(name) = segments.last() else {
+            return Vec::new();
+        };
+        if segments.len() >= 2 {
+            let ty = &segments[segments.len() - 2];
+            let ty = if ty == "Self" {
+                unit.self_ty.clone().unwrap_or_default()
+            } else {
+                ty.clone()
+            };
+            if ty.chars().next().is_some_and(char::is_uppercase) {
+                return self.methods_of_type(&ty, name).collect();
+            }
+        }
+        // A free fn of another crate only when the path names that crate (`redis::cmd`).
+        let home = self.home_of(caller);
+        let named = segments.first().map(String::as_str);
+        self.index
+            .by_free_name
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|&i| {
+                        let c = self.crate_of(i);
+                        self.home_of(i) == home || (c.is_some() && c == named)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// What a call by path says it does by its name (`Framed::new(stream)` by the type).
+pub(super) fn path_word_io(segments: &[String]) -> Option<Io> {
+    let n = segments.len();
+    let name = match segments.last().map(String::as_str) {
+        Some("new") if n >= 2 => &segments[n - 2],
+        Some(_) => &segments[n - 1],
+        None => return None,
+    };
+    Vocabulary::io_by_words(name)
+}

@@ -1,0 +1,540 @@
+//! One walk of a unit's body in source order, with a small flow state (which streams have
+//! an unanswered write, whether a guard is active): branches are joined, loops run zero or
+//! one time. It exports the unit's effects, and records the facts the rules read: each
+//! unguarded write→read exchange ([`Section`]) and each cancellation site racing a future
+//! whose drop loses something ([`Raced`]). Whether a fact is reported is the rules' call.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::calls::{Bound, CallSite, Callee, Recorded};
+use super::effects::{worst, Event};
+use super::{reach, Effects, RootFx, Workspace};
+use crate::source::Span;
+use crate::summary::{
+    CancelSite, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
+};
+use crate::vocab::{Cost, Io};
+
+/// A write→read pair found in one unit, with no guard active between them.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub unit: usize,
+    pub stream: Place,
+    pub write: Step,
+    pub reads: Vec<Step>,
+    /// The section became concrete here: a generic callee was bound to a type whose method
+    /// is itself a section.
+    pub via_deferred: bool,
+}
+
+/// A fresh future raced where it can be dropped (no guard active), whose drop loses
+/// something: the worst of what its await loses.
+#[derive(Debug, Clone)]
+pub struct Raced {
+    pub unit: usize,
+    pub site: CancelSite,
+    pub span: Span,
+    pub text: String,
+    pub cost: Cost,
+    /// The future is a whole write→read exchange (not just one lossy I/O call).
+    pub exchange: bool,
+    pub stream: Option<Place>,
+    /// The crate fn the loss happens in, or the lossy method's citation.
+    pub callee: Option<usize>,
+    pub source: Option<String>,
+}
+
+/// What dropping a raced future costs, worst first. Each harm is one rule's to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Harm {
+    /// A whole write→read exchange: the reply stays on the stream.
+    Exchange,
+    /// Bytes already moved.
+    Data,
+    /// The item being sent.
+    Item,
+    /// Only a place in a fair queue (nothing is corrupted).
+    QueuePlace,
+}
+
+impl Raced {
+    pub fn harm(&self) -> Harm {
+        match (self.exchange, self.cost) {
+            (true, _) => Harm::Exchange,
+            (false, Cost::LosesData) => Harm::Data,
+            (false, Cost::LosesItem) => Harm::Item,
+            (false, Cost::LosesQueuePlace) => Harm::QueuePlace,
+        }
+    }
+}
+
+/// One await taking part in a section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub span: Span,
+    pub text: String,
+    /// The crate function that does the I/O, when it is not this await's own method.
+    pub callee: Option<usize>,
+}
+
+impl Workspace {
+    /// Analyses unit `i` whose body is `body` (taken out of the unit for its last walk)
+    /// against the current effects of everything else.
+    pub(super) fn analyse_body(
+        &self,
+        i: usize,
+        body: &[Node],
+        effects: &[Effects],
+        mut rec: Option<&mut Recorded>,
+        reads: Option<&mut Vec<usize>>,
+    ) -> (Effects, Vec<Section>, Vec<Raced>) {
+        let unit = &self.units[i].unit;
+        if let Some(rec) = rec.as_deref_mut() {
+            rec.starts.extend(self.declared_starts(i));
+        }
+        let mut walker = Walker {
+            ws: self,
+            unit_index: i,
+            unit,
+            effects,
+            out: Effects::default(),
+            sections: Vec::new(),
+            raced: Vec::new(),
+            rec,
+            flags_cleared: &self.cleared_flags[i],
+            at: unit.span,
+            reads,
+        };
+        let mut state = State::default();
+        walker.nodes(body, &mut state);
+        walker.finish(&state);
+        let mut out = walker.out;
+        if let UnitKind::Fn { is_async: true } = unit.kind {
+            for (i, slot) in unit.slots.iter().enumerate() {
+                let Some(io) = slot.bound_io else { continue };
+                let fx = out.roots.entry(RootRef::Slot(i)).or_default();
+                if fx.read.is_none() && fx.write.is_none() && fx.section.is_none() {
+                    match io {
+                        Io::Read => fx.read = Some(unit.span),
+                        Io::Write => fx.write = Some(unit.span),
+                    }
+                }
+            }
+        }
+        let (mut sections, mut raced) = (walker.sections, walker.raced);
+        if self.is_guarded(i) {
+            // A guarded exchange recovers on the next call: callers see a complete one, and
+            // the guard is active over the whole body.
+            for fx in out.roots.values_mut() {
+                fx.section = None;
+                fx.write = None;
+                fx.read = None;
+            }
+            out.internal_section = false;
+            sections.clear();
+            raced.clear();
+        }
+        (out, sections, raced)
+    }
+}
+
+/// Flow state while walking a body in source order.
+#[derive(Clone, Default)]
+pub(super) struct State {
+    /// Streams written by this unit: the write that started the exchange.
+    pub(super) pending: BTreeMap<RootRef, Pending>,
+    pub(super) guarded: bool,
+    /// Streams this future has read from into its own memory.
+    pub(super) consumed: BTreeSet<RootRef>,
+}
+
+#[derive(Clone)]
+pub(super) struct Pending {
+    pub(super) place: Place,
+    pub(super) write: Step,
+    /// A read followed the write on every path so far.
+    pub(super) answered: bool,
+}
+
+impl State {
+    /// Merges two paths: anything pending on either is pending; guarded only if both are.
+    pub(super) fn join(a: State, b: State) -> State {
+        let mut pending = a.pending;
+        for (k, v) in b.pending {
+            match pending.get_mut(&k) {
+                Some(p) => p.answered &= v.answered,
+                None => {
+                    pending.insert(k, v);
+                }
+            }
+        }
+        let mut consumed = a.consumed;
+        consumed.extend(b.consumed);
+        State {
+            pending,
+            guarded: a.guarded && b.guarded,
+            consumed,
+        }
+    }
+}
+
+pub(super) struct Walker<'w> {
+    pub(super) ws: &'w Workspace,
+    pub(super) unit_index: usize,
+    pub(super) unit: &'w Unit,
+    pub(super) effects: &'w [Effects],
+    pub(super) out: Effects,
+    pub(super) sections: Vec<Section>,
+    pub(super) raced: Vec<Raced>,
+    pub(super) rec: Option<&'w mut Recorded>,
+    pub(super) flags_cleared: &'w HashSet<(Place, String)>,
+    /// The await or call being walked (where the calls it makes happen).
+    pub(super) at: Span,
+    /// Units whose effects this walk read, when the fixpoint wants to know.
+    pub(super) reads: Option<&'w mut Vec<usize>>,
+}
+
+impl Walker<'_> {
+    pub(super) fn nodes(&mut self, nodes: &[Node], state: &mut State) {
+        for n in nodes {
+            match n {
+                Node::Await(a) => {
+                    let step = Step {
+                        span: a.span,
+                        text: a.text.clone(),
+                        callee: None,
+                    };
+                    self.at = a.span;
+                    let first_call = self.rec.as_ref().map_or(0, |r| r.calls.len());
+                    let events = self.events(&a.target, state.guarded);
+                    if let Some(site) = a.site {
+                        self.record_start(site, a.span, first_call);
+                        if site.races() && !state.guarded {
+                            self.record_race(site, a, &events);
+                        }
+                    }
+                    let buffered = reads_into_outliving_buffer(self.unit, &a.target);
+                    self.apply(events, step, state, buffered);
+                }
+                Node::Call(c) => {
+                    self.at = c.span;
+                    // Not awaited here: a call site, and maybe a sync helper that counts
+                    // owed replies (`fn write_sync(&mut self) { ..; self.pending += 1 }`).
+                    self.events(&c.target, state.guarded);
+                    if self.is_counting_helper(&c.target) {
+                        state.guarded = true;
+                    }
+                }
+                Node::Branch(arms) => {
+                    let mut joined: Option<State> = None;
+                    for arm in arms {
+                        let mut s = state.clone();
+                        self.nodes(arm, &mut s);
+                        joined = Some(match joined {
+                            None => s,
+                            Some(j) => State::join(j, s),
+                        });
+                    }
+                    if let Some(j) = joined {
+                        *state = j;
+                    }
+                }
+                Node::Loop(body) => {
+                    let mut s = state.clone();
+                    self.nodes(body, &mut s);
+                    *state = State::join(state.clone(), s);
+                }
+                Node::Guard(GuardEvent::FlagClear(p, f)) => {
+                    // The busy mark is lifted: what follows is unguarded again.
+                    if self.flags_cleared.contains(&(p.clone(), f.clone())) {
+                        state.guarded = false;
+                    }
+                }
+                Node::Guard(GuardEvent::Released(t)) => {
+                    if self.is_guard(&GuardEvent::DropGuard(t.clone())) {
+                        state.guarded = false;
+                    }
+                }
+                Node::Guard(g) => {
+                    if self.is_guard(g) {
+                        state.guarded = true;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn is_guard(&self, g: &GuardEvent) -> bool {
+        match g {
+            GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
+            GuardEvent::FlagClear(..) | GuardEvent::Released(_) => false,
+            GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
+            GuardEvent::DropGuard(t) => {
+                self.ws.index.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
+            }
+        }
+    }
+
+    pub(super) fn fx(&mut self, r: RootRef) -> &mut RootFx {
+        self.out.roots.entry(r).or_default()
+    }
+
+    /// A site at `span` drops the futures of the calls recorded since `first_call`.
+    pub(super) fn record_start(&mut self, site: CancelSite, span: Span, first_call: usize) {
+        let unit = self.unit_index;
+        let ws = self.ws;
+        if let Some(rec) = self.rec.as_deref_mut() {
+            let targets = rec.calls[first_call..]
+                .iter()
+                .flat_map(|c| c.callees(ws))
+                .collect();
+            rec.starts.push(reach::Start {
+                site,
+                unit,
+                span,
+                targets,
+            });
+        }
+    }
+
+    /// Applies one await's events to the flow state. `buffered`: its reads land in a buffer
+    /// that outlives the future (`read_buf(&mut self.buf)`).
+    pub(super) fn apply(
+        &mut self,
+        events: Vec<Event>,
+        mut step: Step,
+        state: &mut State,
+        buffered: bool,
+    ) {
+        for e in &events {
+            match e {
+                Event::Section(place, callee, deferred) => {
+                    step.callee = *callee;
+                    if !state.guarded {
+                        self.fx(place.root).section.get_or_insert(step.span);
+                        if *deferred {
+                            self.sections.push(Section {
+                                unit: self.unit_index,
+                                stream: place.clone(),
+                                write: step.clone(),
+                                reads: vec![step.clone()],
+                                via_deferred: true,
+                            });
+                        }
+                    }
+                }
+                Event::Deferred(r, m) => {
+                    self.fx(*r).deferred.insert(m.clone());
+                }
+                Event::Internal => self.out.internal_section |= !state.guarded,
+                Event::Lossy(place, cost, ..) => {
+                    if !state.guarded {
+                        let fx = self.fx(place.root);
+                        fx.lossy = worst(fx.lossy, Some(*cost));
+                    }
+                }
+                Event::Io(..) => {}
+            }
+        }
+        for e in &events {
+            let Event::Io(Io::Read, place, callee) = e else {
+                continue;
+            };
+            let read = Step {
+                callee: *callee,
+                ..step.clone()
+            };
+            if !buffered && !state.guarded && !state.consumed.insert(place.root) {
+                // An earlier read of this future already took bytes off the stream; dropped
+                // here, the future loses them (a frame read in pieces).
+                let fx = self.fx(place.root);
+                fx.lossy = worst(fx.lossy, Some(Cost::LosesData));
+            }
+            let Some(pending) = state.pending.get_mut(&place.root) else {
+                // Nothing of ours is owed here: this read may answer a caller's request.
+                self.fx(place.root).read.get_or_insert(step.span);
+                continue;
+            };
+            pending.answered = true;
+            if state.guarded {
+                continue;
+            }
+            let (wplace, write) = (pending.place.clone(), pending.write.clone());
+            self.fx(place.root).section.get_or_insert(write.span);
+            if self.is_outliving_local(place.root) {
+                self.out.internal_section = true;
+            }
+            match self
+                .sections
+                .iter_mut()
+                .find(|s| s.write == write && !s.via_deferred)
+            {
+                Some(s) if !s.reads.iter().any(|r| r.span == read.span) => s.reads.push(read),
+                Some(_) => {}
+                None => self.sections.push(Section {
+                    unit: self.unit_index,
+                    stream: wplace,
+                    write,
+                    reads: vec![read],
+                    via_deferred: false,
+                }),
+            }
+        }
+        for e in events {
+            if let Event::Io(Io::Write, place, callee) = e {
+                let write = Step {
+                    callee,
+                    ..step.clone()
+                };
+                match state.pending.get_mut(&place.root) {
+                    Some(p) if !p.answered => {}
+                    _ => {
+                        state.pending.insert(
+                            place.root,
+                            Pending {
+                                place,
+                                write,
+                                answered: false,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn is_counting_helper(&self, target: &Target) -> bool {
+        if !matches!(target, Target::Method { .. } | Target::Path { .. }) {
+            return false;
+        }
+        let candidates = self.ws.candidates(self.unit_index, target);
+        !candidates.is_empty()
+            && candidates
+                .iter()
+                .all(|c| self.ws.counting_helpers.contains(c))
+    }
+
+    /// Records a race whose losing future drops something, with the worst it drops.
+    pub(super) fn record_race(
+        &mut self,
+        site: CancelSite,
+        a: &crate::summary::Await,
+        events: &[Event],
+    ) {
+        let mut found: Option<Raced> = None;
+        for e in events {
+            let (cost, exchange, stream, callee, source) = match e {
+                Event::Section(p, c, _) => (Cost::LosesData, true, Some(p.clone()), *c, None),
+                Event::Internal => (Cost::LosesData, true, None, None, None),
+                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p.clone()), *c, src.clone()),
+                _ => continue,
+            };
+            let better = found
+                .as_ref()
+                .is_none_or(|f| (exchange, cost) > (f.exchange, f.cost));
+            if better {
+                found = Some(Raced {
+                    unit: self.unit_index,
+                    site,
+                    span: a.span,
+                    text: a.text.clone(),
+                    cost,
+                    exchange,
+                    stream,
+                    callee,
+                    source,
+                });
+            }
+        }
+        self.raced.extend(found);
+    }
+
+    /// Exports the writes still unanswered when the body ends.
+    pub(super) fn finish(&mut self, state: &State) {
+        for (r, p) in &state.pending {
+            if !p.answered {
+                self.fx(*r).write.get_or_insert(p.write.span);
+            }
+        }
+    }
+
+    /// Notes that this walk depends on unit `c`'s effects.
+    pub(super) fn read(&mut self, c: usize) {
+        if let Some(reads) = self.reads.as_deref_mut() {
+            reads.push(c);
+        }
+    }
+
+    /// `self` in a trait's default method: its type is the implementor's, chosen by the
+    /// caller, so methods on it are deferred like those on a generic parameter.
+    pub(super) fn is_open_self(&self, place: &Place) -> bool {
+        place.fields.is_empty()
+            && place.root == RootRef::Slot(0)
+            && self.unit.has_self
+            && self.unit.is_trait_default()
+    }
+
+    pub(super) fn is_outliving_local(&self, r: RootRef) -> bool {
+        matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
+    }
+
+    pub(super) fn record_site(&mut self, callee: usize, bindings: &[Option<Place>], guarded: bool) {
+        self.record_call(Callee::Unit(callee as u32), bindings, guarded);
+    }
+
+    pub(super) fn record_call(
+        &mut self,
+        callee: Callee,
+        bindings: &[Option<Place>],
+        guarded: bool,
+    ) {
+        if self.rec.is_none() {
+            return;
+        }
+        let outliving = bindings.iter().enumerate().filter_map(|(slot, p)| {
+            let root = p.as_ref()?.root;
+            let outlives = match root {
+                RootRef::Slot(j) => matches!(
+                    self.unit.slots.get(j).map(|r| &r.kind),
+                    Some(RootKind::SelfRef | RootKind::ParamRef)
+                ),
+                RootRef::Local(_) => self.is_outliving_local(root),
+            };
+            outlives.then_some(Bound {
+                slot: slot as u32,
+                root,
+            })
+        });
+        // Allocated to size: millions of these are kept.
+        let mut kept = Vec::with_capacity(outliving.clone().count());
+        kept.extend(outliving);
+        let bindings = kept.into_boxed_slice();
+        let (caller, span) = (self.unit_index as u32, self.at);
+        if let Some(rec) = self.rec.as_deref_mut() {
+            rec.calls.push(CallSite {
+                caller,
+                callee,
+                bindings,
+                guarded,
+                span,
+            });
+        }
+    }
+}
+
+/// An awaited method whose arguments include a place that outlives the future: what it reads
+/// lands there, not in the future (`read_buf(&mut self.buf)`, `read_until(b'\n', buf)`).
+pub(super) fn reads_into_outliving_buffer(unit: &Unit, target: &Target) -> bool {
+    let Target::Method { args, .. } = target else {
+        return false;
+    };
+    args.iter().flatten().any(|p| match p.root {
+        RootRef::Slot(i) => matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef),
+        RootRef::Local(l) => matches!(
+            unit.locals[l].kind,
+            RootKind::Local(Origin::LockGuard | Origin::Pooled)
+        ),
+    })
+}

@@ -1,0 +1,135 @@
+//! What a rule reports: a [`Finding`], plain data rendered by `report/`, built through one
+//! [`Builder`] so every rule fills it the same way.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Rule, Severity};
+use crate::source::Span;
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, Serialize, bincode::Encode, bincode::Decode)]
+pub struct Label {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+/// One result: plain data, rendered by `report/`.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub file: PathBuf,
+    pub span: Span,
+    /// `Type::method` or the bare fn name.
+    pub function: String,
+    pub message: String,
+    /// The label on the primary span.
+    pub primary_label: String,
+    pub labels: Vec<Label>,
+    pub help: String,
+    /// Stable across line shifts: rule, function and the normalised text of the awaits.
+    pub fingerprint: String,
+    /// Whether a cancellation site in the scanned code reaches the code at fault (`None`
+    /// where the rule does not ask).
+    pub reached: Option<bool>,
+}
+
+impl Finding {
+    /// Starts a finding of `rule` at `span` in `file`, inside `function`, at the rule's
+    /// default severity.
+    pub(crate) fn build(
+        rule: &'static Rule,
+        file: PathBuf,
+        span: Span,
+        function: String,
+    ) -> Builder {
+        Builder(Finding {
+            rule,
+            severity: rule.default,
+            file,
+            span,
+            function,
+            message: String::new(),
+            primary_label: String::new(),
+            labels: Vec::new(),
+            help: String::new(),
+            fingerprint: String::new(),
+            reached: None,
+        })
+    }
+}
+
+/// A finding being filled; [`Builder::fingerprint`] finishes it.
+#[must_use]
+pub(crate) struct Builder(Finding);
+
+impl Builder {
+    /// The one-line message: short, lowercase, names in backticks.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
+        self
+    }
+
+    /// The label on the primary span.
+    pub fn primary_label(mut self, label: impl Into<String>) -> Self {
+        self.0.primary_label = label.into();
+        self
+    }
+
+    pub fn labels(mut self, labels: Vec<Label>) -> Self {
+        self.0.labels = labels;
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.0.help = help.into();
+        self
+    }
+
+    /// A severity other than the rule's default.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.0.severity = severity;
+        self
+    }
+
+    /// Whether a cancellation site in the scanned code reaches the code at fault.
+    pub fn reached(mut self, reached: bool) -> Self {
+        self.0.reached = Some(reached);
+        self
+    }
+
+    /// Finishes the finding, fingerprinted by its rule, its function and `texts` (never
+    /// positions, so baselines survive line shifts).
+    pub fn fingerprint(mut self, texts: &[&str]) -> Finding {
+        let mut parts = Vec::with_capacity(texts.len() + 2);
+        parts.extend([self.0.rule.id, self.0.function.as_str()]);
+        parts.extend_from_slice(texts);
+        self.0.fingerprint = stable_hash(&parts);
+        self.0
+    }
+
+    /// Finishes a finding about a whole file rather than code in a function, fingerprinted
+    /// by its rule and `texts`.
+    pub fn file_fingerprint(mut self, texts: &[&str]) -> Finding {
+        let mut parts = Vec::with_capacity(texts.len() + 1);
+        parts.push(self.0.rule.id);
+        parts.extend_from_slice(texts);
+        self.0.fingerprint = stable_hash(&parts);
+        self.0
+    }
+}
+
+/// A short stable hash (FNV-1a, hex) for fingerprints.
+fn stable_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for p in parts {
+        for b in p.bytes().chain([0xff]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
