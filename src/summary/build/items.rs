@@ -100,7 +100,7 @@ impl<'a> FileCx<'a> {
                 }
             }
             Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
-                for items in super::templates::transcribers(&m.mac) {
+                for items in crate::summary::templates::transcribers(&m.mac) {
                     self.items(&items, scope);
                 }
             }
