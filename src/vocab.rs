@@ -2,11 +2,13 @@
 //! tokio-util, future combinators that only forward, spawners, locks and pools.
 //!
 //! Kept as data so config can extend it (see [`VocabularyExtension`] and
-//! [`Vocabulary::declare_cancel_fact`]).
+//! [`Vocabulary::declare_cancel_fact`]). The fixed words of Rust and std that summaries
+//! read by name are in [`words`], which config does not extend.
 
 use serde::Deserialize;
 
 mod cancel;
+pub mod words;
 
 pub use cancel::{CancelFact, Cost, Verdict};
 

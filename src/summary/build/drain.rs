@@ -38,7 +38,7 @@ pub(super) fn counted_field(
 /// Per method of this file's impls: the `self` fields its body takes from.
 pub(super) fn taking_methods(items: &[Item]) -> HashMap<String, HashSet<String>> {
     let mut out: HashMap<String, HashSet<String>> = HashMap::new();
-    for m in super::impl_methods(items) {
+    for m in super::items::impl_methods(items) {
         let mut f = Fields::default();
         f.visit_block(&m.block);
         if !f.taken.is_empty() {

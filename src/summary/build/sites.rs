@@ -6,10 +6,12 @@ use quote::ToTokens;
 use syn::punctuated::Punctuated;
 use syn::{Expr, FnArg, Pat, Token};
 
-use super::{
-    is_call_target, last_segment, outer_type_name, pat_ident, path_segments, strip_postfix,
-    BodyBuilder, Scope,
-};
+use super::paths::{last_segment, path_segments};
+use super::patterns::pat_ident;
+use super::places::strip_postfix;
+use super::targets::is_call_target;
+use super::types::outer_type_name;
+use super::{BodyBuilder, Scope};
 use crate::source::Span;
 use crate::summary::{CancelSite, Framework, SiteRoot, Target, UnitKind};
 

@@ -1,0 +1,247 @@
+//! Bindings: `let` statements, closure and loop parameters and match patterns bind names to
+//! roots, each with where its value comes from ([`Origin`]) and its type when evident.
+
+use std::collections::HashMap;
+
+use syn::{Expr, Pat};
+
+use super::paths::{last_segment, path_segments};
+use super::patterns::{pat_names, pattern_parts};
+use super::places::{strip_postfix, strip_value};
+use super::targets::{call_shape, is_call_target};
+use super::types::type_name;
+use super::{BodyBuilder, FileCx};
+use crate::summary::*;
+use crate::vocab::words::WRAPPERS;
+
+impl<'c, 'a> BodyBuilder<'c, 'a> {
+    pub(super) fn new(
+        cx: &'c mut FileCx<'a>,
+        idx: usize,
+        unit: Unit,
+        generics: Vec<String>,
+    ) -> Self {
+        let mut scope = HashMap::new();
+        for (i, s) in unit.slots.iter().enumerate() {
+            scope.insert(s.name.clone(), RootRef::Slot(i));
+        }
+        BodyBuilder {
+            cx,
+            idx,
+            unit,
+            generics,
+            scopes: vec![scope],
+            pending: HashMap::new(),
+            spawned: false,
+            spawn_handles: HashMap::new(),
+        }
+    }
+
+    pub(super) fn finish(self) -> Unit {
+        self.unit
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<RootRef> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    pub(super) fn bind(&mut self, name: String, origin: Origin, ty: Option<String>) {
+        self.unit.locals.push(Root {
+            name: name.clone(),
+            kind: RootKind::Local(origin),
+            ty,
+            generic: false,
+            bound_io: None,
+            made_by: None,
+        });
+        let r = RootRef::Local(self.unit.locals.len() - 1);
+        self.scopes.last_mut().expect("scope").insert(name, r);
+    }
+
+    /// The names visible here, as one scope (inner ones shadow outer ones, as in `lookup`):
+    /// a nested block gets one map, not a copy of every enclosing block's, so nesting costs
+    /// what the names cost, not the depth squared.
+    pub(super) fn visible_names(&self) -> HashMap<String, RootRef> {
+        let mut names = HashMap::new();
+        for scope in &self.scopes {
+            names.extend(scope.iter().map(|(name, r)| (name.clone(), *r)));
+        }
+        names
+    }
+
+    pub(super) fn let_binding(&mut self, pat: &Pat, init: &Expr, out: &mut Vec<Node>) {
+        let annotated = match pat {
+            Pat::Type(pt) => type_name(&pt.ty),
+            _ => None,
+        };
+        let names = pat_names(pat);
+        let init_core = strip_postfix(init);
+        // A future stored for later: remember what it will do when awaited.
+        if names.len() == 1 && !matches!(init_core, Expr::Await(_)) {
+            let t = self.target_of(init_core);
+            if is_call_target(&t) {
+                self.pending.insert(names[0].clone(), t);
+            }
+        }
+        let (origin, ty) = self.origin_of(init_core);
+        // `let c: &mut Connection = &mut pooled;`: the annotation says what `pooled` is used
+        // as (by deref coercion when it is a wrapper), and calls through `c` are calls on
+        // `pooled`, the one name of that stream.
+        if let (Origin::Alias(place), Some(t)) = (&origin, &annotated) {
+            if let (RootRef::Local(i), true) = (place.root, place.fields.is_empty()) {
+                let aliased = &mut self.unit.locals[i];
+                if aliased.ty.is_none() {
+                    aliased.ty = Some(t.clone());
+                }
+            }
+        }
+        if let Some(t) = ty.clone().or(annotated.clone()) {
+            let droppy = names.iter().any(|n| n != "_");
+            if droppy && matches!(origin, Origin::Owned) {
+                out.push(Node::Guard(GuardEvent::DropGuard(t)));
+            }
+        }
+        let made_by = match (&origin, names.len(), &annotated, &ty) {
+            (Origin::Owned | Origin::LockGuard, 1, None, None) => {
+                call_shape(self, strip_value(init), 0).map(Box::new)
+            }
+            _ => None,
+        };
+        for name in names {
+            self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
+        }
+        if let Some(last) = self.unit.locals.last_mut() {
+            if made_by.is_some() {
+                last.made_by = made_by;
+            }
+        }
+    }
+
+    /// Where a `let` initialiser's value comes from, and its type when evident.
+    fn origin_of(&self, e: &Expr) -> (Origin, Option<String>) {
+        match e {
+            Expr::Await(a) => {
+                if let Expr::MethodCall(m) = strip_postfix(&a.base) {
+                    let name = m.method.to_string();
+                    if self.cx.vocab.is_lock(&name) && m.args.is_empty() {
+                        return (Origin::LockGuard, None);
+                    }
+                    if self.cx.vocab.is_pool(&name) && m.args.len() <= 1 {
+                        return (Origin::Pooled, None);
+                    }
+                }
+                (Origin::Owned, None)
+            }
+            Expr::Struct(s) => (Origin::Owned, last_segment(&s.path)),
+            // `match pool.checkout().await { Ok(c) => c, Err(e) => return .. }`
+            Expr::Match(m) => self.origin_of(strip_postfix(&m.expr)),
+            Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func {
+                    let segs = path_segments(&p.path);
+                    // `Arc::new(Mutex::new(x))`: the methods are those of what `x` is.
+                    if segs.len() >= 2
+                        && c.args.len() == 1
+                        && segs[segs.len() - 1] == "new"
+                        && WRAPPERS.contains(&segs[segs.len() - 2].as_str())
+                    {
+                        return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
+                    }
+                    if segs.len() >= 2
+                        && segs.last().is_some_and(|l| {
+                            l == "new" || l.starts_with("new_") || l.starts_with("with_")
+                        })
+                    {
+                        return (Origin::Owned, Some(segs[segs.len() - 2].clone()));
+                    }
+                    if segs.len() == 1 && segs[0].chars().next().is_some_and(char::is_uppercase) {
+                        return (Origin::Owned, Some(segs[0].clone()));
+                    }
+                    if segs
+                        .last()
+                        .is_some_and(|l| self.cx.vocab.is_guard_function(l))
+                    {
+                        return (Origin::Owned, Some("ScopeGuard".into()));
+                    }
+                }
+                (Origin::Owned, None)
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if name == "take"
+                    || name == "into_inner"
+                    || name.starts_with("into_") && name != "into_split"
+                {
+                    return (Origin::Owned, None);
+                }
+                if name == "drop_guard" {
+                    return (Origin::Owned, Some("DropGuard".into()));
+                }
+                match self.place_of(e) {
+                    Some(p) => (Origin::Alias(p), None),
+                    None => (Origin::Owned, None),
+                }
+            }
+            _ => match self.place_of(e) {
+                Some(p) => (Origin::Alias(p), None),
+                None => (Origin::Owned, None),
+            },
+        }
+    }
+
+    /// Binds a pattern's names to the parts of the scrutinee they take: `Conn::Tcp(s)` makes
+    /// `s` the place `scrutinee.Tcp.0`; wrappers (`Some`, `Ok`, `Err`) are looked through.
+    pub(super) fn bind_pattern(&mut self, pat: &Pat, scrutinee: Option<&Place>) {
+        let mut bindings = Vec::new();
+        pattern_parts(pat, &mut Vec::new(), &mut bindings);
+        for (name, fields) in bindings {
+            let origin = match scrutinee {
+                Some(p) => {
+                    let mut place = p.clone();
+                    place.fields.extend(fields);
+                    Origin::Alias(place)
+                }
+                None => Origin::Owned,
+            };
+            self.bind(name, origin, None);
+        }
+    }
+
+    /// `drop(guard)`: the type of the local dropped by hand, which ends what a drop guard of
+    /// that type was covering.
+    pub(super) fn dropped_guard(
+        &self,
+        segments: &[String],
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<String> {
+        if segments.last().map(String::as_str) != Some("drop") || args.len() != 1 {
+            return None;
+        }
+        let Expr::Path(p) = &args[0] else { return None };
+        let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
+            return None;
+        };
+        self.unit.locals[l].ty.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::summary::{summarize_file, Origin, RootKind};
+    use crate::Vocabulary;
+
+    #[test]
+    fn an_annotated_alias_types_what_it_stands_for() {
+        let src = "async fn f(pool: &Pool) { let mut pooled = pool.get().await.unwrap(); \
+                   let conn: &mut redis::aio::Connection = &mut pooled; conn.get(1).await; }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let unit = &file.units[0];
+        let pooled = unit
+            .locals
+            .iter()
+            .find(|l| l.name == "pooled")
+            .expect("pooled");
+        assert_eq!(pooled.ty.as_deref(), Some("Connection"));
+        let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
+        assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
+    }
+}

@@ -1,0 +1,389 @@
+//! Items: fns, impls, traits, modules, structs and enums, `use` renames and aliases. Each
+//! fn becomes a [`Unit`] whose body [`BodyBuilder`] fills; the file-wide facts (impl
+//! headers, field types, accessors) are read from the items alone.
+
+use std::collections::HashSet;
+
+use syn::{FnArg, ImplItem, Item, TraitItem, Type};
+
+use super::attrs::{declares_cancel_safe, path_attr};
+use super::paths::{last_segment, path_segments};
+use super::patterns::pat_ident;
+use super::sites::{handler_of, service_trait};
+use super::types::{
+    generic_names, io_bound, is_generic, outer_type_name, return_type, strip_group, type_name,
+};
+use super::{BodyBuilder, FileCx, Scope};
+use crate::summary::macros::parse_items;
+use crate::summary::*;
+
+impl<'a> FileCx<'a> {
+    pub(super) fn items(&mut self, items: &[Item], scope: &Scope) {
+        for item in items {
+            self.item(item, scope);
+        }
+    }
+
+    pub(super) fn item(&mut self, item: &Item, scope: &Scope) {
+        match item {
+            Item::Fn(f) => {
+                let is_pub = matches!(f.vis, syn::Visibility::Public(_));
+                self.function(
+                    &f.sig,
+                    &f.block,
+                    &f.attrs,
+                    is_pub,
+                    &Scope {
+                        self_ty: None,
+                        trait_name: None,
+                        generics: vec![],
+                        in_trait_impl: false,
+                        service: None,
+                    },
+                );
+            }
+            Item::Impl(imp) => {
+                let scope = Scope {
+                    self_ty: type_name(&imp.self_ty),
+                    trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
+                    generics: generic_names(&imp.generics),
+                    in_trait_impl: imp.trait_.is_some(),
+                    service: imp
+                        .trait_
+                        .as_ref()
+                        .and_then(|(_, p, _)| service_trait(p, &imp.attrs)),
+                };
+                if scope.trait_name.as_deref() == Some("Drop") {
+                    if let Some(t) = &scope.self_ty {
+                        self.out.drop_types.push(t.clone());
+                    }
+                }
+                if let Some(header) = impl_header(imp) {
+                    self.out.impls.push(header);
+                }
+                self.impl_items(&imp.items, &scope);
+            }
+            Item::Trait(t) => {
+                let scope = Scope {
+                    self_ty: Some(t.ident.to_string()),
+                    trait_name: Some(t.ident.to_string()),
+                    generics: generic_names(&t.generics),
+                    in_trait_impl: false,
+                    service: None,
+                };
+                for it in &t.items {
+                    if let TraitItem::Fn(m) = it {
+                        if let Some(block) = &m.default {
+                            self.function(&m.sig, block, &m.attrs, true, &scope);
+                        }
+                    }
+                }
+            }
+            Item::Mod(m) => match &m.content {
+                Some((_, items)) => {
+                    self.inline_mods.push(m.ident.to_string());
+                    self.items(items, scope);
+                    self.inline_mods.pop();
+                }
+                None => self.out.mods.push(ModDecl {
+                    name: m.ident.to_string(),
+                    path_attr: path_attr(&m.attrs),
+                    inline_parents: self.inline_mods.clone(),
+                }),
+            },
+            Item::Struct(s) => self.structure(s),
+            Item::Enum(e) => self.enumeration(e),
+            Item::Use(u) => type_renames(&u.tree, &mut self.out.type_renames),
+            Item::Type(t) if t.generics.params.is_empty() => {
+                if let Some(target) = type_name(&t.ty) {
+                    self.out.type_aliases.push((t.ident.to_string(), target));
+                }
+            }
+            Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                for items in crate::summary::templates::transcribers(&m.mac) {
+                    self.items(&items, scope);
+                }
+            }
+            Item::Macro(m) => {
+                let name = path_segments(&m.mac.path)
+                    .last()
+                    .cloned()
+                    .unwrap_or_default();
+                if name == "include" {
+                    if let Ok(path) = m.mac.parse_body::<syn::LitStr>() {
+                        self.out.includes.push(path.value());
+                    }
+                }
+                self.items(&parse_items::<Item>(&name, m.mac.tokens.clone()), scope);
+            }
+            _ => {}
+        }
+    }
+
+    fn impl_items(&mut self, items: &[ImplItem], scope: &Scope) {
+        for it in items {
+            match it {
+                ImplItem::Fn(m) => {
+                    let is_pub = scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
+                    self.function(&m.sig, &m.block, &m.attrs, is_pub, scope);
+                }
+                ImplItem::Macro(m) => {
+                    let name = path_segments(&m.mac.path)
+                        .last()
+                        .cloned()
+                        .unwrap_or_default();
+                    self.impl_items(&parse_items(&name, m.mac.tokens.clone()), scope);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn structure(&mut self, s: &syn::ItemStruct) {
+        self.out.structs.push(StructDef {
+            name: s.ident.to_string(),
+            fields: field_types(&s.fields, ""),
+        });
+    }
+
+    /// An enum's variant fields are fields named `Variant.0` / `Variant.name`, so a match
+    /// arm's binding (`Conn::Tcp(s) => ..`) is typed like a struct field.
+    fn enumeration(&mut self, e: &syn::ItemEnum) {
+        let fields = e
+            .variants
+            .iter()
+            .flat_map(|v| field_types(&v.fields, &format!("{}.", v.ident)))
+            .collect();
+        self.out.structs.push(StructDef {
+            name: e.ident.to_string(),
+            fields,
+        });
+    }
+
+    pub(super) fn function(
+        &mut self,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        attrs: &[syn::Attribute],
+        is_pub: bool,
+        scope: &Scope,
+    ) {
+        let mut generics = scope.generics.clone();
+        generics.extend(generic_names(&sig.generics));
+        let mut slots = Vec::new();
+        let mut has_self = false;
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(r) => {
+                    has_self = true;
+                    let by_ref = r.reference.is_some()
+                        || !matches!(&*r.ty, Type::Path(p) if p.path.is_ident("Self"));
+                    slots.push(Root {
+                        name: "self".into(),
+                        kind: if by_ref {
+                            RootKind::SelfRef
+                        } else {
+                            RootKind::SelfOwned
+                        },
+                        ty: scope.self_ty.clone(),
+                        generic: false,
+                        bound_io: None,
+                        made_by: None,
+                    });
+                }
+                FnArg::Typed(pt) => {
+                    let name = pat_ident(&pt.pat).unwrap_or_else(|| "_".into());
+                    let mut root = self.param_root(name, &pt.ty, &generics);
+                    root.bound_io = io_bound(&pt.ty, &sig.generics);
+                    slots.push(root);
+                }
+            }
+        }
+        let unit = Unit {
+            name: sig.ident.to_string(),
+            self_ty: scope.self_ty.clone(),
+            trait_name: scope.trait_name.clone(),
+            kind: UnitKind::Fn {
+                is_async: sig.asyncness.is_some(),
+            },
+            is_pub,
+            span: self.lines.span(sig.ident.span()),
+            slots,
+            has_self,
+            locals: Vec::new(),
+            captured_locals: 0,
+            body: Vec::new(),
+            guard_attr: attrs
+                .iter()
+                .any(|a| self.vocab.is_guard_attribute(&path_segments(a.path()))),
+            declared_safe: declares_cancel_safe(attrs),
+            ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
+            handler: handler_of(sig, attrs, scope),
+            site_roots: Vec::new(),
+            guarded_sites: Vec::new(),
+        };
+        let idx = self.out.units.len();
+        self.out.units.push(unit.clone());
+        let mut b = BodyBuilder::new(self, idx, unit, generics);
+        let mut nodes = Vec::new();
+        b.block(block, &mut nodes);
+        let mut unit = b.finish();
+        if unit.guard_attr {
+            GuardedSite::collect(&nodes, &mut unit.guarded_sites);
+        }
+        unit.body = nodes;
+        self.out.units[idx] = unit;
+    }
+
+    fn param_root(&self, name: String, ty: &Type, generics: &[String]) -> Root {
+        let is_ref = matches!(strip_group(ty), Type::Reference(_));
+        let outer = outer_type_name(ty);
+        let shared = outer
+            .as_deref()
+            .is_some_and(|t| self.vocab.is_shared_type(t));
+        Root {
+            name,
+            kind: if is_ref || shared {
+                RootKind::ParamRef
+            } else {
+                RootKind::ParamOwned
+            },
+            ty: type_name(ty),
+            generic: is_generic(ty, generics),
+            bound_io: None,
+            made_by: None,
+        }
+    }
+}
+
+/// `use a::B as C;` renames of types (`C` -> `B`), which name a type as an alias does.
+fn type_renames(tree: &syn::UseTree, out: &mut Vec<(String, String)>) {
+    match tree {
+        syn::UseTree::Path(p) => type_renames(&p.tree, out),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| type_renames(t, out)),
+        syn::UseTree::Rename(r) if r.rename != "_" && r.ident != r.rename => {
+            let name = r.ident.to_string();
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push((r.rename.to_string(), name));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `impl Trait for Type`: its header; blanket impls keep their parameter's bounds.
+fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
+    let trait_name = imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p))?;
+    let params = generic_names(&imp.generics);
+    let self_param = match strip_group(&imp.self_ty) {
+        Type::Path(p) if p.path.segments.len() == 1 => {
+            let id = p.path.segments[0].ident.to_string();
+            params.contains(&id).then_some(id)
+        }
+        _ => None,
+    };
+    let Some(param) = self_param else {
+        let deref_target = (trait_name == "Deref")
+            .then(|| {
+                imp.items.iter().find_map(|item| match item {
+                    syn::ImplItem::Type(t) if t.ident == "Target" => type_name(&t.ty),
+                    _ => None,
+                })
+            })
+            .flatten();
+        return Some(ImplHeader {
+            trait_name,
+            self_ty: type_name(&imp.self_ty),
+            bounds: Vec::new(),
+            deref_target,
+        });
+    };
+    let mut bounds = Vec::new();
+    let mut push = |b: &syn::TypeParamBound| {
+        if let syn::TypeParamBound::Trait(t) = b {
+            bounds.extend(last_segment(&t.path));
+        }
+    };
+    for tp in imp.generics.type_params().filter(|tp| tp.ident == param) {
+        tp.bounds.iter().for_each(&mut push);
+    }
+    for pred in imp.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Type(pt) = pred {
+            if matches!(&pt.bounded_ty, Type::Path(bp) if bp.path.is_ident(&param)) {
+                pt.bounds.iter().for_each(&mut push);
+            }
+        }
+    }
+    Some(ImplHeader {
+        trait_name,
+        self_ty: None,
+        bounds,
+        deref_target: None,
+    })
+}
+
+/// Field names and types of a struct or enum variant (`prefix` names the variant).
+fn field_types(fields: &syn::Fields, prefix: &str) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let name = f
+                .ident
+                .as_ref()
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| i.to_string());
+            type_name(&f.ty).map(|t| (format!("{prefix}{name}"), t))
+        })
+        .collect()
+}
+
+/// Names of methods in `items` (and nested modules) that take `&self`/`&mut self` and return
+/// a borrow with an elided lifetime, bare or in `Result`/`Option`: by the elision rules the
+/// borrow is of the receiver.
+pub(super) fn borrowing_methods(items: &[Item]) -> HashSet<String> {
+    impl_methods(items)
+        .into_iter()
+        .filter(|m| takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output))
+        .map(|m| m.sig.ident.to_string())
+        .collect()
+}
+
+/// Every method of the impls among `items`, inline modules included.
+pub(super) fn impl_methods(items: &[Item]) -> Vec<&syn::ImplItemFn> {
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Item::Impl(imp) => out.extend(imp.items.iter().filter_map(|it| match it {
+                ImplItem::Fn(m) => Some(m),
+                _ => None,
+            })),
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    out.extend(impl_methods(inner));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn takes_self_by_ref(sig: &syn::Signature) -> bool {
+    matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if r.reference.is_some())
+}
+
+fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
+    fn borrow(t: &Type) -> bool {
+        match strip_group(t) {
+            Type::Reference(r) => r.lifetime.as_ref().is_none_or(|l| l.ident == "_"),
+            Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+                ["Result", "Option"].contains(&seg.ident.to_string().as_str())
+                    && matches!(&seg.arguments, syn::PathArguments::AngleBracketed(a)
+                        if matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if borrow(t)))
+            }),
+            _ => false,
+        }
+    }
+    matches!(output, syn::ReturnType::Type(_, t) if borrow(t))
+}

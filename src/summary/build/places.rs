@@ -1,0 +1,109 @@
+//! Places: the root and field path an expression denotes (`self.conn`, `*guard`,
+//! `conn.as_mut()`), looking through borrows, derefs, lock guards and accessors, so one
+//! stream has one name.
+
+use syn::Expr;
+
+use super::paths::path_segments;
+use super::BodyBuilder;
+use crate::summary::{Origin, Place, RootKind, RootRef};
+use crate::vocab::words::{ACCESSORS, RESULT_ADAPTERS};
+
+impl BodyBuilder<'_, '_> {
+    /// The place an expression denotes, looking through borrows, derefs and accessors.
+    pub(super) fn place_of(&self, e: &Expr) -> Option<Place> {
+        match e {
+            Expr::Path(p) => {
+                let id = p.path.get_ident()?.to_string();
+                let root = self.lookup(&id)?;
+                // Aliases resolve to what they alias, so one stream has one name.
+                if let RootRef::Local(i) = root {
+                    if let RootKind::Local(Origin::Alias(target)) = &self.unit.locals[i].kind {
+                        return Some(target.clone());
+                    }
+                }
+                Some(Place {
+                    root,
+                    fields: vec![],
+                })
+            }
+            Expr::Field(f) => {
+                let mut p = self.place_of(&f.base)?;
+                p.fields.push(match &f.member {
+                    syn::Member::Named(id) => id.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                });
+                Some(p)
+            }
+            Expr::Reference(r) => self.place_of(&r.expr),
+            Expr::Paren(p) => self.place_of(&p.expr),
+            Expr::Group(g) => self.place_of(&g.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place_of(&u.expr),
+            Expr::Try(t) => self.place_of(&t.expr),
+            Expr::Index(i) => self.place_of(&i.expr),
+            Expr::Await(a) => match strip_postfix(&a.base) {
+                Expr::MethodCall(m)
+                    if (self.cx.vocab.is_lock(&m.method.to_string()) && m.args.is_empty())
+                        || self.cx.borrowing_methods.contains(&m.method.to_string()) =>
+                {
+                    self.place_of(&m.receiver)
+                }
+                _ => None,
+            },
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if ACCESSORS.contains(&name.as_str())
+                    || self.cx.borrowing_methods.contains(&name)
+                    || (self.cx.vocab.is_lock(&name) && m.args.is_empty())
+                {
+                    self.place_of(&m.receiver)
+                } else {
+                    None
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if path_segments(&p.path)
+                        .last()
+                        .is_some_and(|l| l == "new" || l == "new_unchecked")
+                        && path_segments(&p.path).first().is_some_and(|f| f == "Pin") =>
+                {
+                    self.place_of(c.args.first()?)
+                }
+                // `DerefMut::deref_mut(conn)`, `AsMut::as_mut(conn)`: the place itself.
+                Expr::Path(p)
+                    if c.args.len() == 1
+                        && p.path.segments.len() >= 2
+                        && p.path
+                            .segments
+                            .last()
+                            .is_some_and(|s| ACCESSORS.contains(&s.ident.to_string().as_str())) =>
+                {
+                    self.place_of(&c.args[0])
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Strips `?`, `.unwrap()`, `.expect(..)`, `.map_err(..)`, `.context(..)` from the end.
+pub(super) fn strip_postfix(e: &Expr) -> &Expr {
+    match e {
+        Expr::Try(t) => strip_postfix(&t.expr),
+        Expr::Paren(p) => strip_postfix(&p.expr),
+        Expr::MethodCall(m) if RESULT_ADAPTERS.contains(&m.method.to_string().as_str()) => {
+            strip_postfix(&m.receiver)
+        }
+        _ => e,
+    }
+}
+
+/// Looks through `.await`, `?` and unwrapping to the expression that makes the value.
+pub(super) fn strip_value(e: &Expr) -> &Expr {
+    match strip_postfix(e) {
+        Expr::Await(a) => strip_value(&a.base),
+        other => other,
+    }
+}
