@@ -24,6 +24,8 @@ pub const EXIT_FAILURE: u8 = 2;
 
 /// One invocation, from the command line to the exit code.
 pub fn run() -> miette::Result<u8> {
+    // The engine reads no environment: the switches it honours are read here.
+    cancelsafe_engine::timings::enable(std::env::var_os("CANCELSAFE_TIMINGS").is_some());
     let (cli, matches) = match args::parse() {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -28,12 +28,16 @@ const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
 impl DependencyGraph {
     /// The graph [`DependencyGraph::from_metadata`] reads, from the lock file of the
-    /// workspace at `workspace_root` and the sources under `$CARGO_HOME`; `members` are the
-    /// member manifests (`cargo metadata --no-deps` lists them). An error says what could
-    /// not be found locally: run cargo metadata then.
-    pub fn from_lockfile(workspace_root: &Path, members: &[PathBuf]) -> Result<Self, String> {
-        let home = locate::cargo_home().ok_or("no cargo home: neither CARGO_HOME nor HOME")?;
-        from_lockfile_in(workspace_root, members, &home)
+    /// workspace at `workspace_root` and the sources under `cargo_home` (the caller's
+    /// `$CARGO_HOME`: the engine reads no environment); `members` are the member manifests
+    /// (`cargo metadata --no-deps` lists them). An error says what could not be found
+    /// locally: run cargo metadata then.
+    pub fn from_lockfile(
+        workspace_root: &Path,
+        members: &[PathBuf],
+        cargo_home: &Path,
+    ) -> Result<Self, String> {
+        from_lockfile_in(workspace_root, members, cargo_home)
     }
 }
 
