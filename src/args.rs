@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use cancelsafe_engine::levels::{Level, Levels};
+use cancelsafe_engine::gate::levels::{Level, Levels};
 use cancelsafe_engine::rules;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 

@@ -14,8 +14,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::discover::{in_trees, Tree};
 use crate::error::Error;
+use crate::input::discover::{in_trees, Tree};
 use crate::summary::{FileSummary, ModDecl};
 
 /// Folders of a package whose `.rs` files (and `<dir>/main.rs`) are crate roots.

@@ -15,9 +15,10 @@ use bincode::{Decode, Encode};
 use cargo_metadata::{DependencyKind, Metadata, Node, TargetKind};
 use rayon::prelude::*;
 
-use crate::cache::Cache;
+use crate::input::discover;
+use crate::store::cache::Cache;
 use crate::summary::FileSummary;
-use crate::{discover, Config};
+use crate::Config;
 
 mod cfg;
 mod elide;

@@ -1,27 +1,24 @@
 //! cancelsafe: finds cancellation-unsafe await points in async Rust.
 //!
-//! The pipeline: [`discover`] finds `.rs` files, each is parsed with `syn` and reduced to
+//! The pipeline: [`input::discover`] finds `.rs` files, each is parsed with `syn` and reduced to
 //! [`summary`] data on a worker thread (the tree is dropped there), [`callgraph`] resolves
 //! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
 //! result into [`Finding`]s, and [`suppress`] applies the suppressions written in the code.
 //! When scanning a cargo workspace, the [`deps`] it names are summarised too. After that,
-//! the binary gates the findings with pure steps: [`levels`], [`baseline`], [`diff_base`].
+//! the binary gates the findings with pure steps: [`gate`]. [`store`] keeps summaries and
+//! results between runs.
 //! The engine never prints or exits; the binary does.
 
-pub mod baseline;
-pub mod cache;
 pub mod callgraph;
-pub mod config;
 pub mod crates;
 pub mod deps;
-pub mod diff_base;
-pub mod discover;
 pub mod error;
-pub mod levels;
-pub mod memo;
+pub mod gate;
+pub mod input;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod store;
 pub mod summary;
 pub mod suppress;
 pub mod timings;
@@ -36,7 +33,9 @@ pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
-use cache::Cache;
+use input::discover;
+use store::cache::Cache;
+use store::memo;
 use summary::bounds::Refusal;
 use summary::FileSummary;
 
@@ -46,7 +45,7 @@ pub struct Config {
     pub vocab: Vocabulary,
     /// Path fragments to skip (`tests/fixtures`).
     pub excludes: Vec<String>,
-    /// Where per-file summaries are cached (see [`cache`]); `None`: no cache.
+    /// Where per-file summaries are cached (see [`store::cache`]); `None`: no cache.
     pub cache_dir: Option<PathBuf>,
     /// The workspace's dependency graph: the crates the code calls into are summarised too,
     /// so a cancellation in the code that reaches a dependency's exchange is found.

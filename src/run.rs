@@ -4,13 +4,13 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use cancelsafe_engine::baseline::Baseline;
-use cancelsafe_engine::cache::{self, Secret};
 use cancelsafe_engine::deps;
-use cancelsafe_engine::diff_base::ChangedLines;
-use cancelsafe_engine::levels;
+use cancelsafe_engine::gate::baseline::Baseline;
+use cancelsafe_engine::gate::diff_base::ChangedLines;
+use cancelsafe_engine::gate::{config, levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
-use cancelsafe_engine::{analyze, config, rules, Analysis, Config, Finding, Severity, Vocabulary};
+use cancelsafe_engine::store::cache::{self, Secret};
+use cancelsafe_engine::{analyze, rules, Analysis, Config, Finding, Severity, Vocabulary};
 
 use crate::args::{self, Cli, Color, Command, Format, MessageFormat};
 use crate::workspace::{self, Cargo};

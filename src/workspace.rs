@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cancelsafe_engine::cache::Cache;
 use cancelsafe_engine::deps::{self, DependencyGraph};
+use cancelsafe_engine::store::cache::Cache;
 use cancelsafe_engine::timings;
 use cancelsafe_engine::Vocabulary;
 use cargo_metadata::{Metadata, MetadataCommand};

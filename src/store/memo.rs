@@ -10,12 +10,12 @@ use bincode::{Decode, Encode};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::cache::{Cache, Key};
 use crate::deps::DependencyStats;
-use crate::discover::Discovered;
 use crate::error::Error;
+use crate::input::discover::Discovered;
 use crate::rules::{self, Finding, Label, Severity};
 use crate::source::Span;
+use crate::store::cache::{Cache, Key};
 use crate::{Analysis, Config};
 
 /// The key of a run over `paths`, which the walk `found`; `None` when something could not

@@ -1,0 +1,3 @@
+//! The pipeline's input: which files are scanned ([`discover`]).
+
+pub mod discover;
