@@ -15,6 +15,7 @@ pub mod deps;
 pub mod error;
 pub mod gate;
 pub mod input;
+pub mod pool;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use error::Error;
+pub use pool::{on_parser_pool, parser_pool};
 pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
@@ -89,8 +91,6 @@ impl Analysis {
 /// Largest file analysed: 3 times the largest generated file met in 652 real crates
 /// (`encoding_rs`' 2.5 MB `data.rs`); a parse takes about 100 times its text in memory.
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
-/// Stack for the parser pool's threads: syn parses, visits and drops trees recursively.
-const PARSER_STACK: usize = 256 << 20;
 
 /// Analyses every Rust file under `paths`.
 /// Runs on the parser pool: the workspace pass walks nested bodies recursively too.
@@ -403,24 +403,6 @@ pub fn summarize_files(
         .par_iter()
         .map(|path| summarize_cached(path, vocab, cache))
         .collect()
-}
-
-/// Runs `work` on a fresh [`parser_pool`]; parallel iterators inside it use that pool.
-pub fn on_parser_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    match parser_pool() {
-        Some(pool) => pool.install(work),
-        // No threads to be had: slower and shallower, but still an answer.
-        None => work(),
-    }
-}
-
-/// A thread pool whose threads have [`PARSER_STACK`]-sized stacks.
-pub fn parser_pool() -> Option<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("cancelsafe-parse-{i}"))
-        .stack_size(PARSER_STACK)
-        .build()
-        .ok()
 }
 
 /// A file's summary from the cache, or made and stored there.

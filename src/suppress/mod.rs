@@ -16,6 +16,7 @@ mod items;
 
 use std::path::{Path, PathBuf};
 
+use crate::pool::PARSER_STACK;
 use crate::rules::{self, suppression_without_reason, unused_suppression, Finding};
 use crate::source::{LineIndex, Span};
 
@@ -97,12 +98,12 @@ pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
 }
 
 /// The directives of every file that mentions them, parsed on one big-stack thread
-/// (`syn` recurses; see `PARSER_STACK`).
+/// (`syn` recurses; see [`PARSER_STACK`]).
 fn collect(files: &[PathBuf]) -> Vec<Directive> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("cancelsafe-suppress".into())
-            .stack_size(crate::PARSER_STACK)
+            .stack_size(PARSER_STACK)
             .spawn_scoped(scope, || {
                 files
                     .iter()
