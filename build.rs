@@ -1,5 +1,5 @@
 //! Fingerprints the engine's sources into `CANCELSAFE_SOURCE_HASH`, so cached summaries
-//! (`src/cache.rs`) made by another build of the engine are never reused, even when the
+//! (`src/store/cache.rs`) made by another build of the engine are never reused, even when the
 //! version number did not change. Also records the target triple the engine is built for.
 
 use std::path::Path;

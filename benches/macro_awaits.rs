@@ -10,8 +10,9 @@ mod common;
 
 use std::collections::HashSet;
 
+use cancelsafe_engine::input::discover;
 use cancelsafe_engine::summary::{summarize_file, Node};
-use cancelsafe_engine::{discover, on_parser_pool, Vocabulary};
+use cancelsafe_engine::{on_parser_pool, Vocabulary};
 use proc_macro2::{TokenStream, TokenTree};
 use rayon::prelude::*;
 use syn::visit::Visit;

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use cancelsafe_engine::deps::{prepare, Build};
-use cancelsafe_engine::discover;
+use cancelsafe_engine::input::discover;
 
 fn main() {
     let paths = common::paths_from_args();

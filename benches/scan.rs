@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use cancelsafe_engine::cache::{set_secret, Secret};
-use cancelsafe_engine::{analyze, discover, findings_of, load, on_parser_pool, Config};
+use cancelsafe_engine::input::discover;
+use cancelsafe_engine::store::cache::{set_secret, Secret};
+use cancelsafe_engine::{analyze, findings_of, load, on_parser_pool, Config};
 use rayon::prelude::*;
 
 /// First argument of a child run.

@@ -14,8 +14,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::discover::{in_trees, Tree};
 use crate::error::Error;
+use crate::input::discover::{in_trees, Tree};
 use crate::summary::{FileSummary, ModDecl};
 
 /// Folders of a package whose `.rs` files (and `<dir>/main.rs`) are crate roots.
@@ -30,16 +30,19 @@ pub struct Reach {
     pub outside: Vec<Error>,
 }
 
-/// For each of `files`, whether to analyse it. `summaries[i]` belongs to `files[i]`;
-/// `failed[i]` says it could not be summarised. Paths declarations name are checked
-/// against `trees`.
-pub fn reachable(
-    packages: &[PathBuf],
-    files: &[PathBuf],
-    summaries: &[FileSummary],
-    failed: &[bool],
-    trees: &[Tree],
-) -> Reach {
+/// A scanned file as the module walk sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleFile<'a> {
+    pub path: &'a Path,
+    /// Empty when the file failed.
+    pub summary: &'a FileSummary,
+    /// It could not be summarised: its `mod` declarations are unknown.
+    pub failed: bool,
+}
+
+/// For each of `files`, whether to analyse it. Paths declarations name are checked against
+/// `trees`.
+pub fn reachable(packages: &[PathBuf], files: &[ModuleFile<'_>], trees: &[Tree]) -> Reach {
     let mut outside = Vec::new();
     let mut check = |declarer: &Path, target: &Path, via: &str| {
         let inside = in_trees(trees, target);
@@ -55,12 +58,16 @@ pub fn reachable(
     let index: HashMap<PathBuf, usize> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| (normalize(f), i))
+        .map(|(i, f)| (normalize(f.path), i))
         .collect();
     let package_dirs: HashSet<PathBuf> = packages.iter().map(|p| normalize(p)).collect();
     let mut keep: Vec<bool> = files
         .iter()
-        .map(|f| !normalize(f).ancestors().any(|a| package_dirs.contains(a)))
+        .map(|f| {
+            !normalize(f.path)
+                .ancestors()
+                .any(|a| package_dirs.contains(a))
+        })
         .collect();
     // (file, the folder its `mod x;` declarations resolve in)
     let mut work: Vec<(usize, PathBuf)> = Vec::new();
@@ -81,17 +88,18 @@ pub fn reachable(
         }
     }
     while let Some((i, dir)) = work.pop() {
-        if failed[i] {
+        let file = files[i];
+        if file.failed {
             for (path, _) in index.iter().filter(|(p, _)| p.starts_with(&dir)) {
                 let mod_rs = path.file_name().is_some_and(|n| n == "mod.rs");
                 reach(path, module_dir(path, mod_rs), &mut keep, &mut work);
             }
             continue;
         }
-        for decl in &summaries[i].mods {
-            for (path, mod_rs) in candidates(&files[i], &dir, decl) {
+        for decl in &file.summary.mods {
+            for (path, mod_rs) in candidates(file.path, &dir, decl) {
                 // Only `#[path]` can leave the tree: a module name is one identifier.
-                if decl.path_attr.is_some() && !check(&files[i], &path, "`#[path]`") {
+                if decl.path_attr.is_some() && !check(file.path, &path, "`#[path]`") {
                     continue;
                 }
                 let child_dir = module_dir(&path, mod_rs);
@@ -100,10 +108,10 @@ pub fn reachable(
         }
         // An included file's items belong to the including module, but rustc resolves its
         // `mod x;` beside the included file (windows-sys: `include!("Windows/mod.rs")`).
-        let folder = files[i].parent().unwrap_or(Path::new(""));
-        for include in &summaries[i].includes {
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for include in &file.summary.includes {
             let path = folder.join(include);
-            if check(&files[i], &path, "`include!`") {
+            if check(file.path, &path, "`include!`") {
                 let dir = module_dir(&path, true);
                 reach(&path, dir, &mut keep, &mut work);
             }
@@ -261,6 +269,23 @@ mod tests {
         }
     }
 
+    fn views<'a>(
+        files: &'a [PathBuf],
+        summaries: &'a [FileSummary],
+        failed: &[bool],
+    ) -> Vec<ModuleFile<'a>> {
+        files
+            .iter()
+            .zip(summaries)
+            .zip(failed)
+            .map(|((path, summary), &failed)| ModuleFile {
+                path,
+                summary,
+                failed,
+            })
+            .collect()
+    }
+
     #[test]
     fn resolves_module_files_like_rustc() {
         let lib = Path::new("p/src/lib.rs");
@@ -305,7 +330,7 @@ mod tests {
             FileSummary::default(),
         ];
         let tree = [Tree::new(dir.path())];
-        let reach = reachable(&[p], &files, &summaries, &[false; 4], &tree);
+        let reach = reachable(&[p], &views(&files, &summaries, &[false; 4]), &tree);
         assert_eq!(reach.keep, vec![true, false, true, true]);
         assert!(reach.outside.is_empty());
     }
@@ -324,7 +349,7 @@ mod tests {
         included.mods.push(decl("Win32", None, &[]));
         let summaries = vec![FileSummary::default(), included, lib];
         let tree = [Tree::new(&p)];
-        let keep = reachable(&[p], &files, &summaries, &[false; 3], &tree).keep;
+        let keep = reachable(&[p], &views(&files, &summaries, &[false; 3]), &tree).keep;
         assert_eq!(keep, vec![true, true, true]);
     }
 
@@ -334,7 +359,7 @@ mod tests {
         let files = vec![p.join("src/lib.rs"), p.join("src/deep/x.rs")];
         let summaries = vec![FileSummary::default(), FileSummary::default()];
         let tree = [Tree::new(&p)];
-        let keep = reachable(&[p], &files, &summaries, &[true, false], &tree).keep;
+        let keep = reachable(&[p], &views(&files, &summaries, &[true, false]), &tree).keep;
         assert_eq!(keep, vec![true, true]);
     }
 
@@ -351,9 +376,7 @@ mod tests {
         let tree = [Tree::new(&p)];
         let reach = reachable(
             std::slice::from_ref(&p),
-            &files,
-            &summaries,
-            &[false; 2],
+            &views(&files, &summaries, &[false; 2]),
             &tree,
         );
         assert_eq!(reach.keep, vec![true, true]);

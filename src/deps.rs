@@ -13,9 +13,10 @@ use std::path::PathBuf;
 
 use bincode::{Decode, Encode};
 
-use crate::cache::Cache;
+use crate::input::discover;
+use crate::store::cache::Cache;
 use crate::summary::FileSummary;
-use crate::{discover, Config};
+use crate::Config;
 
 mod cfg;
 mod elide;

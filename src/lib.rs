@@ -1,28 +1,26 @@
 //! cancelsafe: finds cancellation-unsafe await points in async Rust.
 //!
-//! The pipeline: [`discover`] finds `.rs` files, each is parsed with `syn` and reduced to
+//! The pipeline: [`input::discover`] finds `.rs` files, each is parsed with `syn` and reduced to
 //! [`summary`] data on a worker thread (the tree is dropped there), [`callgraph`] resolves
 //! calls across the workspace and propagates effects to a fixpoint, [`rules`] turn the
 //! result into [`Finding`]s, and [`suppress`] applies the suppressions written in the code.
 //! When scanning a cargo workspace, the [`deps`] it names are summarised too. After that,
-//! the binary gates the findings with pure steps: [`levels`], [`baseline`], [`diff_base`].
+//! the binary gates the findings with pure steps: [`gate`]. [`store`] keeps summaries and
+//! results between runs.
 //! The engine never prints or exits; the binary does.
 
-pub mod baseline;
-pub mod cache;
 pub mod callgraph;
-pub mod config;
 pub mod crates;
 pub mod deps;
-pub mod diff_base;
-pub mod discover;
 pub mod error;
-pub mod levels;
+pub mod gate;
+pub mod input;
 mod lex;
-pub mod memo;
+pub mod pool;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod store;
 pub mod summary;
 pub mod suppress;
 pub mod timings;
@@ -33,11 +31,16 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use error::Error;
+pub use input::MAX_FILE_BYTES;
+pub use pool::{on_parser_pool, parser_pool};
 pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
-use cache::Cache;
+use input::source_file::read_bytes;
+use input::{discover, SourceFile};
+use store::cache::Cache;
+use store::memo;
 use summary::bounds::Refusal;
 use summary::FileSummary;
 
@@ -47,7 +50,7 @@ pub struct Config {
     pub vocab: Vocabulary,
     /// Path fragments to skip (`tests/fixtures`).
     pub excludes: Vec<String>,
-    /// Where per-file summaries are cached (see [`cache`]); `None`: no cache.
+    /// Where per-file summaries are cached (see [`store::cache`]); `None`: no cache.
     pub cache_dir: Option<PathBuf>,
     /// The workspace's dependency graph: the crates the code calls into are summarised too,
     /// so a cancellation in the code that reaches a dependency's exchange is found.
@@ -82,17 +85,11 @@ impl Analysis {
             if !sources.contains(path) {
                 return None;
             }
-            let bytes = read_file(path).ok()?;
+            let bytes = read_bytes(path).ok()?;
             String::from_utf8(bytes).ok()
         }
     }
 }
-
-/// Largest file analysed: 3 times the largest generated file met in 652 real crates
-/// (`encoding_rs`' 2.5 MB `data.rs`); a parse takes about 100 times its text in memory.
-pub const MAX_FILE_BYTES: u64 = 8 << 20;
-/// Stack for the parser pool's threads: syn parses, visits and drops trees recursively.
-const PARSER_STACK: usize = 256 << 20;
 
 /// Analyses every Rust file under `paths`.
 /// Runs on the parser pool: the workspace pass walks nested bodies recursively too.
@@ -109,14 +106,24 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             None => config,
         };
         let t = timings::phase("hash every input");
+        // Keying the whole run reads every file; those texts are then the ones summarised,
+        // so each file is read once. Without a key, each is read as it is summarised.
+        let read = (cache.is_some() && memo::keyable(&found)).then(|| {
+            found
+                .files
+                .par_iter()
+                .map(|f| SourceFile::read(f))
+                .collect::<Vec<_>>()
+        });
         let key = cache
             .as_ref()
-            .and_then(|c| memo::key(c, paths, &found, config));
+            .zip(read.as_deref())
+            .and_then(|(c, read)| memo::key(c, paths, &found, read, config));
         drop(t);
         if let Some(stored) = cache.as_ref().zip(key).and_then(|(c, k)| memo::get(c, k)) {
             return stored;
         }
-        let analysis = analyze_on_pool(found, config, cache.as_ref());
+        let analysis = analyze_on_pool(found, read, config, cache.as_ref());
         if let (Some(c), Some(k)) = (&cache, key) {
             memo::put(c, k, &analysis);
         }
@@ -150,13 +157,21 @@ fn within_trees(
     })
 }
 
+/// The run after the memo missed; `read` holds the files' texts when the memo key read
+/// them already (same order as `found.files`).
 fn analyze_on_pool(
     found: discover::Discovered,
+    read: Option<Vec<Result<SourceFile, Error>>>,
     config: &Config,
     cache: Option<&Cache>,
 ) -> Analysis {
     let t = timings::phase("load scanned files");
-    let (mut files, mut summaries, mut errors) = load_found(found, config, cache);
+    let Loaded {
+        mut files,
+        mut summaries,
+        mut errors,
+        suppressible,
+    } = load_found(found, read, config, cache);
     drop(t);
     let files_scanned = files.len();
     let mut file_crates = vec![None; files_scanned];
@@ -208,10 +223,9 @@ fn analyze_on_pool(
     // (it is hostile input to any parser); its `unanalysed_file` finding comes after them,
     // so only the settings, never the tree, can silence it.
     let failed: std::collections::HashSet<&PathBuf> = errors.iter().map(Error::path).collect();
-    let readable: Vec<PathBuf> = files[..files_scanned]
-        .iter()
-        .filter(|f| !failed.contains(f))
-        .cloned()
+    let readable: Vec<SourceFile> = suppressible
+        .into_iter()
+        .filter(|s| !failed.contains(&s.path))
         .collect();
     let mut findings = suppress::apply(findings, &readable);
     rules::check_errors(&errors, &mut findings);
@@ -247,52 +261,92 @@ fn free_in_background(value: impl Send + 'static) {
 /// errors met.
 pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
     let found = discover::discover(paths, &config.excludes);
-    load_found(found, config, cache_of(config).as_ref())
+    let loaded = load_found(found, None, config, cache_of(config).as_ref());
+    (loaded.files, loaded.summaries, loaded.errors)
 }
 
-/// [`load`] over what a walk found.
+/// The scanned files the module trees reach, in the walk's order: `files` and `summaries`
+/// by position, as the workspace pass takes them.
+struct Loaded {
+    files: Vec<PathBuf>,
+    summaries: Vec<FileSummary>,
+    errors: Vec<Error>,
+    /// The texts, read once when summarised, of the files that parsed and may hold
+    /// suppressions ([`suppress::may_hold_directives`]).
+    suppressible: Vec<SourceFile>,
+}
+
+/// One file from the walk, once read and summarised.
+struct Summarised {
+    path: PathBuf,
+    /// Empty when the file failed.
+    summary: FileSummary,
+    failure: Option<Error>,
+    /// Its text, kept only when it parsed and may hold suppressions.
+    source: Option<SourceFile>,
+}
+
+/// [`load`] over what a walk found; `read` holds the files' texts if they were read already
+/// (same order as `found.files`), else each is read as it is summarised.
 fn load_found(
     found: discover::Discovered,
+    read: Option<Vec<Result<SourceFile, Error>>>,
     config: &Config,
     cache: Option<&Cache>,
-) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
+) -> Loaded {
     let mut errors = found.errors;
-    let mut summaries = Vec::with_capacity(found.files.len());
-    let mut failures = Vec::with_capacity(found.files.len());
-    for result in summarize_files(&found.files, &config.vocab, cache) {
-        let (summary, failure) = match result {
-            Ok(s) => (s, None),
-            Err(e) => (FileSummary::default(), Some(e)),
-        };
-        summaries.push(summary);
-        failures.push(failure);
-    }
-    let failed: Vec<bool> = failures.iter().map(Option::is_some).collect();
-    let reach = crates::reachable(
-        &found.packages,
-        &found.files,
-        &summaries,
-        &failed,
-        &found.trees,
-    );
-    errors.extend(reach.outside);
-    let keep = reach.keep;
-    let mut files = Vec::new();
-    let mut kept = Vec::new();
-    for (((file, summary), failure), keep) in found
+    let read: Vec<Option<Result<SourceFile, Error>>> = match read {
+        Some(read) => read.into_iter().map(Some).collect(),
+        None => std::iter::repeat_with(|| None)
+            .take(found.files.len())
+            .collect(),
+    };
+    let summarised: Vec<Summarised> = found
         .files
-        .into_iter()
-        .zip(summaries)
-        .zip(failures)
-        .zip(keep)
-    {
+        .into_par_iter()
+        .zip(read)
+        .map(|(path, read)| {
+            let read = read.unwrap_or_else(|| SourceFile::read(&path));
+            let (result, source) = summarize_source(read, &config.vocab, cache);
+            let (summary, failure) = match result {
+                Ok(s) => (s, None),
+                Err(e) => (FileSummary::default(), Some(e)),
+            };
+            Summarised {
+                path,
+                summary,
+                failure,
+                source,
+            }
+        })
+        .collect();
+    let views: Vec<crates::ModuleFile> = summarised
+        .iter()
+        .map(|s| crates::ModuleFile {
+            path: &s.path,
+            summary: &s.summary,
+            failed: s.failure.is_some(),
+        })
+        .collect();
+    let reach = crates::reachable(&found.packages, &views, &found.trees);
+    drop(views);
+    errors.extend(reach.outside);
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        summaries: Vec::new(),
+        errors,
+        suppressible: Vec::new(),
+    };
+    for (file, keep) in summarised.into_iter().zip(reach.keep) {
         if keep {
-            errors.extend(failure.map(|e| explain_edition(e, &found.packages)));
-            files.push(file);
-            kept.push(summary);
+            let failure = file.failure.map(|e| explain_edition(e, &found.packages));
+            loaded.errors.extend(failure);
+            loaded.files.push(file.path);
+            loaded.summaries.push(file.summary);
+            loaded.suppressible.extend(file.source);
         }
     }
-    (files, kept, errors)
+    loaded
 }
 
 /// The workspace pass and the rules over the summaries of `files` (same order), sorted and
@@ -382,43 +436,43 @@ pub fn summarize_files(
 ) -> Vec<Result<FileSummary, Error>> {
     files
         .par_iter()
-        .map(|path| summarize_cached(path, vocab, cache))
+        .map(|path| summarize_source(SourceFile::read(path), vocab, cache).0)
         .collect()
 }
 
-/// Runs `work` on a fresh [`parser_pool`]; parallel iterators inside it use that pool.
-pub fn on_parser_pool<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    match parser_pool() {
-        Some(pool) => pool.install(work),
-        // No threads to be had: slower and shallower, but still an answer.
-        None => work(),
+/// Summarises a file read once; its text comes back when it parsed and may hold
+/// suppressions, so `suppress` need not read it again.
+fn summarize_source(
+    read: Result<SourceFile, Error>,
+    vocab: &Vocabulary,
+    cache: Option<&Cache>,
+) -> (Result<FileSummary, Error>, Option<SourceFile>) {
+    let mut source = match read {
+        Ok(source) => source,
+        Err(e) => return (Err(e), None),
+    };
+    let summary = summarize_cached(&source, vocab, cache);
+    if summary.is_err() || !suppress::may_hold_directives(&source.text) {
+        return (summary, None);
     }
-}
-
-/// A thread pool whose threads have [`PARSER_STACK`]-sized stacks.
-pub fn parser_pool() -> Option<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("cancelsafe-parse-{i}"))
-        .stack_size(PARSER_STACK)
-        .build()
-        .ok()
+    source.text.shrink_to_fit();
+    (summary, Some(source))
 }
 
 /// A file's summary from the cache, or made and stored there.
 fn summarize_cached(
-    path: &Path,
+    source: &SourceFile,
     vocab: &Vocabulary,
     cache: Option<&Cache>,
 ) -> Result<FileSummary, Error> {
-    let bytes = read_file(path)?;
     let Some(cache) = cache else {
-        return summarize_bytes(path, bytes, vocab);
+        return summarize_text(&source.path, &source.text, vocab);
     };
-    let key = cache.key("file", &bytes);
+    let key = cache.key("file", source.text.as_bytes());
     if let Some(summary) = cache.get(key) {
         return Ok(summary);
     }
-    let summary = summarize_bytes(path, bytes, vocab)?;
+    let summary = summarize_text(&source.path, &source.text, vocab)?;
     // A cache that cannot be written only costs time on the next run.
     let _ = cache.put(key, &summary);
     Ok(summary)
@@ -426,37 +480,8 @@ fn summarize_cached(
 
 /// Reads, checks and summarises one file. Never panics on bad input.
 pub fn summarize_path(path: &Path, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    summarize_bytes(path, read_file(path)?, vocab)
-}
-
-/// The file's bytes, or [`Error::TooLarge`] past [`MAX_FILE_BYTES`] (read no further, so a
-/// huge or endless file costs nothing).
-fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    let read_error = |e: std::io::Error| Error::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::TooLarge {
-            path: path.to_path_buf(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    Ok(bytes)
-}
-
-fn summarize_bytes(path: &Path, bytes: Vec<u8>, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    summarize_text(path, &text, vocab)
+    let source = SourceFile::read(path)?;
+    summarize_text(path, &source.text, vocab)
 }
 
 /// Summarises source text that claims to come from `path`.

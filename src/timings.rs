@@ -1,10 +1,19 @@
-//! Where a run's time goes: with `CANCELSAFE_TIMINGS` set, each phase prints its wall time
-//! on stderr when it ends, and the memory in use and at its peak so far where the system
-//! tells it (Linux).
-//! Costs one environment lookup per run otherwise.
+//! Where a run's time goes: once [`enable`]d (the binary does so when `CANCELSAFE_TIMINGS`
+//! is set; the engine reads no environment), each phase prints its wall time on stderr when
+//! it ends, and the memory in use and at its peak so far where the system tells it (Linux).
+//! Costs one atomic load per phase otherwise.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+
+/// Process-wide, like stderr itself: phases are timed deep in the engine, where threading a
+/// setting through every call would cost more than the switch is worth.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Turns the timings on or off for the rest of the process.
+pub fn enable(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
 
 /// A running phase; prints `timing: NAME MS` when dropped, if timings are on.
 pub struct Phase {
@@ -12,7 +21,7 @@ pub struct Phase {
     start: Option<Instant>,
 }
 
-/// Starts timing a phase (a no-op unless `CANCELSAFE_TIMINGS` is set).
+/// Starts timing a phase (a no-op unless [`enable`]d).
 pub fn phase(name: &'static str) -> Phase {
     Phase {
         name,
@@ -28,8 +37,7 @@ pub fn note(message: &str) {
 }
 
 fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("CANCELSAFE_TIMINGS").is_some())
+    ENABLED.load(Ordering::Relaxed)
 }
 
 impl Drop for Phase {

@@ -12,9 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cancelsafe_engine::cache::Cache;
 use cancelsafe_engine::deps::{self, DependencyGraph};
 use cancelsafe_engine::report::sanitize;
+use cancelsafe_engine::store::cache::Cache;
 use cancelsafe_engine::timings;
 use cancelsafe_engine::Vocabulary;
 use cargo_metadata::{Metadata, MetadataCommand};
@@ -260,11 +260,20 @@ fn graph_from_lock_file(members: &Members) -> Result<DependencyGraph, String> {
     if !root.join("Cargo.lock").is_file() {
         return Err("there is none yet".to_string()); // cargo metadata writes one
     }
+    let home = cargo_home().ok_or("no cargo home: neither CARGO_HOME nor HOME")?;
     let _t = timings::phase("dependency graph from Cargo.lock");
-    DependencyGraph::from_lockfile(root, &members.manifests()).map_err(|why| {
+    DependencyGraph::from_lockfile(root, &members.manifests(), &home).map_err(|why| {
         timings::note(&format!("Cargo.lock not used: {why}"));
         why
     })
+}
+
+/// Where cargo keeps its registry and git sources: `$CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(home));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"))
 }
 
 /// The graph `cargo metadata` resolves (fetching what is missing only with `--fetch`).

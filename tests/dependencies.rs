@@ -266,7 +266,14 @@ fn lock_graph_differences(root: &Path) -> Vec<String> {
         "a graph worth comparing"
     );
     let (root, manifests) = members(&meta);
-    let from_lock = DependencyGraph::from_lockfile(&root, &manifests).expect("lock graph");
+    // Cargo's own rule, as the binary applies it: `$CARGO_HOME`, else `~/.cargo`.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("a cargo home");
+    let from_lock =
+        DependencyGraph::from_lockfile(&root, &manifests, &cargo_home).expect("lock graph");
     let (expected, found) = (from_metadata.normalized(), from_lock.normalized());
     let edges: usize = expected.crates.values().map(|c| c.deps.len()).sum();
     eprintln!(

@@ -33,9 +33,12 @@ impl DependencyGraph {
     /// workspace at `workspace_root` and the sources under `$CARGO_HOME`; `members` are the
     /// member manifests (`cargo metadata --no-deps` lists them). An error says what could
     /// not be found locally: run cargo metadata then.
-    pub fn from_lockfile(workspace_root: &Path, members: &[PathBuf]) -> Result<Self, String> {
-        let home = locate::cargo_home().ok_or("no cargo home: neither CARGO_HOME nor HOME")?;
-        from_lockfile_in(workspace_root, members, &home)
+    pub fn from_lockfile(
+        workspace_root: &Path,
+        members: &[PathBuf],
+        cargo_home: &Path,
+    ) -> Result<Self, String> {
+        from_lockfile_in(workspace_root, members, cargo_home)
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use super::{Interface, SolvedDependencies};
-use crate::cache::{Cache, Key};
+use crate::store::cache::{Cache, Key};
 use crate::vocab::Vocabulary;
 
 /// Where the key of the last dependency set solved is noted, in the cache folder.

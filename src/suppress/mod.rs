@@ -15,8 +15,10 @@
 mod comments;
 mod items;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::input::SourceFile;
+use crate::pool::PARSER_STACK;
 use crate::rules::{self, Finding};
 use crate::source::{LineIndex, Span};
 
@@ -30,8 +32,10 @@ fn covers(d: &Directive, span: &Span) -> bool {
 }
 
 /// Removes the findings a directive with a reason covers, and adds a finding for each
-/// directive without a reason and each rule name that suppressed nothing.
-pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
+/// directive without a reason and each rule name that suppressed nothing. `files` are the
+/// scanned files' texts, as read for their summaries (only those that
+/// [`may_hold_directives`] are needed).
+pub fn apply(findings: Vec<Finding>, files: &[SourceFile]) -> Vec<Finding> {
     let directives = collect(files);
     if directives.is_empty() {
         return findings;
@@ -65,24 +69,28 @@ pub fn apply(findings: Vec<Finding>, files: &[PathBuf]) -> Vec<Finding> {
 }
 
 /// The directives of every file that mentions them, parsed on one big-stack thread
-/// (`syn` recurses; see `PARSER_STACK`).
-fn collect(files: &[PathBuf]) -> Vec<Directive> {
+/// (`syn` recurses; see [`PARSER_STACK`]).
+fn collect(files: &[SourceFile]) -> Vec<Directive> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("cancelsafe-suppress".into())
-            .stack_size(crate::PARSER_STACK)
+            .stack_size(PARSER_STACK)
             .spawn_scoped(scope, || {
                 files
                     .iter()
-                    .filter_map(|f| Some((f, std::fs::read_to_string(f).ok()?)))
-                    .filter(|(_, text)| text.contains("cancelsafe"))
-                    .flat_map(|(file, text)| directives_of(file, &text))
+                    .filter(|f| may_hold_directives(&f.text))
+                    .flat_map(|f| directives_of(&f.path, &f.text))
                     .collect()
             })
             .expect("spawn suppression thread")
             .join()
             .unwrap_or_default()
     })
+}
+
+/// Whether `text` may hold a directive: every form names `cancelsafe`.
+pub fn may_hold_directives(text: &str) -> bool {
+    text.contains("cancelsafe")
 }
 
 fn directives_of(file: &Path, text: &str) -> Vec<Directive> {

@@ -8,14 +8,6 @@ use std::path::{Path, PathBuf};
 
 use super::manifest::Manifests;
 
-/// `$CARGO_HOME`, else `~/.cargo`.
-pub(super) fn cargo_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(home));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"))
-}
-
 /// The unpacked sources under one `$CARGO_HOME`.
 pub(super) struct Store {
     /// `registry/src/*`, most recently changed first: when two cargo versions unpacked

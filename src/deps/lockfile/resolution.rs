@@ -41,7 +41,7 @@ pub(super) struct Resolution<'a> {
     path_hints: HashMap<String, Vec<PathBuf>>,
     /// The scanned workspace: a path package outside it is not read (cargo metadata, run
     /// instead, resolves it, and the engine reports it).
-    workspace: crate::discover::Tree,
+    workspace: crate::input::discover::Tree,
     queue: Vec<usize>,
     queued: Vec<bool>,
 }
@@ -56,7 +56,7 @@ impl<'a> Resolution<'a> {
             reached: (0..n).map(|_| None).collect(),
             members: BTreeMap::new(),
             path_hints: HashMap::new(),
-            workspace: crate::discover::Tree::new(workspace_root),
+            workspace: crate::input::discover::Tree::new(workspace_root),
             queue: Vec::new(),
             queued: vec![false; n],
         }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::ConfigError;
-use crate::levels::{Level, Levels, RuleOptions};
+use crate::gate::levels::{Level, Levels, RuleOptions};
 use crate::report::sanitize;
 use crate::rules;
 use crate::vocab::VocabularyExtension;

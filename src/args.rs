@@ -1,0 +1,181 @@
+//! The command line: what `cargo cancelsafe` accepts (clap), and the `-A/-W/-D` flags read
+//! in the order given.
+
+use std::path::PathBuf;
+
+use cancelsafe_engine::gate::levels::{Level, Levels};
+use cancelsafe_engine::rules;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-cancelsafe",
+    bin_name = "cargo cancelsafe",
+    version,
+    about = "Finds cancellation-unsafe await points in async Rust",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files or folders to scan (default: the cargo workspace around the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Cargo's spelling: `json` is `--format rustc-json` (for rust-analyzer's
+    /// `check.overrideCommand`), `human` is `--format human`.
+    #[arg(long, value_enum, conflicts_with = "format")]
+    pub message_format: Option<MessageFormat>,
+    /// Cargo.toml of the workspace to scan when no PATH is given.
+    #[arg(long)]
+    pub manifest_path: Option<PathBuf>,
+    /// Skip paths containing this fragment (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Print the summaries of functions whose name contains this text (debugging).
+    #[arg(long, hide = true)]
+    pub debug_effects: Option<String>,
+    /// Do not summarise the workspace's dependencies.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Also report findings inside dependencies.
+    #[arg(long, conflicts_with = "no_deps")]
+    pub include_deps: bool,
+    /// Let cargo download dependencies that are not on disk (by default nothing is
+    /// fetched: they are reported, and the scan goes on without them).
+    #[arg(long)]
+    pub fetch: bool,
+    /// Cache summaries here (default: `$CANCELSAFE_CACHE_DIR`, else, when scanning the cargo
+    /// workspace (no PATH, or --manifest-path), `cancelsafe` in the user's cache folder; no
+    /// cache otherwise). Never chosen by the scanned tree.
+    #[arg(long, conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Summarise every file afresh and write no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Settings file (default: `cancelsafe.toml` or `Cargo.toml` metadata, looked up from
+    /// the scanned folder upward).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Drop the findings of RULE (id or code; `warnings`: every warning). Repeatable; a
+    /// later -A/-W/-D wins.
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Report RULE as a warning, which does not fail the run (`warnings`: no-op).
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Report RULE as an error, which fails the run (`-D warnings`: every warning).
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// Record today's findings in FILE (JSON) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Report, and fail on, only findings not recorded in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: rewrite FILE without the entries no finding matches any more.
+    #[arg(long, requires = "baseline")]
+    pub prune_baseline: bool,
+    /// Report only findings on lines changed since git revision REV, or in untracked files.
+    #[arg(long, value_name = "REV")]
+    pub diff_base: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation.
+    Explain { rule: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum Format {
+    /// Diagnostics for people (miette).
+    Human,
+    /// cancelsafe's own JSON report (versioned contract).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// cargo's JSON compiler messages, one per line.
+    RustcJson,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+impl MessageFormat {
+    pub fn format(self) -> Format {
+        match self {
+            MessageFormat::Human => Format::Human,
+            MessageFormat::Json => Format::RustcJson,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The parsed command line, and clap's matches (they keep the flags' positions), or clap's
+/// error (which also carries `--help` and `--version`).
+pub fn parse() -> Result<(Cli, ArgMatches), clap::Error> {
+    Cli::command()
+        .try_get_matches_from(args())
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)))
+}
+
+/// Drops the `cancelsafe` that cargo inserts when run as `cargo cancelsafe`.
+fn args() -> Vec<String> {
+    let mut args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "cancelsafe") {
+        args.remove(1);
+    }
+    args
+}
+
+/// `-A/-W/-D` in command-line order, so a later flag overrides an earlier one (as clippy
+/// does), on top of the config file's levels.
+pub fn apply_level_flags(levels: &mut Levels, matches: &ArgMatches) -> miette::Result<()> {
+    let mut flags = Vec::new();
+    for (id, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        if let (Some(at), Some(names)) = (matches.indices_of(id), matches.get_many::<String>(id)) {
+            flags.extend(at.zip(names).map(|(i, name)| (i, level, id, name)));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    for (_, level, flag, name) in flags {
+        if name == "warnings" {
+            levels.set_warnings(level);
+            continue;
+        }
+        let Some(rule) = rules::find(name) else {
+            let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+            return Err(miette::miette!(
+                help = format!(
+                    "rules are named by id or code: {}, or `warnings`",
+                    known.join(", ")
+                ),
+                "unknown rule `{name}` in `--{flag}`"
+            ));
+        };
+        levels.set_rule(rule, level);
+    }
+    Ok(())
+}
