@@ -19,6 +19,7 @@ mod lex;
 pub mod pool;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod source;
 pub mod store;
 pub mod summary;

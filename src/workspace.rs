@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cancelsafe_engine::deps::{self, DependencyGraph};
-use cancelsafe_engine::report::sanitize;
+use cancelsafe_engine::sanitize;
 use cancelsafe_engine::store::cache::Cache;
 use cancelsafe_engine::timings;
 use cancelsafe_engine::Vocabulary;

@@ -16,8 +16,8 @@ use toml::Spanned;
 
 use crate::error::ConfigError;
 use crate::gate::levels::{Level, Levels, RuleOptions};
-use crate::report::sanitize;
 use crate::rules;
+use crate::sanitize;
 use crate::vocab::VocabularyExtension;
 
 /// The name of the dedicated settings file.

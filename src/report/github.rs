@@ -12,7 +12,8 @@
 
 use std::path::Path;
 
-use super::{display_path, label_line, sanitize};
+use super::label_line;
+use crate::sanitize::{self, display_path};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// Renders every finding, then every failure, as a workflow command line.

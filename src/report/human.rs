@@ -8,7 +8,7 @@ use miette::{
     SourceSpan,
 };
 
-use super::sanitize;
+use crate::sanitize;
 use crate::{Error, Finding, Severity};
 
 /// How to draw: colours and width.

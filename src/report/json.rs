@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::sanitize;
 use crate::error::ErrorRecord;
+use crate::sanitize;
 use crate::{Analysis, Finding};
 
 #[derive(Serialize)]

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{display_path, label_line, sanitize};
+use super::label_line;
+use crate::sanitize::{self, display_path};
 use crate::{Analysis, Error, Finding, Severity, Span};
 
 /// A cargo package as `cargo metadata` describes it, to attribute messages to.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::{display_path, sanitize};
+use crate::sanitize::{self, display_path};
 use crate::{Analysis, Error, Finding, Span, RULES};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -72,12 +72,28 @@ pub fn text(text: &str) -> Cow<'_, str> {
 
 /// A path as people read it, on one line.
 pub fn path(path: &Path) -> String {
-    line(&super::display_path(path)).into_owned()
+    line(&display_path(path)).into_owned()
 }
 
 /// Whether `text` holds a control or bidirectional character (line feed and tab aside).
 pub fn has_unsafe(text: &str) -> bool {
     text.chars().any(is_unsafe)
+}
+
+/// A path as the line-oriented formats print it: `/` separators, no leading `./`. Only on
+/// Windows is `\\` a separator; elsewhere it is part of a file's name and kept.
+pub(crate) fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let text = if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    };
+    let mut rest = text.as_str();
+    while let Some(stripped) = rest.strip_prefix("./") {
+        rest = stripped;
+    }
+    rest.to_string()
 }
 
 fn escape(text: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -145,6 +161,18 @@ pub fn json(out: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn display_path_uses_forward_slashes_without_dot_prefix() {
+        assert_eq!(display_path(Path::new("./src/lib.rs")), "src/lib.rs");
+        let backslash = if cfg!(windows) {
+            "src/win.rs"
+        } else {
+            "src\\win.rs"
+        };
+        assert_eq!(display_path(Path::new("src\\win.rs")), backslash);
+        assert_eq!(display_path(Path::new("/abs/a.rs")), "/abs/a.rs");
+    }
+
     use super::*;
 
     #[test]
