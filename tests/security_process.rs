@@ -192,13 +192,13 @@ impl Listener {
 
 // cargo: the tree's configuration
 
-#[test]
-fn build_rustc_from_the_trees_cargo_config_never_runs() {
+/// Scans a tree whose `.cargo/config.toml` names `./evil.sh` under `[build] <key>`.
+fn build_program_from_the_trees_cargo_config_never_runs(key: &str) {
     let attack = Attack::new("");
     attack.evil_script("tree/evil.sh");
     attack.write(
         "tree/.cargo/config.toml",
-        "[build]\nrustc = \"./evil.sh\"\n",
+        &format!("[build]\n{key} = \"./evil.sh\"\n"),
     );
     let out = attack.scan(&[]);
     attack.assert_nothing_ran();
@@ -206,16 +206,13 @@ fn build_rustc_from_the_trees_cargo_config_never_runs() {
 }
 
 #[test]
+fn build_rustc_from_the_trees_cargo_config_never_runs() {
+    build_program_from_the_trees_cargo_config_never_runs("rustc");
+}
+
+#[test]
 fn a_rustc_wrapper_from_the_trees_cargo_config_never_runs() {
-    let attack = Attack::new("");
-    attack.evil_script("tree/evil.sh");
-    attack.write(
-        "tree/.cargo/config.toml",
-        "[build]\nrustc-wrapper = \"./evil.sh\"\n",
-    );
-    let out = attack.scan(&[]);
-    attack.assert_nothing_ran();
-    assert_scanned(&out);
+    build_program_from_the_trees_cargo_config_never_runs("rustc-wrapper");
 }
 
 #[test]
