@@ -107,24 +107,14 @@ pub fn analyze(paths: &[PathBuf], config: &Config) -> Analysis {
             None => config,
         };
         let t = timings::phase("hash every input");
-        // Keying the whole run reads every file; those texts are then the ones summarised,
-        // so each file is read once. Without a key, each is read as it is summarised.
-        let read = (cache.is_some() && memo::keyable(&found)).then(|| {
-            found
-                .files
-                .par_iter()
-                .map(|f| SourceFile::read(f))
-                .collect::<Vec<_>>()
-        });
         let key = cache
             .as_ref()
-            .zip(read.as_deref())
-            .and_then(|(c, read)| memo::key(c, paths, &found, read, config));
+            .and_then(|c| memo::key(c, paths, &found, config));
         drop(t);
         if let Some(stored) = cache.as_ref().zip(key).and_then(|(c, k)| memo::get(c, k)) {
             return stored;
         }
-        let analysis = analyze_on_pool(found, read, config, cache.as_ref());
+        let analysis = analyze_on_pool(found, config, cache.as_ref());
         if let (Some(c), Some(k)) = (&cache, key) {
             memo::put(c, k, &analysis);
         }
@@ -158,11 +148,8 @@ fn within_trees(
     })
 }
 
-/// The run after the memo missed; `read` holds the files' texts when the memo key read
-/// them already (same order as `found.files`).
 fn analyze_on_pool(
     found: discover::Discovered,
-    read: Option<Vec<Result<SourceFile, Error>>>,
     config: &Config,
     cache: Option<&Cache>,
 ) -> Analysis {
@@ -172,7 +159,7 @@ fn analyze_on_pool(
         mut summaries,
         mut errors,
         suppressible,
-    } = load_found(found, read, config, cache);
+    } = load_found(found, config, cache);
     drop(t);
     let files_scanned = files.len();
     let mut file_crates = vec![None; files_scanned];
@@ -262,7 +249,7 @@ fn free_in_background(value: impl Send + 'static) {
 /// errors met.
 pub fn load(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<FileSummary>, Vec<Error>) {
     let found = discover::discover(paths, &config.excludes);
-    let loaded = load_found(found, None, config, cache_of(config).as_ref());
+    let loaded = load_found(found, config, cache_of(config).as_ref());
     (loaded.files, loaded.summaries, loaded.errors)
 }
 
@@ -287,28 +274,14 @@ struct Summarised {
     source: Option<SourceFile>,
 }
 
-/// [`load`] over what a walk found; `read` holds the files' texts if they were read already
-/// (same order as `found.files`), else each is read as it is summarised.
-fn load_found(
-    found: discover::Discovered,
-    read: Option<Vec<Result<SourceFile, Error>>>,
-    config: &Config,
-    cache: Option<&Cache>,
-) -> Loaded {
+/// [`load`] over what a walk found.
+fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache>) -> Loaded {
     let mut errors = found.errors;
-    let read: Vec<Option<Result<SourceFile, Error>>> = match read {
-        Some(read) => read.into_iter().map(Some).collect(),
-        None => std::iter::repeat_with(|| None)
-            .take(found.files.len())
-            .collect(),
-    };
     let summarised: Vec<Summarised> = found
         .files
         .into_par_iter()
-        .zip(read)
-        .map(|(path, read)| {
-            let read = read.unwrap_or_else(|| SourceFile::read(&path));
-            let (result, source) = summarize_source(read, &config.vocab, cache);
+        .map(|path| {
+            let (result, source) = summarize_source(&path, &config.vocab, cache);
             let (summary, failure) = match result {
                 Ok(s) => (s, None),
                 Err(e) => (FileSummary::default(), Some(e)),
@@ -437,18 +410,18 @@ pub fn summarize_files(
 ) -> Vec<Result<FileSummary, Error>> {
     files
         .par_iter()
-        .map(|path| summarize_source(SourceFile::read(path), vocab, cache).0)
+        .map(|path| summarize_source(path, vocab, cache).0)
         .collect()
 }
 
-/// Summarises a file read once; its text comes back when it parsed and may hold
+/// Reads a file once and summarises it; its text comes back when it parsed and may hold
 /// suppressions, so `suppress` need not read it again.
 fn summarize_source(
-    read: Result<SourceFile, Error>,
+    path: &Path,
     vocab: &Vocabulary,
     cache: Option<&Cache>,
 ) -> (Result<FileSummary, Error>, Option<SourceFile>) {
-    let mut source = match read {
+    let mut source = match SourceFile::read(path) {
         Ok(source) => source,
         Err(e) => return (Err(e), None),
     };

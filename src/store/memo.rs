@@ -13,32 +13,22 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::deps::DependencyStats;
 use crate::error::Error;
 use crate::input::discover::Discovered;
-use crate::input::SourceFile;
 use crate::rules::{self, Finding, Label, Severity};
 use crate::source::Span;
 use crate::store::cache::{Cache, Key};
 use crate::{Analysis, Config};
 
-/// Whether a run over what the walk `found` may be stored: not when the walk met errors
-/// (they would not be reproduced).
-pub fn keyable(found: &Discovered) -> bool {
-    found.errors.is_empty()
-}
-
-/// The key of a run over `paths`, which the walk `found`, whose files read as `read` (same
-/// order); `None` when something could not be read or analysed as text (then the run is
-/// not stored).
-pub fn key(
-    cache: &Cache,
-    paths: &[PathBuf],
-    found: &Discovered,
-    read: &[Result<SourceFile, Error>],
-    config: &Config,
-) -> Option<Key> {
-    if !keyable(found) {
+/// The key of a run over `paths`, which the walk `found`; `None` when something could not
+/// be read (then the run is not stored: its errors would not be reproduced).
+pub fn key(cache: &Cache, paths: &[PathBuf], found: &Discovered, config: &Config) -> Option<Key> {
+    if !found.errors.is_empty() {
         return None;
     }
-    let hashes: Vec<Option<[u8; 17]>> = read.par_iter().map(content_hash).collect();
+    let hashes: Vec<Option<u128>> = found
+        .files
+        .par_iter()
+        .map(|f| std::fs::read(f).ok().map(|b| xxh3_128(&b)))
+        .collect();
     let mut bytes = Vec::new();
     let mut add = |b: &[u8]| {
         bytes.extend((b.len() as u64).to_le_bytes());
@@ -53,7 +43,7 @@ pub fn key(
     add(&[u8::from(config.include_deps)]);
     for (file, hash) in found.files.iter().zip(hashes) {
         add(file.as_os_str().as_encoded_bytes());
-        add(&hash?);
+        add(&hash?.to_le_bytes());
     }
     for package in &found.packages {
         add(&std::fs::read(package.join("Cargo.toml")).ok()?);
@@ -62,22 +52,6 @@ pub fn key(
         add(&graph.identity());
     }
     Some(cache.key("result", &bytes))
-}
-
-/// What a run depends on of one file: its text, or the error that kept it from being
-/// analysed (a file too large or not UTF-8 contributes that error alone), tagged so the two
-/// never share a hash. `None` for a file that could not be read: such a run is not stored.
-fn content_hash(read: &Result<SourceFile, Error>) -> Option<[u8; 17]> {
-    let (tag, hash) = match read {
-        Ok(source) => (0, xxh3_128(source.text.as_bytes())),
-        Err(e @ (Error::TooLarge { .. } | Error::NotUtf8 { .. })) => {
-            (1, xxh3_128(format!("{e:?}").as_bytes()))
-        }
-        Err(_) => return None,
-    };
-    let mut out = [tag; 17];
-    out[1..].copy_from_slice(&hash.to_le_bytes());
-    Some(out)
 }
 
 /// The stored result for `key`.
