@@ -47,6 +47,13 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    // Not a FIFO or a device: opening one would block, or read forever.
+    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            message: "not a regular file".into(),
+        });
+    }
     let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)

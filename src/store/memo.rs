@@ -13,6 +13,7 @@ use xxhash_rust::xxh3::xxh3_128;
 use crate::deps::DependencyStats;
 use crate::error::Error;
 use crate::input::discover::Discovered;
+use crate::input::source_file::read_bytes;
 use crate::rules::{self, Finding, Label, Severity};
 use crate::source::Span;
 use crate::store::cache::{Cache, Key};
@@ -27,7 +28,8 @@ pub fn key(cache: &Cache, paths: &[PathBuf], found: &Discovered, config: &Config
     let hashes: Vec<Option<u128>> = found
         .files
         .par_iter()
-        .map(|f| std::fs::read(f).ok().map(|b| xxh3_128(&b)))
+        // Bounded like the analysis' own read: a file past the limit is not stored.
+        .map(|f| read_bytes(f).ok().map(|b| xxh3_128(&b)))
         .collect();
     let mut bytes = Vec::new();
     let mut add = |b: &[u8]| {
