@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -97,27 +96,9 @@ impl Project {
         }
     }
 
-    /// Runs git in the project root with a fixed identity; panics if it fails.
+    /// Runs git in the project root, which is also its home; panics if it fails.
     fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
-            .args([
-                "-c",
-                "init.defaultBranch=main",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(self.root())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.root())
-            .output()
-            .expect("run git");
-        assert!(
-            status.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
+        common::git(self.root(), self.root(), args);
     }
 }
 

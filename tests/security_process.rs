@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::ONE_FINDING;
+use common::{git, ONE_FINDING};
 
 /// A scan that takes longer has hung (a credential provider waiting, say).
 const SCAN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -363,29 +363,6 @@ fn cargo_from_inside_the_tree_is_refused() {
 
 // git: --diff-base
 
-/// Runs git in `dir` with a fixed identity and no user or system settings.
-fn git(dir: &Path, home: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", home)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn diff_base_in_a_nested_repository_runs_none_of_its_filters() {
     let attack = Attack::new("");
@@ -406,18 +383,11 @@ fn diff_base_in_a_nested_repository_runs_none_of_its_filters() {
         git(&nested, &home, &["config", key, &program]);
     }
     git(&nested, &home, &["config", "diff.external", &program]);
-    // The write of the finding changes; its read does not.
-    let edited = ONE_FINDING.replace("b\"GET\").await?;", "b\"PUT\").await?;");
-    assert_ne!(edited, ONE_FINDING);
-    attack.write("tree/nested/conn.rs", &edited);
-    let out = attack.scan(&["--diff-base", "HEAD", "--format", "json", "nested"]);
-    attack.assert_nothing_ran();
-    assert_scanned(&out);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(
-        report["findings"].as_array().map(Vec::len),
-        Some(1),
-        "the finding on the changed line is kept"
+    edit_the_write_and_scan_since_head(
+        &attack,
+        "nested/conn.rs",
+        "nested",
+        "the finding on the changed line is kept",
     );
 }
 
@@ -458,15 +428,27 @@ fn diff_base_in_a_committed_bare_repository_runs_none_of_its_filters() {
     git(&tree, &home, &["init", "-q"]);
     git(&tree, &home, &["add", "."]);
     git(&tree, &home, &["commit", "-q", "-m", "base"]);
+    edit_the_write_and_scan_since_head(
+        &attack,
+        "nested/src/conn.rs",
+        "nested/src",
+        "the outer repository's base is used: the finding on the changed line is kept",
+    );
+}
+
+/// Changes the write of `file`'s one finding (its read stays), scans `scanned` with
+/// `--diff-base HEAD`, and checks that nothing ran and the finding is kept.
+fn edit_the_write_and_scan_since_head(attack: &Attack, file: &str, scanned: &str, why: &str) {
     let edited = ONE_FINDING.replace("b\"GET\").await?;", "b\"PUT\").await?;");
-    attack.write("tree/nested/src/conn.rs", &edited);
-    let out = attack.scan(&["--diff-base", "HEAD", "--format", "json", "nested/src"]);
+    assert_ne!(edited, ONE_FINDING);
+    attack.write(&format!("tree/{file}"), &edited);
+    let out = attack.scan(&["--diff-base", "HEAD", "--format", "json", scanned]);
     attack.assert_nothing_ran();
     assert_scanned(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(
         report["findings"].as_array().map(Vec::len),
         Some(1),
-        "the outer repository's base is used: the finding on the changed line is kept"
+        "{why}"
     );
 }

@@ -35,6 +35,31 @@ impl Conn {
 }
 "#;
 
+/// Runs git in `dir` with a fixed identity and no system settings, `home` as its home (so
+/// no user settings either); panics if it fails.
+#[allow(dead_code)] // not every test binary that shares this module uses it
+pub fn git(dir: &std::path::Path, home: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t.invalid"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `(kind, file)` of every error in a `--format json` report.
 #[allow(dead_code)] // not every test binary that shares this module uses it
 pub fn json_errors(report: &serde_json::Value) -> Vec<(String, String)> {
