@@ -68,7 +68,19 @@ fn rule_cases_match_their_marks() {
             let prefix = format!("{}/", dir.display());
             rendered.push_str(&format!("── block at lints/{rule}.md:{md_line} ──\n"));
             for f in &analysis.findings {
-                rendered.push_str(&human::render_finding(f, code, &style).replace(&prefix, ""));
+                // Relative before rendering: wrapping must not depend on the checkout's path.
+                let mut f = f.clone();
+                f.file = f.file.strip_prefix(&dir).unwrap_or(&f.file).to_path_buf();
+                f.message = f.message.replace(&prefix, "");
+                for label in &mut f.labels {
+                    label.file = label
+                        .file
+                        .strip_prefix(&dir)
+                        .unwrap_or(&label.file)
+                        .to_path_buf();
+                    label.message = label.message.replace(&prefix, "");
+                }
+                rendered.push_str(&human::render_finding(&f, code, &style));
             }
             let findings: Vec<_> = analysis.findings.iter().collect();
             rendered.push_str(&json::render(&analysis, &findings).replace(&prefix, ""));
