@@ -5,6 +5,10 @@
 //! prefix operators and keywords, operator chains) is measured here on the lexed tokens, so
 //! comments and string literals never count. Lexing is done once: the same tokens are then
 //! handed to `syn`. proc-macro2's lexer and its token trees' `Drop` are not recursive.
+//!
+//! The walk takes the tokens by value and hands back the same trees: iterating a token
+//! stream that is still shared (a group's) copies its every token, so each group is
+//! taken apart, walked, and rebuilt with its delimiter and span.
 
 use std::str::FromStr;
 
@@ -35,9 +39,8 @@ impl From<syn::Error> for Refusal {
 pub fn parse_file(text: &str) -> Result<syn::File, Refusal> {
     let content = code_after_bom_and_shebang(text);
     let tokens = TokenStream::from_str(content).map_err(syn::Error::from)?;
-    if let Some((exceeded, at)) = exceeded_limit(&tokens) {
-        return Err(Refusal::TooComplex(exceeded, at));
-    }
+    let tokens =
+        within_limits(tokens).map_err(|(exceeded, at)| Refusal::TooComplex(exceeded, at))?;
     Ok(syn::parse2(tokens)?)
 }
 
@@ -56,6 +59,9 @@ fn code_after_bom_and_shebang(text: &str) -> &str {
 /// What one group's tokens have shown so far.
 struct Level {
     tokens: proc_macro2::token_stream::IntoIter,
+    /// The group being walked (`None` at the top), rebuilt from `walked` when it ends.
+    group: Option<(Delimiter, proc_macro2::Span)>,
+    walked: Vec<TokenTree>,
     /// Nesting above this group's own tokens.
     base: usize,
     /// `<` not yet closed by `>` since the last statement boundary.
@@ -65,9 +71,15 @@ struct Level {
 }
 
 impl Level {
-    fn new(tokens: TokenStream, base: usize) -> Self {
+    fn new(
+        tokens: TokenStream,
+        group: Option<(Delimiter, proc_macro2::Span)>,
+        base: usize,
+    ) -> Self {
         Level {
             tokens: tokens.into_iter(),
+            group,
+            walked: Vec::new(),
             base,
             angles: 0,
             prefix_run: 0,
@@ -82,32 +94,40 @@ impl Level {
     }
 }
 
-/// The first limit `tokens` exceed, as a message, and the token that crossed it; walks the
-/// token trees with a stack of its own.
-fn exceeded_limit(tokens: &TokenStream) -> Option<(String, proc_macro2::Span)> {
-    let mut stack = vec![Level::new(tokens.clone(), 0)];
+/// A limit crossed: which, as a message, and the token that crossed it.
+type Exceeded = (String, proc_macro2::Span);
+
+/// `tokens` back, unchanged, or the first limit they exceed; walks the token trees with a
+/// stack of its own.
+fn within_limits(tokens: TokenStream) -> Result<TokenStream, Exceeded> {
+    let mut stack = vec![Level::new(tokens, None, 0)];
     let mut last_punct: Option<char> = None;
-    while let Some(level) = stack.last_mut() {
+    loop {
+        let level = stack.last_mut().expect("the top level is popped last");
         let Some(token) = level.tokens.next() else {
-            stack.pop();
-            if let Some(parent) = stack.last_mut() {
-                parent.prefix_run = 0;
-            }
+            let done = stack.pop().expect("a level ended");
+            let walked = TokenStream::from_iter(done.walked);
+            let Some((delimiter, span)) = done.group else {
+                return Ok(walked);
+            };
+            let mut group = proc_macro2::Group::new(delimiter, walked);
+            group.set_span(span);
+            let parent = stack.last_mut().expect("a group has a parent level");
+            parent.walked.push(TokenTree::Group(group));
+            parent.prefix_run = 0;
             last_punct = None;
             continue;
         };
-        let mut opened = None;
+        let span = token.span();
         match &token {
             TokenTree::Group(g) => {
                 level.prefix_run = 0;
                 if g.delimiter() == Delimiter::Brace {
                     level.boundary();
-                }
-                if g.delimiter() != Delimiter::Brace {
+                } else {
                     // A call or an index applied to what precedes it (`f()()`, `x[0][0]`).
                     level.chain += 1;
                 }
-                opened = Some((g.stream(), level.base + level.angles + 1));
                 last_punct = None;
             }
             TokenTree::Punct(p) => {
@@ -139,29 +159,32 @@ fn exceeded_limit(tokens: &TokenStream) -> Option<(String, proc_macro2::Span)> {
                 last_punct = None;
             }
         }
-        if level.base + level.angles > MAX_NESTING {
-            return Some((
-                format!("nesting deeper than {MAX_NESTING} levels"),
-                token.span(),
-            ));
+        let nesting = level.base + level.angles;
+        if nesting > MAX_NESTING {
+            return Err((format!("nesting deeper than {MAX_NESTING} levels"), span));
         }
         if level.prefix_run > MAX_PREFIX_RUN {
-            return Some((
-                format!("more than {MAX_PREFIX_RUN} prefix operators or keywords in a row"),
-                token.span(),
-            ));
+            let message =
+                format!("more than {MAX_PREFIX_RUN} prefix operators or keywords in a row");
+            return Err((message, span));
         }
         if level.chain > MAX_CHAIN {
-            return Some((
+            return Err((
                 format!("more than {MAX_CHAIN} operators in one expression"),
-                token.span(),
+                span,
             ));
         }
-        if let Some((tokens, base)) = opened {
-            stack.push(Level::new(tokens, base));
+        match token {
+            TokenTree::Group(g) => {
+                let (delimiter, stream) = (g.delimiter(), g.stream());
+                // Dropped first, so the group's stream is no longer shared and is walked
+                // without a copy.
+                drop(g);
+                stack.push(Level::new(stream, Some((delimiter, span)), nesting + 1));
+            }
+            other => level.walked.push(other),
         }
     }
-    None
 }
 
 /// Keywords that can repeat with nothing between and nest what follows (`return return x`,
@@ -174,7 +197,9 @@ mod tests {
     use super::*;
 
     fn limit_hit(text: &str) -> Option<String> {
-        exceeded_limit(&TokenStream::from_str(text).expect("lexes")).map(|(message, _)| message)
+        within_limits(TokenStream::from_str(text).expect("lexes"))
+            .err()
+            .map(|(message, _)| message)
     }
 
     #[test]
@@ -212,6 +237,27 @@ mod tests {
         assert!(limit_hit(&format!("fn f() {{ x{} }}", ".a()".repeat(6000))).is_some());
         let table = format!("const T: [i32; 9000] = [{}];", "-1, ".repeat(9000));
         assert_eq!(limit_hit(&table), None, "elements are separate expressions");
+    }
+
+    #[test]
+    fn the_walked_tokens_are_the_lexed_ones_with_their_spans() {
+        let text = "fn f<T>(x: Vec<T>) -> u8 {\n    let y = [1, -2]; g(x)?.h::<u8>() as u8\n}";
+        let lexed = TokenStream::from_str(text).unwrap();
+        let walked = within_limits(lexed.clone()).unwrap();
+        assert_eq!(walked.to_string(), lexed.to_string());
+        fn spans(tokens: TokenStream, out: &mut Vec<String>) {
+            for token in tokens {
+                out.push(format!("{:?}", token.span()));
+                if let TokenTree::Group(g) = token {
+                    out.push(format!("{:?} {:?}", g.span_open(), g.span_close()));
+                    spans(g.stream(), out);
+                }
+            }
+        }
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        spans(lexed, &mut before);
+        spans(walked, &mut after);
+        assert_eq!(before, after);
     }
 
     #[test]
