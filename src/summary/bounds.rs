@@ -61,7 +61,7 @@ struct Level {
     tokens: proc_macro2::token_stream::IntoIter,
     /// The group being walked (`None` at the top), rebuilt from `walked` when it ends.
     group: Option<(Delimiter, proc_macro2::Span)>,
-    walked: Vec<TokenTree>,
+    walked: TokenStream,
     /// Nesting above this group's own tokens.
     base: usize,
     /// `<` not yet closed by `>` since the last statement boundary.
@@ -79,7 +79,7 @@ impl Level {
         Level {
             tokens: tokens.into_iter(),
             group,
-            walked: Vec::new(),
+            walked: TokenStream::new(),
             base,
             angles: 0,
             prefix_run: 0,
@@ -106,14 +106,13 @@ fn within_limits(tokens: TokenStream) -> Result<TokenStream, Exceeded> {
         let level = stack.last_mut().expect("the top level is popped last");
         let Some(token) = level.tokens.next() else {
             let done = stack.pop().expect("a level ended");
-            let walked = TokenStream::from_iter(done.walked);
             let Some((delimiter, span)) = done.group else {
-                return Ok(walked);
+                return Ok(done.walked);
             };
-            let mut group = proc_macro2::Group::new(delimiter, walked);
+            let mut group = proc_macro2::Group::new(delimiter, done.walked);
             group.set_span(span);
             let parent = stack.last_mut().expect("a group has a parent level");
-            parent.walked.push(TokenTree::Group(group));
+            parent.walked.extend([TokenTree::Group(group)]);
             parent.prefix_run = 0;
             last_punct = None;
             continue;
@@ -182,7 +181,7 @@ fn within_limits(tokens: TokenStream) -> Result<TokenStream, Exceeded> {
                 drop(g);
                 stack.push(Level::new(stream, Some((delimiter, span)), nesting + 1));
             }
-            other => level.walked.push(other),
+            other => level.walked.extend([other]),
         }
     }
 }
