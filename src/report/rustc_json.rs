@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::label_line;
 use crate::sanitize::{self, display_path};
-use crate::{Analysis, Error, Finding, Severity, Span};
+use crate::{Analysis, Error, Finding, Fix, Severity, Span};
 
 /// A cargo package as `cargo metadata` describes it, to attribute messages to.
 #[derive(Debug, Clone)]
@@ -161,15 +161,50 @@ fn finding(f: &Finding) -> Value {
     for l in &f.labels {
         rendered.push_str(&format!("   = note: {}\n", label_line(l)));
     }
-    rendered.push_str(&format!("   = help: {}\n   = note: {see}\n", f.help));
+    rendered.push_str(&format!("   = help: {}\n", f.help));
+    let mut children = vec![child("help", &f.help)];
+    if let Some(fix) = &f.fix {
+        let message = sanitize::line(&fix.message);
+        rendered.push_str(&format!(
+            "   = help: {message} ({})\n",
+            fix.applicability.as_str()
+        ));
+        children.push(suggestion(&message, fix));
+    }
+    rendered.push_str(&format!("   = note: {see}\n"));
+    children.push(child("note", &see));
     json!({
         "$message_type": "diagnostic",
         "message": f.message,
         "code": { "code": code, "explanation": f.rule.docs },
         "level": level,
         "spans": spans,
-        "children": [child("help", &f.help), child("note", &see)],
+        "children": children,
         "rendered": rendered,
+    })
+}
+
+/// A fix as rustc writes a suggestion: a `help` child whose spans carry the replacement
+/// text and the applicability, which rust-analyzer offers as a quick fix and `rustfix`
+/// applies.
+fn suggestion(message: &str, fix: &Fix) -> Value {
+    let spans: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let mut s = span(&e.file, &e.span, true, None);
+            s["suggested_replacement"] = json!(e.replacement);
+            s["suggestion_applicability"] = json!(fix.applicability.as_str());
+            s
+        })
+        .collect();
+    json!({
+        "message": message,
+        "code": null,
+        "level": "help",
+        "spans": spans,
+        "children": [],
+        "rendered": null,
     })
 }
 
