@@ -354,3 +354,20 @@ fn fix_never_writes_through_a_symlink() {
     assert_eq!(fixed.matches("#[cancelsafe::guard").count(), 1, "{fixed}");
     assert!(pkg.lib().contains(GUARD), "the real file is fixed");
 }
+
+/// A run served whole from the cache (the stored result of an unchanged tree) reports
+/// the same fixes as the run that stored it.
+#[test]
+fn fixes_survive_the_stored_result() {
+    let pkg = Package::new();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().expect("UTF-8 temp path");
+    let args = ["--format", "json", "--cache-dir", cache_dir];
+    let fresh = pkg.json(&args);
+    let stored = pkg.json(&args);
+    assert_eq!(
+        fresh["findings"][0]["fix"]["applicability"],
+        "MachineApplicable"
+    );
+    assert_eq!(fresh, stored);
+}

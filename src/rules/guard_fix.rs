@@ -79,3 +79,134 @@ pub(super) fn guard_attribute(
         }],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::rules::{Applicability, Fix};
+    use crate::vocab::Vocabulary;
+
+    /// A connection type with `fields`, and `method` in its impl (`{head}` stands for the
+    /// line up to the name): the fixes of the findings, in order.
+    fn fixes(fields: &str, method: &str) -> Vec<Option<Fix>> {
+        let code = format!(
+            "use tokio::io::{{AsyncReadExt, AsyncWriteExt}};\n\
+             pub struct Conn {{ stream: tokio::net::TcpStream, {fields} }}\n\
+             impl Conn {{\n{method}\n}}\n"
+        );
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
+        crate::findings_of(&[file], vec![summary], &vocab)
+            .into_iter()
+            .map(|f| f.fix)
+            .collect()
+    }
+
+    const BODY: &str = "{\n        self.stream.write_all(b\"GET\").await?;\n        \
+                        let b = self.stream.read_u8().await?;\n        todo!()\n    }";
+
+    fn one(fields: &str, head: &str, rest: &str) -> Option<Fix> {
+        let found = fixes(fields, &format!("{head}{rest} {BODY}"));
+        assert_eq!(found.len(), 1, "one finding: {found:#?}");
+        found.into_iter().next().flatten()
+    }
+
+    fn sure(fix: &Option<Fix>) -> Option<Applicability> {
+        fix.as_ref().map(|f| f.applicability)
+    }
+
+    #[test]
+    fn the_attribute_goes_on_its_own_line_with_the_heads_indentation() {
+        for head in [
+            "    pub async fn get",
+            "\tpub(crate) async fn get",
+            "async fn get",
+        ] {
+            let fix = one(
+                "cancel: cancelsafe::CancelState",
+                head,
+                "(&mut self) -> std::io::Result<u8>",
+            )
+            .expect("a fix");
+            assert_eq!(
+                fix.applicability,
+                Applicability::MachineApplicable,
+                "{head}"
+            );
+            let [edit] = &fix.edits[..] else {
+                panic!("one edit: {fix:?}")
+            };
+            assert_eq!(edit.original, head);
+            let indent = &head[..head.len() - head.trim_start().len()];
+            assert_eq!(
+                edit.replacement,
+                format!("{indent}#[cancelsafe::guard(state = self.cancel)]\n{head}")
+            );
+            assert_eq!((edit.span.column, edit.span.end_line), (1, edit.span.line));
+            assert_eq!(edit.span.end_byte - edit.span.start_byte, head.len() as u32);
+        }
+    }
+
+    #[test]
+    fn the_state_is_the_structs_own_cancel_state_field() {
+        let fix = one(
+            "state: cancelsafe::CancelState",
+            "    pub async fn get",
+            "(&mut self) -> Result<u8, std::io::Error>",
+        )
+        .expect("a fix");
+        assert_eq!(
+            fix.message,
+            "add `#[cancelsafe::guard(state = self.state)]`"
+        );
+        assert_eq!(fix.applicability, Applicability::MachineApplicable);
+    }
+
+    #[test]
+    fn what_the_guard_may_not_compile_with_is_not_machine_applicable() {
+        let field = "cancel: cancelsafe::CancelState";
+        let head = "    pub async fn get";
+        // An error type that may not convert from `Interrupted`.
+        let other_error = one(field, head, "(&mut self) -> Result<u8, MyError>");
+        assert_eq!(sure(&other_error), Some(Applicability::MaybeIncorrect));
+        // Two `CancelState`s: which one guards this stream is a guess.
+        let two = one(
+            &format!("{field}, other: CancelState"),
+            head,
+            "(&mut self) -> std::io::Result<u8>",
+        );
+        assert_eq!(sure(&two), Some(Applicability::MaybeIncorrect));
+        // No `Result`: a refusal needs a `fallback` value, a placeholder here.
+        let no_result = one(field, head, "(&mut self) -> u8").expect("a fix");
+        assert_eq!(no_result.applicability, Applicability::HasPlaceholders);
+        assert!(
+            no_result.edits[0].replacement.contains("fallback = /*"),
+            "{no_result:?}"
+        );
+        // No field: the user adds it (and its initialisers).
+        let no_field = one("other: u8", head, "(&mut self) -> std::io::Result<u8>").expect("a fix");
+        assert_eq!(no_field.applicability, Applicability::HasPlaceholders);
+        assert!(no_field
+            .message
+            .contains("a `cancel: cancelsafe::CancelState` field to `Conn`"));
+    }
+
+    #[test]
+    fn no_fix_where_the_head_is_not_a_line_of_its_own() {
+        let field = "cancel: cancelsafe::CancelState";
+        let spread = one(
+            field,
+            "    pub async fn\n    get",
+            "(&mut self) -> std::io::Result<u8>",
+        );
+        assert!(spread.is_none(), "{spread:?}");
+        let after_code = one(
+            field,
+            "    /* x */ pub async fn get",
+            "(&mut self) -> std::io::Result<u8>",
+        );
+        assert!(after_code.is_none(), "{after_code:?}");
+    }
+}
