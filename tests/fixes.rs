@@ -181,6 +181,15 @@ fn rustc_json_carries_the_fix_as_a_suggestion() {
         (&10.into(), &21.into())
     );
     assert_eq!(&LIB[byte_range(span, "byte_start", "byte_end")], CONN_HEAD);
+    // The line it edits, quoted as rustc quotes it (`rustfix` needs it).
+    assert_eq!(
+        span["text"],
+        serde_json::json!([{
+            "text": LIB.lines().nth(9).expect("line 10"),
+            "highlight_start": 1,
+            "highlight_end": 21,
+        }])
+    );
 
     let bare = &messages[1]["message"];
     let bare_span = bare["children"]
