@@ -63,7 +63,13 @@ struct Package {
 }
 
 impl Package {
+    /// The package with `src/lib.rs` = [`LIB`].
     fn new() -> Package {
+        Package::with_sources(&[("lib.rs".into(), LIB.into())])
+    }
+
+    /// The package with these files (paths relative to `src/`).
+    fn with_sources(sources: &[(PathBuf, String)]) -> Package {
         let dir = tempfile::tempdir().expect("temp dir");
         let home = tempfile::tempdir().expect("temp home");
         let guard = Path::new(env!("CARGO_MANIFEST_DIR")).join("guard");
@@ -75,8 +81,11 @@ impl Package {
             dir.path().join("Cargo.lock"),
         )
         .expect("lock file");
-        std::fs::create_dir(dir.path().join("src")).expect("src");
-        std::fs::write(dir.path().join("src/lib.rs"), LIB).expect("lib.rs");
+        for (path, text) in sources {
+            let path = dir.path().join("src").join(path);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("src");
+            std::fs::write(path, text).expect("a source file");
+        }
         let pkg = Package { dir, home };
         pkg.git(&["init", "-q"]);
         pkg.commit();
@@ -379,4 +388,101 @@ fn fixes_survive_the_stored_result() {
         "MachineApplicable"
     );
     assert_eq!(fresh, stored);
+}
+
+/// The human report names the fix `--fix` makes, and only that one.
+#[test]
+fn human_output_names_the_machine_applicable_fix() {
+    let pkg = Package::new();
+    let (code, stdout, _) = pkg.run(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(stdout.matches("fix: add").count(), 1, "{stdout}");
+    assert!(
+        stdout.contains("fix: add `#[cancelsafe::guard(state = self.cancel)]`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("cancelsafe --fix"), "{stdout}");
+}
+
+/// The `guards` fixture (`tests/fixtures/unguarded_write_then_read/guards`), copied: its
+/// four unguarded exchanges on `Conn`, which has a `CancelState`, get the guard; the code
+/// still compiles; a second scan reports only what has no mechanical fix (`Pipelined`,
+/// which has no `CancelState`).
+#[test]
+fn fix_on_a_copy_of_the_guards_fixture() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/unguarded_write_then_read/guards/src");
+    let mut sources: Vec<(PathBuf, String)> = std::fs::read_dir(&fixture)
+        .expect("the fixture")
+        .map(|e| {
+            let path = e.expect("an entry").path();
+            let text = std::fs::read_to_string(&path).expect("a fixture file");
+            (PathBuf::from(path.file_name().expect("a name")), text)
+        })
+        .collect();
+    sources.sort();
+    let pkg = Package::with_sources(&sources);
+    let conn = |pkg: &Package| std::fs::read_to_string(pkg.path().join("src/conn.rs")).unwrap();
+    let before = conn(&pkg);
+    let (_, _, stderr) = pkg.run(&["--fix"]);
+    assert!(stderr.contains("fixed src/conn.rs (4 edits)"), "{stderr}");
+    let after = conn(&pkg);
+    // Each edit is one line above a fn head, nothing else.
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| *l == "    #[cancelsafe::guard(state = self.cancel)]")
+        .collect();
+    assert_eq!(
+        added.len(),
+        4 + before
+            .matches("#[cancelsafe::guard(state = self.cancel)]")
+            .count()
+    );
+    let mut fixed_heads = Vec::new();
+    let lines: Vec<&str> = after.lines().collect();
+    for pair in lines.windows(2) {
+        if pair[0] == "    #[cancelsafe::guard(state = self.cancel)]" {
+            fixed_heads.push(pair[1].trim_start().split('(').next().unwrap_or_default());
+        }
+    }
+    assert_eq!(
+        fixed_heads,
+        [
+            "pub async fn guarded",
+            "pub async fn poison_never_reset",
+            "pub async fn poison_reset_early",
+            "pub async fn with_drop_guard_dropped_early",
+            "pub async fn with_plain_local",
+        ]
+    );
+    let without: String = after
+        .split_inclusive('\n')
+        .filter(|l| l.trim() != "#[cancelsafe::guard(state = self.cancel)]")
+        .collect();
+    let before_without: String = before
+        .split_inclusive('\n')
+        .filter(|l| l.trim() != "#[cancelsafe::guard(state = self.cancel)]")
+        .collect();
+    assert_eq!(without, before_without, "nothing else changed");
+    cargo_check(pkg.path());
+    let left: Vec<(String, String)> = pkg.json(&["--format", "json"])["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().expect("file").to_string(),
+                f["fix"]["applicability"]
+                    .as_str()
+                    .unwrap_or("none")
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(!left.is_empty());
+    assert!(
+        left.iter()
+            .all(|(file, how)| file == "src/drain.rs" && how == "HasPlaceholders"),
+        "{left:?}"
+    );
 }
