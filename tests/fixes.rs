@@ -486,3 +486,20 @@ fn fix_on_a_copy_of_the_guards_fixture() {
         "{left:?}"
     );
 }
+
+/// A file git does not track is uncommitted too: nothing is written, even in the files
+/// that are committed.
+#[test]
+fn fix_refuses_untracked_files() {
+    let pkg = Package::new();
+    let lib = format!("{LIB}\npub mod extra;\n");
+    std::fs::write(pkg.path().join("src/lib.rs"), &lib).unwrap();
+    pkg.commit();
+    let extra = LIB.replace("Conn", "Extra").replace("Bare", "BareExtra");
+    std::fs::write(pkg.path().join("src/extra.rs"), &extra).unwrap();
+    let (code, _, stderr) = pkg.run(&["--fix"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("src/extra.rs (dirty)"), "{stderr}");
+    assert!(!stderr.contains("src/lib.rs (dirty)"), "{stderr}");
+    assert_eq!(pkg.lib(), lib, "the committed file is not edited either");
+}

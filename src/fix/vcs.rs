@@ -37,28 +37,33 @@ pub fn check(dir: &Path, files: &[&Path]) -> Result<(), Unsafe> {
 /// The file is committed, its staged blob is the committed one, and its bytes are that
 /// blob (hashed without filters: a file a filter would change counts as changed).
 fn clean(top: &Path, file: &Path) -> bool {
-    let Some(relative) = file
+    let relative = top
         .canonicalize()
         .ok()
-        .and_then(|f| Some(f.strip_prefix(top.canonicalize().ok()?).ok()?.to_path_buf()))
-    else {
+        .zip(file.canonicalize().ok())
+        .and_then(|(top, file)| Some(file.strip_prefix(top).ok()?.to_str()?.to_string()));
+    let Some(relative) = relative else {
         return false;
     };
-    let Some(relative) = relative.to_str() else {
-        return false;
-    };
-    let blob_of = |args: &[&str]| -> Option<String> {
-        let out = git(top, args, None).ok()?;
-        // `<mode> <kind?> <id> ...`: the id is the first 40 or 64 hex characters field.
-        let line = String::from_utf8_lossy(&out).into_owned();
-        line.split(|c: char| c.is_whitespace())
-            .find(|w| (w.len() == 40 || w.len() == 64) && w.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(str::to_string)
-    };
-    let committed = blob_of(&["ls-tree", "HEAD", "--", relative]);
-    let staged = blob_of(&["ls-files", "--stage", "--", relative]);
-    let on_disk = git(top, &["hash-object", "--no-filters", "--", relative], None)
+    // `<mode> blob <id>\t<path>`, one record for a committed file.
+    let committed = object_id(top, &["ls-tree", "-z", "HEAD", "--", &relative], 2);
+    // `<mode> <id> <stage>\t<path>`: one record at stage 0 unless a merge is unfinished.
+    let staged = object_id(top, &["ls-files", "-z", "--stage", "--", &relative], 1);
+    let on_disk = git(top, &["hash-object", "--no-filters", "--", &relative], None)
         .ok()
-        .map(|out| String::from_utf8_lossy(&out).trim().to_string());
+        .and_then(|out| String::from_utf8(out).ok())
+        .map(|id| id.trim_end().to_string());
     committed.is_some() && committed == staged && staged == on_disk
+}
+
+/// The object id in field `field` (space-separated, before the tab) of the only record
+/// git prints for `args`; `None` for no record, or more than one.
+fn object_id(dir: &Path, args: &[&str], field: usize) -> Option<String> {
+    let out = git(dir, args, None).ok()?;
+    let mut records = out.split(|b| *b == 0).filter(|r| !r.is_empty());
+    let (only, None) = (records.next()?, records.next()) else {
+        return None;
+    };
+    let head = std::str::from_utf8(only).ok()?.split('\t').next()?;
+    head.split(' ').nth(field).map(str::to_string)
 }
