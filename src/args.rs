@@ -84,7 +84,8 @@ pub struct Cli {
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
     /// Apply the fixes that are safe to make mechanically (machine-applicable), then report
-    /// the findings left. Files with uncommitted changes or outside git are not touched.
+    /// the findings left. Refuses (exit 2) if a file to edit has uncommitted changes or no
+    /// git repository holds it.
     #[arg(long)]
     pub fix: bool,
     /// With --fix: also edit files that have uncommitted changes.

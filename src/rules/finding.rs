@@ -41,9 +41,7 @@ pub struct Finding {
 
 /// How sure a fix is, with rustc's meanings (`rustc_lint_defs::Applicability`); only a
 /// `MachineApplicable` fix is applied by `--fix`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, bincode::Encode, bincode::Decode,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
 pub enum Applicability {
     /// Certainly what the user wants, and the code still compiles: applied mechanically.
     MachineApplicable,
@@ -69,7 +67,7 @@ impl Applicability {
 
 /// One replacement: the text at `span` of `file`, which was `original` when the finding
 /// was made, becomes `replacement` (an empty span inserts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Edit {
     pub file: PathBuf,
     pub span: Span,
@@ -78,7 +76,7 @@ pub struct Edit {
 }
 
 /// A finding's fix as data: what it does, how sure it is, and its edits (none overlap).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, bincode::Encode, bincode::Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct Fix {
     /// Says what the edits do, as rustc's suggestion message does (`add the guard ..`).
     pub message: String,
