@@ -41,8 +41,17 @@ pub(super) fn guard_attribute(
     let mut sure = Applicability::MachineApplicable;
     let mut lower = |to: Applicability| sure = sure.max(to);
     // A second `CancelState` field, a field of a parameter (it must be `&mut`), a block
-    // inside the fn, a name from a macro template: likely right, to be reviewed.
-    if fields.len() > 1 || !on_self || at != owner || unit.is_wildcard() || !head.mut_self {
+    // inside the fn, a name from a macro template, a trait's method (`#[async_trait]` on
+    // the impl would turn it into a sync fn before the guard sees it): likely right, to
+    // be reviewed.
+    let in_trait = unit.trait_name.is_some();
+    if fields.len() > 1
+        || !on_self
+        || at != owner
+        || unit.is_wildcard()
+        || !head.mut_self
+        || in_trait
+    {
         lower(Applicability::MaybeIncorrect);
     }
     let mut options = format!("state = {state}");
@@ -172,6 +181,21 @@ mod tests {
         let other_error = one(field, head, "(&mut self) -> Result<u8, MyError>");
         assert_eq!(sure(&other_error), Some(Applicability::MaybeIncorrect));
         // Two `CancelState`s: which one guards this stream is a guess.
+        // A trait impl's method: `#[async_trait]` may rewrite it first.
+        let code = format!(
+            "use tokio::io::{{AsyncReadExt, AsyncWriteExt}};\n\
+             pub struct Conn {{ stream: tokio::net::TcpStream, {field} }}\n\
+             #[async_trait::async_trait]\n\
+             impl Get for Conn {{\n{head}(&mut self) -> std::io::Result<u8> {BODY}\n}}\n"
+        );
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
+        let in_trait: Vec<_> = crate::findings_of(&[file], vec![summary], &vocab)
+            .into_iter()
+            .map(|f| sure(&f.fix))
+            .collect();
+        assert_eq!(in_trait, [Some(Applicability::MaybeIncorrect)]);
         let two = one(
             &format!("{field}, other: CancelState"),
             head,
