@@ -42,8 +42,8 @@ pub(super) fn guard_attribute(
     let mut lower = |to: Applicability| sure = sure.max(to);
     // A second `CancelState` field, a field of a parameter (it must be `&mut`), a block
     // inside the fn, a name from a macro template, a trait's method (`#[async_trait]` on
-    // the impl would turn it into a sync fn before the guard sees it): likely right, to
-    // be reviewed.
+    // the impl would turn it into a sync fn before the guard sees it), another macro
+    // attribute (it expands before a guard put below it): likely right, to be reviewed.
     let in_trait = unit.trait_name.is_some();
     if fields.len() > 1
         || !on_self
@@ -51,6 +51,7 @@ pub(super) fn guard_attribute(
         || unit.is_wildcard()
         || !head.mut_self
         || in_trait
+        || head.other_macros
     {
         lower(Applicability::MaybeIncorrect);
     }
@@ -202,6 +203,19 @@ mod tests {
             "(&mut self) -> std::io::Result<u8>",
         );
         assert_eq!(sure(&two), Some(Applicability::MaybeIncorrect));
+        // Another macro attribute expands before the guard put below it.
+        let instrumented = one(
+            field,
+            &format!("    #[tracing::instrument]\n    /// Docs.\n{head}"),
+            "(&mut self) -> std::io::Result<u8>",
+        );
+        assert_eq!(sure(&instrumented), Some(Applicability::MaybeIncorrect));
+        let documented = one(
+            field,
+            &format!("    /// Docs.\n    #[inline]\n{head}"),
+            "(&mut self) -> std::io::Result<u8>",
+        );
+        assert_eq!(sure(&documented), Some(Applicability::MachineApplicable));
         // No `Result`: a refusal needs a `fallback` value, a placeholder here.
         let no_result = one(field, head, "(&mut self) -> u8").expect("a fix");
         assert_eq!(no_result.applicability, Applicability::HasPlaceholders);

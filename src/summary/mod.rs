@@ -115,6 +115,9 @@ pub struct FnHead {
     pub text: String,
     /// The receiver is `&mut self` (what `state = self.field` needs).
     pub mut_self: bool,
+    /// Carries an attribute that may be a macro (`#[tracing::instrument]`): one above a
+    /// guard put below it expands first.
+    pub other_macros: bool,
     pub returns: Returns,
 }
 

@@ -225,7 +225,7 @@ impl<'a> FileCx<'a> {
             handler: handler_of(sig, attrs, scope),
             site_roots: Vec::new(),
             guarded_sites: Vec::new(),
-            head: self.fn_head(sig, head_start),
+            head: self.fn_head(sig, attrs, head_start),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -242,7 +242,12 @@ impl<'a> FileCx<'a> {
 
     /// The head of an `async fn` on one line (see [`FnHead`]); `None` for a sync fn or a
     /// head spread over lines or preceded by code.
-    fn fn_head(&self, sig: &syn::Signature, start: proc_macro2::Span) -> Option<Box<FnHead>> {
+    fn fn_head(
+        &self,
+        sig: &syn::Signature,
+        attrs: &[syn::Attribute],
+        start: proc_macro2::Span,
+    ) -> Option<Box<FnHead>> {
         sig.asyncness?;
         let (span, text) = self.lines.line_through(start, sig.ident.span())?;
         let mut_self = sig
@@ -252,6 +257,7 @@ impl<'a> FileCx<'a> {
             span,
             text: text.to_string(),
             mut_self,
+            other_macros: attrs.iter().any(|a| !is_inert(a)),
             returns: returns(&sig.output),
         }))
     }
@@ -475,4 +481,25 @@ fn returns(output: &syn::ReturnType) -> Returns {
     } else {
         Returns::OtherResult
     }
+}
+
+/// A built-in attribute that expands nothing (docs, lint levels, `cfg`, hints).
+fn is_inert(attr: &syn::Attribute) -> bool {
+    const INERT: &[&str] = &[
+        "doc",
+        "cfg",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "must_use",
+        "inline",
+        "cold",
+        "track_caller",
+        "deprecated",
+    ];
+    attr.path()
+        .get_ident()
+        .is_some_and(|name| INERT.iter().any(|i| name == i))
 }
