@@ -137,6 +137,13 @@ impl<'a> LineIndex<'a> {
         Some((self.span_of_bytes(start, last.end_byte as usize), text))
     }
 
+    /// Whether line `line` (1-based) ends with `\r\n`.
+    pub fn ends_with_crlf(&self, line: u32) -> bool {
+        self.line_starts
+            .get(line as usize)
+            .is_some_and(|&next| self.text.as_bytes().get(next.wrapping_sub(2)) == Some(&b'\r'))
+    }
+
     /// The byte of character `column` of `line`; past the line's end, the line's end.
     fn byte_offset(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

@@ -1,5 +1,6 @@
-//! The fix rules share for an unguarded exchange: `#[cancelsafe::guard(state = ..)]` on the
-//! fn, as an edit of the line the fn starts on. How sure it is depends on what the guard
+//! The fix for an unguarded exchange, kept apart from the rule that reports it so another
+//! rule about exchanges can offer it too: `#[cancelsafe::guard(state = ..)]` on the fn, as
+//! an edit of the line the fn starts on. How sure it is depends on what the guard
 //! needs (see the `cancelsafe` crate docs): a `CancelState` field next to the stream, a
 //! `&mut` receiver, and a `Result` whose error a refusal converts into.
 
@@ -85,7 +86,11 @@ pub(super) fn guard_attribute(
             file: cx.files[unit_ref.file].clone(),
             span: head.span,
             original: head.text.clone(),
-            replacement: format!("{indent}{attribute}\n{}", head.text),
+            replacement: format!(
+                "{indent}{attribute}{}{}",
+                if head.crlf { "\r\n" } else { "\n" },
+                head.text
+            ),
         }],
     })
 }
@@ -157,6 +162,26 @@ mod tests {
             assert_eq!((edit.span.column, edit.span.end_line), (1, edit.span.line));
             assert_eq!(edit.span.end_byte - edit.span.start_byte, head.len() as u32);
         }
+    }
+
+    #[test]
+    fn a_crlf_file_gets_a_crlf_line() {
+        let code = format!(
+            "use tokio::io::{{AsyncReadExt, AsyncWriteExt}};\r\n\
+             pub struct Conn {{ stream: tokio::net::TcpStream, cancel: CancelState }}\r\n\
+             impl Conn {{\r\n    async fn get(&mut self) -> std::io::Result<u8> {}\r\n}}\r\n",
+            BODY.replace('\n', "\r\n")
+        );
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
+        let found = crate::findings_of(&[file], vec![summary], &vocab);
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert_eq!(
+            fix.edits[0].replacement,
+            "    #[cancelsafe::guard(state = self.cancel)]\r\n    async fn get"
+        );
+        assert_eq!(fix.applicability, Applicability::MachineApplicable);
     }
 
     #[test]

@@ -118,6 +118,8 @@ pub struct FnHead {
     /// Carries an attribute that may be a macro (`#[tracing::instrument]`): one above a
     /// guard put below it expands first.
     pub other_macros: bool,
+    /// The line ends with `\r\n`: a line inserted above it ends so too.
+    pub crlf: bool,
     pub returns: Returns,
 }
 

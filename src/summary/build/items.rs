@@ -258,6 +258,7 @@ impl<'a> FileCx<'a> {
             text: text.to_string(),
             mut_self,
             other_macros: attrs.iter().any(|a| !is_inert(a)),
+            crlf: self.lines.ends_with_crlf(span.line),
             returns: returns(&sig.output),
         }))
     }
