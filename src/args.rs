@@ -83,6 +83,17 @@ pub struct Cli {
     /// Report only findings on lines changed since git revision REV, or in untracked files.
     #[arg(long, value_name = "REV")]
     pub diff_base: Option<String>,
+    /// Apply the fixes that are safe to make mechanically (machine-applicable), then report
+    /// the findings left. Refuses (exit 2) if a file to edit has uncommitted changes or no
+    /// git repository holds it.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: also edit files that have uncommitted changes.
+    #[arg(long, requires = "fix")]
+    pub allow_dirty: bool,
+    /// With --fix: also edit files that no git repository holds.
+    #[arg(long, requires = "fix")]
+    pub allow_no_vcs: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,6 +13,7 @@ pub mod callgraph;
 pub mod crates;
 pub mod deps;
 pub mod error;
+pub mod fix;
 pub mod gate;
 pub mod input;
 mod lex;
@@ -34,7 +35,7 @@ use rayon::prelude::*;
 pub use error::Error;
 pub use input::MAX_FILE_BYTES;
 pub use pool::{on_parser_pool, parser_pool};
-pub use rules::{Finding, Label, Rule, Severity, RULES};
+pub use rules::{Applicability, Edit, Finding, Fix, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 

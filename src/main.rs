@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+mod apply_fixes;
 mod args;
 mod run;
 mod workspace;

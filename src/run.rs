@@ -122,6 +122,9 @@ pub fn run() -> miette::Result<u8> {
         &paths,
         levels::apply(std::mem::take(&mut analysis.findings), &levels),
     )?;
+    if cli.fix {
+        crate::apply_fixes::apply_fixes(&cli, &paths, &mut analysis)?;
+    }
     let findings: Vec<&Finding> = analysis.findings.iter().collect();
     let out = match format {
         Format::Json => json::render(&analysis, &findings),
@@ -186,7 +189,7 @@ fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Res
 
 /// The folder settings and the git repository are looked up from: the first scanned path,
 /// or its folder when it is a file.
-fn scan_folder(first: &Path) -> PathBuf {
+pub(crate) fn scan_folder(first: &Path) -> PathBuf {
     match first.parent() {
         Some(parent) if first.is_file() && !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ if first.is_file() => PathBuf::from("."),
@@ -195,7 +198,7 @@ fn scan_folder(first: &Path) -> PathBuf {
 }
 
 /// `1 finding`, `2 findings`; `entry` becomes `entries`.
-fn plural(n: usize, noun: &str) -> String {
+pub(crate) fn plural(n: usize, noun: &str) -> String {
     match (n, noun.strip_suffix('y')) {
         (1, _) => format!("1 {noun}"),
         (_, Some(stem)) => format!("{n} {stem}ies"),

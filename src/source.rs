@@ -116,6 +116,34 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The text from the start of `first`'s line to the end of `last`, with its span, when
+    /// only spaces and tabs precede `first` there and both are on that one line: what an
+    /// edit that puts a line above an item replaces (its indentation is the text's own).
+    pub fn line_through(
+        &self,
+        first: proc_macro2::Span,
+        last: proc_macro2::Span,
+    ) -> Option<(Span, &'a str)> {
+        let (first, last) = (self.span(first), self.span(last));
+        if first.line != last.end_line || last.end_byte < first.start_byte {
+            return None;
+        }
+        let start = *self.line_starts.get(first.line.checked_sub(1)? as usize)?;
+        let indent = self.text.get(start..first.start_byte as usize)?;
+        if !indent.bytes().all(|b| b == b' ' || b == b'\t') {
+            return None;
+        }
+        let text = self.text.get(start..last.end_byte as usize)?;
+        Some((self.span_of_bytes(start, last.end_byte as usize), text))
+    }
+
+    /// Whether line `line` (1-based) ends with `\r\n`.
+    pub fn ends_with_crlf(&self, line: u32) -> bool {
+        self.line_starts
+            .get(line as usize)
+            .is_some_and(|&next| self.text.as_bytes().get(next.wrapping_sub(2)) == Some(&b'\r'))
+    }
+
     /// The byte of character `column` of `line`; past the line's end, the line's end.
     fn byte_offset(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

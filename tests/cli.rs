@@ -178,6 +178,19 @@ const FINDING_KEYS: &[&str] = &[
     "url",
     "fingerprint",
     "reached",
+    "fix",
+];
+const FIX_KEYS: &[&str] = &["message", "applicability", "edits"];
+const EDIT_KEYS: &[&str] = &[
+    "file",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "byte_start",
+    "byte_end",
+    "original",
+    "replacement",
 ];
 const LABEL_KEYS: &[&str] = &["file", "line", "column", "message"];
 const ERROR_KEYS: &[&str] = &["kind", "file", "line", "column", "message"];
@@ -192,6 +205,12 @@ fn contract(run: &Run) -> Value {
         assert_keys(f, FINDING_KEYS, "a finding");
         for l in f["labels"].as_array().expect("labels array") {
             assert_keys(l, LABEL_KEYS, "a label");
+        }
+        if !f["fix"].is_null() {
+            assert_keys(&f["fix"], FIX_KEYS, "a fix");
+            for e in f["fix"]["edits"].as_array().expect("edits array") {
+                assert_keys(e, EDIT_KEYS, "an edit");
+            }
         }
     }
     for e in v["errors"].as_array().expect("errors array") {

@@ -360,6 +360,21 @@ impl Workspace {
         unit.guard_attr || unit.declared_safe
     }
 
+    /// The fields of struct `ty` whose type is named `type_name` (`CancelState`), sorted;
+    /// `None` when no struct of that name is known.
+    pub fn fields_of_type(&self, ty: &str, type_name: &str) -> Option<Vec<&str>> {
+        let mut names: Vec<&str> = self
+            .index
+            .fields
+            .get(ty)?
+            .iter()
+            .filter(|(_, t)| *t == type_name)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        Some(names)
+    }
+
     /// The fn a unit belongs to (an `async` block's outermost enclosing fn).
     pub fn owner_fn(&self, mut i: usize) -> usize {
         while let UnitKind::AsyncBlock { parent, .. } = self.units[i].unit.kind {

@@ -317,7 +317,7 @@ fn parse_batch(mut out: &[u8], count: usize) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// Runs git in `dir` with [`GIT_SETTINGS`] and returns stdout, or stderr on failure.
-fn git(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
+pub(crate) fn git(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new("git");
     cmd.args(["--no-pager", "--no-optional-locks", "--literal-pathspecs"]);
     for setting in GIT_SETTINGS {

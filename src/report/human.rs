@@ -9,7 +9,7 @@ use miette::{
 };
 
 use crate::sanitize;
-use crate::{Error, Finding, Severity};
+use crate::{Applicability, Error, Finding, Severity};
 
 /// How to draw: colours and width.
 pub struct Style {
@@ -94,7 +94,19 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.finding.help))
+        let f = self.finding;
+        match &f.fix {
+            // Only a fix `--fix` makes is named here; the others are in the help already
+            // and, as edits, in the machine formats.
+            Some(fix) if fix.applicability == Applicability::MachineApplicable => {
+                Some(Box::new(format!(
+                    "{}\nfix: {} (`cargo cancelsafe --fix` makes it)",
+                    f.help,
+                    sanitize::line(&fix.message)
+                )))
+            }
+            _ => Some(Box::new(&f.help)),
+        }
     }
 
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

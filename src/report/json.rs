@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::ErrorRecord;
 use crate::sanitize;
-use crate::{Analysis, Finding};
+use crate::{Analysis, Finding, Fix};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -32,6 +32,53 @@ struct FindingRecord<'a> {
     url: String,
     fingerprint: &'a str,
     reached: Option<bool>,
+    /// `null` where the rule has no fix.
+    fix: Option<FixRecord>,
+}
+
+#[derive(Serialize)]
+struct FixRecord {
+    message: String,
+    /// rustc's `Applicability`: only `MachineApplicable` fixes are applied by `--fix`.
+    applicability: &'static str,
+    edits: Vec<EditRecord>,
+}
+
+/// A replacement: lines and character columns as the findings' (end exclusive), plus the
+/// byte range, the text found there when the finding was made, and its replacement.
+#[derive(Serialize)]
+struct EditRecord {
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    byte_start: u32,
+    byte_end: u32,
+    original: String,
+    replacement: String,
+}
+
+fn fix_record(fix: &Fix) -> FixRecord {
+    FixRecord {
+        message: sanitize::line(&fix.message).into_owned(),
+        applicability: fix.applicability.as_str(),
+        edits: fix
+            .edits
+            .iter()
+            .map(|e| EditRecord {
+                file: e.file.to_string_lossy().into_owned(),
+                line: e.span.line,
+                column: e.span.column,
+                end_line: e.span.end_line,
+                end_column: e.span.end_column,
+                byte_start: e.span.start_byte,
+                byte_end: e.span.end_byte,
+                original: e.original.clone(),
+                replacement: e.replacement.clone(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -68,6 +115,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
         url: f.rule.url(),
         fingerprint: &f.fingerprint,
         reached: f.reached,
+        fix: f.fix.as_ref().map(fix_record),
     }
 }
 

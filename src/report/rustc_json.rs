@@ -7,13 +7,14 @@
 //! [`Package::from_metadata`]; a file outside every known package gets an empty package id
 //! and manifest path (rust-analyzer only uses the id to group diagnostics).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
 use super::label_line;
 use crate::sanitize::{self, display_path};
-use crate::{Analysis, Error, Finding, Severity, Span};
+use crate::{Analysis, Error, Finding, Fix, Severity, Span};
 
 /// A cargo package as `cargo metadata` describes it, to attribute messages to.
 #[derive(Debug, Clone)]
@@ -133,8 +134,18 @@ pub fn render(a: &Analysis, findings: &[&Finding], packages: &[Package]) -> Stri
         out.push_str(&sanitize::json(msg.to_string()));
         out.push('\n');
     };
+    // Suggestions quote the lines they edit, as rustc's do (`rustfix` and rust-analyzer's
+    // column mapping read them); only files the analysis read are quoted.
+    let read = a.source_reader();
+    let mut texts: HashMap<PathBuf, Option<String>> = HashMap::new();
+    let mut quote = |file: &Path, s: &Span| -> Value {
+        let text = texts
+            .entry(file.to_path_buf())
+            .or_insert_with_key(|f| read(f));
+        text.as_deref().map_or(json!([]), |t| span_lines(t, s))
+    };
     for f in findings {
-        line(&f.file, finding(f));
+        line(&f.file, finding(f, &mut quote));
     }
     for e in &a.errors {
         line(e.path(), error(e));
@@ -145,7 +156,7 @@ pub fn render(a: &Analysis, findings: &[&Finding], packages: &[Package]) -> Stri
     out
 }
 
-fn finding(f: &Finding) -> Value {
+fn finding(f: &Finding, quote: &mut dyn FnMut(&Path, &Span) -> Value) -> Value {
     // `rendered` is printed as it is by cargo's readers: all its text is made safe.
     let f = &sanitize::finding(f);
     let code = format!("cancelsafe::{}", f.rule.id);
@@ -161,15 +172,51 @@ fn finding(f: &Finding) -> Value {
     for l in &f.labels {
         rendered.push_str(&format!("   = note: {}\n", label_line(l)));
     }
-    rendered.push_str(&format!("   = help: {}\n   = note: {see}\n", f.help));
+    rendered.push_str(&format!("   = help: {}\n", f.help));
+    let mut children = vec![child("help", &f.help)];
+    if let Some(fix) = &f.fix {
+        let message = sanitize::line(&fix.message);
+        rendered.push_str(&format!(
+            "   = help: {message} ({})\n",
+            fix.applicability.as_str()
+        ));
+        children.push(suggestion(&message, fix, quote));
+    }
+    rendered.push_str(&format!("   = note: {see}\n"));
+    children.push(child("note", &see));
     json!({
         "$message_type": "diagnostic",
         "message": f.message,
         "code": { "code": code, "explanation": f.rule.docs },
         "level": level,
         "spans": spans,
-        "children": [child("help", &f.help), child("note", &see)],
+        "children": children,
         "rendered": rendered,
+    })
+}
+
+/// A fix as rustc writes a suggestion: a `help` child whose spans carry the replacement
+/// text and the applicability, which rust-analyzer offers as a quick fix and `rustfix`
+/// applies.
+fn suggestion(message: &str, fix: &Fix, quote: &mut dyn FnMut(&Path, &Span) -> Value) -> Value {
+    let spans: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            let mut s = span(&e.file, &e.span, true, None);
+            s["text"] = quote(&e.file, &e.span);
+            s["suggested_replacement"] = json!(e.replacement);
+            s["suggestion_applicability"] = json!(fix.applicability.as_str());
+            s
+        })
+        .collect();
+    json!({
+        "message": message,
+        "code": null,
+        "level": "help",
+        "spans": spans,
+        "children": [],
+        "rendered": null,
     })
 }
 
@@ -189,6 +236,29 @@ fn error(e: &Error) -> Value {
         "children": [],
         "rendered": header("error", &code, &message, e.path(), at.as_ref()),
     })
+}
+
+/// rustc's `text` of a span: each line it covers, with the columns it highlights there
+/// (1-based characters, end exclusive).
+fn span_lines(text: &str, s: &Span) -> Value {
+    let first = s.line.max(1) as usize;
+    let count = (s.end_line.max(s.line) - s.line) as usize + 1;
+    let lines: Vec<Value> = text
+        .lines()
+        .skip(first - 1)
+        .take(count)
+        .enumerate()
+        .map(|(i, line)| {
+            let start = if i == 0 { s.column } else { 1 };
+            let end = if i + 1 == count {
+                s.end_column
+            } else {
+                line.chars().count() as u32 + 1
+            };
+            json!({ "text": line, "highlight_start": start, "highlight_end": end })
+        })
+        .collect();
+    json!(lines)
 }
 
 /// An empty range at line 1, column 1.

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::sanitize::{self, display_path};
-use crate::{Analysis, Error, Finding, Span, RULES};
+use crate::{Analysis, Error, Finding, Fix, Span, RULES};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -106,12 +106,50 @@ fn result(f: &Finding) -> Value {
         "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
         "properties": { "rule": f.rule.id, "function": f.function },
     });
+    if let Some(fix) = &f.fix {
+        result["fixes"] = json!([sarif_fix(fix)]);
+    }
     // A single location is no chain: related locations and the flow only when labelled.
     if !f.labels.is_empty() {
         result["relatedLocations"] = json!(related);
         result["codeFlows"] = json!([{ "threadFlows": [{ "locations": steps }] }]);
     }
     result
+}
+
+/// A fix as SARIF's `fix`: one `artifactChange` per file, each edit a `replacement` of
+/// its region (empty for an insertion); rustc's applicability goes in `properties`.
+fn sarif_fix(fix: &Fix) -> Value {
+    let mut changes: Vec<(&Path, Vec<Value>)> = Vec::new();
+    for e in &fix.edits {
+        let replacement = json!({
+            "deletedRegion": {
+                "startLine": e.span.line,
+                "startColumn": e.span.column,
+                "endLine": e.span.end_line,
+                "endColumn": e.span.end_column,
+            },
+            "insertedContent": { "text": e.replacement },
+        });
+        match changes
+            .iter_mut()
+            .find(|(file, _)| *file == e.file.as_path())
+        {
+            Some((_, replacements)) => replacements.push(replacement),
+            None => changes.push((&e.file, vec![replacement])),
+        }
+    }
+    json!({
+        "description": { "text": sanitize::line(&fix.message) },
+        "artifactChanges": changes
+            .into_iter()
+            .map(|(file, replacements)| json!({
+                "artifactLocation": artifact(file),
+                "replacements": replacements,
+            }))
+            .collect::<Vec<_>>(),
+        "properties": { "applicability": fix.applicability.as_str() },
+    })
 }
 
 fn location(file: &Path, span: Option<&Span>, message: Option<&str>) -> Value {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::Edit;
 use crate::source::Span;
 
 /// How a directive is written.
@@ -27,4 +28,8 @@ pub struct Directive {
     pub item: String,
     /// Its source text with whitespace collapsed: stable across line shifts.
     pub text: String,
+    /// Its source text as written (at `span`).
+    pub raw: String,
+    /// The edit that deletes it (with its line when it stands alone there).
+    pub removal: Edit,
 }

@@ -35,6 +35,53 @@ pub struct Finding {
     /// Whether a cancellation site in the scanned code reaches the code at fault (`None`
     /// where the rule does not ask).
     pub reached: Option<bool>,
+    /// The fix as edits, where the rule has one.
+    pub fix: Option<Fix>,
+}
+
+/// How sure a fix is, with rustc's meanings (`rustc_lint_defs::Applicability`); only a
+/// `MachineApplicable` fix is applied by `--fix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, bincode::Encode, bincode::Decode)]
+pub enum Applicability {
+    /// Certainly what the user wants, and the code still compiles: applied mechanically.
+    MachineApplicable,
+    /// Maybe what the user wants, and valid code if applied; to be reviewed.
+    MaybeIncorrect,
+    /// Contains text the user must change (a placeholder, a field to add elsewhere) before
+    /// the code compiles.
+    HasPlaceholders,
+    /// Not known.
+    Unspecified,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+            Applicability::HasPlaceholders => "HasPlaceholders",
+            Applicability::Unspecified => "Unspecified",
+        }
+    }
+}
+
+/// One replacement: the text at `span` of `file`, which was `original` when the finding
+/// was made, becomes `replacement` (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Edit {
+    pub file: PathBuf,
+    pub span: Span,
+    pub original: String,
+    pub replacement: String,
+}
+
+/// A finding's fix as data: what it does, how sure it is, and its edits (none overlap).
+#[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+pub struct Fix {
+    /// Says what the edits do, as rustc's suggestion message does (`add the guard ..`).
+    pub message: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
 }
 
 impl Finding {
@@ -58,6 +105,7 @@ impl Finding {
             help: String::new(),
             fingerprint: String::new(),
             reached: None,
+            fix: None,
         })
     }
 }
@@ -98,6 +146,12 @@ impl Builder {
     /// Whether a cancellation site in the scanned code reaches the code at fault.
     pub fn reached(mut self, reached: bool) -> Self {
         self.0.reached = Some(reached);
+        self
+    }
+
+    /// The fix as edits (see [`Fix`]).
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.0.fix = fix;
         self
     }
 

@@ -16,9 +16,10 @@ use crate::error::Error;
 mod describe;
 mod directive;
 mod finding;
+mod guard_fix;
 
 pub use directive::{Directive, Form};
-pub use finding::{Finding, Label};
+pub use finding::{Applicability, Edit, Finding, Fix, Label};
 
 /// How loudly a rule speaks by default.
 #[derive(

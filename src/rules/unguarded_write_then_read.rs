@@ -1,6 +1,7 @@
 //! `unguarded_write_then_read`: a request written to a stream that outlives the future,
 //! then its reply awaited, with nothing to recover if the future is dropped in between.
 
+use super::guard_fix::guard_attribute;
 use super::{Check, Finding, Label, RuleCx};
 use crate::callgraph::{Hop, Link, Section, Step, Workspace};
 use crate::summary::{CancelSite, Place, RootKind, RootRef, Unit, UnitKind};
@@ -77,6 +78,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             reach_note(cx, reached_by.as_deref())
         ))
         .reached(reached_by.is_some())
+        .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, &s.stream))
         .fingerprint(&texts)
 }
 

@@ -14,7 +14,7 @@ use crate::deps::DependencyStats;
 use crate::error::Error;
 use crate::input::discover::Discovered;
 use crate::input::source_file::read_bytes;
-use crate::rules::{self, Finding, Label, Severity};
+use crate::rules::{self, Finding, Fix, Label, Severity};
 use crate::source::Span;
 use crate::store::cache::{Cache, Key};
 use crate::{Analysis, Config};
@@ -110,6 +110,7 @@ struct StoredFinding {
     help: String,
     fingerprint: String,
     reached: Option<bool>,
+    fix: Option<Fix>,
 }
 
 impl From<&Finding> for StoredFinding {
@@ -126,6 +127,7 @@ impl From<&Finding> for StoredFinding {
             help: f.help.clone(),
             fingerprint: f.fingerprint.clone(),
             reached: f.reached,
+            fix: f.fix.clone(),
         }
     }
 }
@@ -144,6 +146,7 @@ impl StoredFinding {
             help: self.help,
             fingerprint: self.fingerprint,
             reached: self.reached,
+            fix: self.fix,
         })
     }
 }

@@ -98,6 +98,41 @@ pub struct Unit {
     /// For a guarded fn (`guard_attr`): the cancellation sites in its body, kept after the
     /// body is freed (rule `cancellation_inside_guarded_exchange`).
     pub guarded_sites: Vec<GuardedSite>,
+    /// For an `async fn` whose head (from its first token after the attributes to its
+    /// name) is on one line: where a fix puts `#[cancelsafe::guard(..)]`, and what the
+    /// guard needs of its signature.
+    pub head: Option<Box<FnHead>>,
+}
+
+/// The line an `async fn` starts on, up to its name (`    pub async fn get`): a line
+/// inserted above it goes before its first token after the attributes, and a fix checks
+/// the text is still there before editing.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct FnHead {
+    /// From the start of the line to the end of the name.
+    pub span: Span,
+    /// The text at `span`: indentation (spaces and tabs only), then the head.
+    pub text: String,
+    /// The receiver is `&mut self` (what `state = self.field` needs).
+    pub mut_self: bool,
+    /// Carries an attribute that may be a macro (`#[tracing::instrument]`): one above a
+    /// guard put below it expands first.
+    pub other_macros: bool,
+    /// The line ends with `\r\n`: a line inserted above it ends so too.
+    pub crlf: bool,
+    pub returns: Returns,
+}
+
+/// What an `async fn` returns, as far as the guard cares: a refusal becomes the error of
+/// a `Result` whose error type converts from `cancelsafe::Interrupted`.
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// `io::Result<_>` or `Result<_, io::Error>`: `std::io::Error` converts.
+    IoResult,
+    /// Another `Result`: its error type may not convert.
+    OtherResult,
+    /// No `Result`: the guard needs a `fallback = ..` value.
+    Other,
 }
 
 /// A cancellation site (`select!` branch, `timeout`, ...) awaited inside a guarded fn.

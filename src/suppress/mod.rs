@@ -19,7 +19,7 @@ use std::path::Path;
 
 use crate::input::SourceFile;
 use crate::pool::PARSER_STACK;
-use crate::rules::{self, Finding};
+use crate::rules::{self, Edit, Finding};
 use crate::source::{LineIndex, Span};
 
 use items::Item;
@@ -133,6 +133,8 @@ fn directives_of(file: &Path, text: &str) -> Vec<Directive> {
             lines: covered,
             item,
             text: collapse(&text[c.start..c.end]),
+            raw: text[c.start..c.end].to_string(),
+            removal: removal(file, &index, text, c.start, c.end),
         });
     }
     for a in attributes {
@@ -146,9 +148,37 @@ fn directives_of(file: &Path, text: &str) -> Vec<Directive> {
             lines: (item.start_line, item.end_line),
             item: item.name.clone(),
             text: collapse(&text[a.span.start_byte as usize..a.span.end_byte as usize]),
+            raw: text[a.span.start_byte as usize..a.span.end_byte as usize].to_string(),
+            removal: removal(
+                file,
+                &index,
+                text,
+                a.span.start_byte as usize,
+                a.span.end_byte as usize,
+            ),
         });
     }
     out
+}
+
+/// The edit that deletes the directive at `start..end` of `text`: its whole lines when it
+/// stands alone on them; after code, it and the blanks before it; before code on its line
+/// (`#[cfg_attr(..)] fn f()`), it and the blanks after it.
+fn removal(file: &Path, index: &LineIndex, text: &str, start: usize, end: usize) -> Edit {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    let (before, after) = (&text[line_start..start], &text[end..line_end]);
+    let (from, to) = match (before.trim().is_empty(), after.trim().is_empty()) {
+        (true, true) => (line_start, line_end),
+        (false, _) => (line_start + before.trim_end().len(), end),
+        (true, false) => (start, end + after.len() - after.trim_start().len()),
+    };
+    Edit {
+        file: file.to_path_buf(),
+        span: index.span_of_bytes(from, to),
+        original: text[from..to].to_string(),
+        replacement: String::new(),
+    }
 }
 
 /// The first line after `line` (1-based) that is neither blank nor only a `//` comment.
@@ -187,5 +217,40 @@ mod tests {
         assert_eq!(next_code_line(&lines, 1), 4);
         assert_eq!(next_code_line(&lines, 4), 5);
         assert_eq!(next_code_line(&lines, 5), 6);
+    }
+
+    /// Applies the removal of the directive found in `text` (at `needle`).
+    fn removed(text: &str, needle: &str) -> String {
+        let start = text.find(needle).expect("the directive");
+        let edit = removal(
+            Path::new("a.rs"),
+            &LineIndex::new(text),
+            text,
+            start,
+            start + needle.len(),
+        );
+        let (from, to) = (edit.span.start_byte as usize, edit.span.end_byte as usize);
+        assert_eq!(&text[from..to], edit.original);
+        format!("{}{}", &text[..from], &text[to..])
+    }
+
+    #[test]
+    fn a_removal_takes_the_line_a_directive_stands_on_alone() {
+        let comment = "// cancelsafe: allow(CS001) -- r";
+        let text = format!("fn a() {{\n    {comment}\n    x();\n}}\n");
+        assert_eq!(removed(&text, comment), "fn a() {\n    x();\n}\n");
+        let attr = "#[cfg_attr(any(), cancelsafe::allow(CS001, reason = \"r\"))]";
+        let text = format!("{attr}\nfn a() {{}}");
+        assert_eq!(removed(&text, attr), "fn a() {}");
+    }
+
+    #[test]
+    fn a_removal_beside_code_keeps_the_code_and_its_spacing() {
+        let comment = "// cancelsafe: allow(CS001) -- r";
+        let text = format!("    x(); {comment}\n    y();\n");
+        assert_eq!(removed(&text, comment), "    x();\n    y();\n");
+        let attr = "#[cfg_attr(any(), cancelsafe::allow(CS001, reason = \"r\"))]";
+        let text = format!("    {attr} fn a() {{}}\n");
+        assert_eq!(removed(&text, attr), "    fn a() {}\n");
     }
 }

@@ -60,6 +60,7 @@ impl BodyBuilder<'_, '_> {
         unit.handler = None;
         unit.site_roots = Vec::new();
         unit.guarded_sites = Vec::new();
+        unit.head = None;
         unit.captured_locals = unit.locals.len();
         let idx = self.cx.out.units.len();
         self.cx.out.units.push(unit.clone());

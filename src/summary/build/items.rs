@@ -33,6 +33,7 @@ impl<'a> FileCx<'a> {
                     &f.block,
                     &f.attrs,
                     is_pub,
+                    head_start(&f.vis, None, &f.sig),
                     &Scope {
                         self_ty: None,
                         trait_name: None,
@@ -74,7 +75,8 @@ impl<'a> FileCx<'a> {
                 for it in &t.items {
                     if let TraitItem::Fn(m) = it {
                         if let Some(block) = &m.default {
-                            self.function(&m.sig, block, &m.attrs, true, &scope);
+                            let start = head_start(&syn::Visibility::Inherited, None, &m.sig);
+                            self.function(&m.sig, block, &m.attrs, true, start, &scope);
                         }
                     }
                 }
@@ -125,7 +127,8 @@ impl<'a> FileCx<'a> {
             match it {
                 ImplItem::Fn(m) => {
                     let is_pub = scope.in_trait_impl || matches!(m.vis, syn::Visibility::Public(_));
-                    self.function(&m.sig, &m.block, &m.attrs, is_pub, scope);
+                    let start = head_start(&m.vis, m.defaultness, &m.sig);
+                    self.function(&m.sig, &m.block, &m.attrs, is_pub, start, scope);
                 }
                 ImplItem::Macro(m) => {
                     let name = path_segments(&m.mac.path)
@@ -166,6 +169,7 @@ impl<'a> FileCx<'a> {
         block: &syn::Block,
         attrs: &[syn::Attribute],
         is_pub: bool,
+        head_start: proc_macro2::Span,
         scope: &Scope,
     ) {
         let mut generics = scope.generics.clone();
@@ -221,6 +225,7 @@ impl<'a> FileCx<'a> {
             handler: handler_of(sig, attrs, scope),
             site_roots: Vec::new(),
             guarded_sites: Vec::new(),
+            head: self.fn_head(sig, attrs, head_start),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -233,6 +238,29 @@ impl<'a> FileCx<'a> {
         }
         unit.body = nodes;
         self.out.units[idx] = unit;
+    }
+
+    /// The head of an `async fn` on one line (see [`FnHead`]); `None` for a sync fn or a
+    /// head spread over lines or preceded by code.
+    fn fn_head(
+        &self,
+        sig: &syn::Signature,
+        attrs: &[syn::Attribute],
+        start: proc_macro2::Span,
+    ) -> Option<Box<FnHead>> {
+        sig.asyncness?;
+        let (span, text) = self.lines.line_through(start, sig.ident.span())?;
+        let mut_self = sig
+            .receiver()
+            .is_some_and(|r| r.reference.is_some() && r.mutability.is_some());
+        Some(Box::new(FnHead {
+            span,
+            text: text.to_string(),
+            mut_self,
+            other_macros: attrs.iter().any(|a| !is_inert(a)),
+            crlf: self.lines.ends_with_crlf(span.line),
+            returns: returns(&sig.output),
+        }))
     }
 
     fn param_root(&self, name: String, ty: &Type, generics: &[String]) -> Root {
@@ -386,4 +414,93 @@ fn returns_elided_borrow(output: &syn::ReturnType) -> bool {
         }
     }
     matches!(output, syn::ReturnType::Type(_, t) if borrow(t))
+}
+
+/// The first token of a fn item after its attributes: its visibility, `default`, or the
+/// signature's first qualifier or `fn`.
+fn head_start(
+    vis: &syn::Visibility,
+    defaultness: Option<syn::Token![default]>,
+    sig: &syn::Signature,
+) -> proc_macro2::Span {
+    match vis {
+        syn::Visibility::Public(p) => return p.span,
+        syn::Visibility::Restricted(r) => return r.pub_token.span,
+        syn::Visibility::Inherited => {}
+    }
+    let qualifiers = [
+        defaultness.map(|t| t.span),
+        sig.constness.map(|t| t.span),
+        sig.asyncness.map(|t| t.span),
+        sig.unsafety.map(|t| t.span),
+        sig.abi.as_ref().map(|a| a.extern_token.span),
+    ];
+    qualifiers
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or(sig.fn_token.span)
+}
+
+/// `io::Result<T>` (`std::io::`, `tokio::io::`) and `Result<T, io::Error>` return what a
+/// guard's refusal converts into; see [`Returns`].
+fn returns(output: &syn::ReturnType) -> Returns {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return Returns::Other;
+    };
+    let Type::Path(p) = strip_group(ty) else {
+        return Returns::Other;
+    };
+    let names: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let Some(last) = p.path.segments.last().filter(|s| s.ident == "Result") else {
+        return Returns::Other;
+    };
+    let in_io = names.len() >= 2 && names[names.len() - 2] == "io";
+    let error_is_io = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.iter().nth(1) {
+            Some(syn::GenericArgument::Type(Type::Path(e))) => {
+                let segs: Vec<String> = e
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                segs.len() >= 2 && segs[segs.len() - 2..] == ["io", "Error"]
+            }
+            Some(_) => false,
+            None => in_io,
+        },
+        _ => in_io,
+    };
+    if error_is_io {
+        Returns::IoResult
+    } else {
+        Returns::OtherResult
+    }
+}
+
+/// A built-in attribute that expands nothing (docs, lint levels, `cfg`, hints).
+fn is_inert(attr: &syn::Attribute) -> bool {
+    const INERT: &[&str] = &[
+        "doc",
+        "cfg",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "must_use",
+        "inline",
+        "cold",
+        "track_caller",
+        "deprecated",
+    ];
+    attr.path()
+        .get_ident()
+        .is_some_and(|name| INERT.iter().any(|i| name == i))
 }
