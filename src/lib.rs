@@ -38,6 +38,8 @@ pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
+use input::build::{FileBuild, Package};
+use input::manifest::Manifest;
 use input::source_file::read_bytes;
 use input::{discover, SourceFile};
 use store::cache::Cache;
@@ -60,6 +62,9 @@ pub struct Config {
     pub include_deps: bool,
     /// The dependency set the last run solved, decoded ahead (see [`deps::Prefetch`]).
     pub prefetched: deps::Prefetched,
+    /// What cargo's target, feature and package flags select (see [`input::build`]);
+    /// `None`: every target and every `#[cfg]` branch of the scanned code, all reported.
+    pub build: Option<input::build::Build>,
 }
 
 /// The result of a run: findings, and the inputs that could not be analysed.
@@ -159,6 +164,7 @@ fn analyze_on_pool(
         mut summaries,
         mut errors,
         suppressible,
+        packages,
     } = load_found(found, config, cache);
     drop(t);
     let files_scanned = files.len();
@@ -217,6 +223,9 @@ fn analyze_on_pool(
         .collect();
     let mut findings = suppress::apply(findings, &readable);
     rules::check_errors(&errors, &mut findings);
+    if let Some(build) = &config.build {
+        findings.retain(|f| build.reports(packages.name_of(&f.file)));
+    }
     sort_findings(&mut findings);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     Analysis {
@@ -262,6 +271,41 @@ struct Loaded {
     /// The texts, read once when summarised, of the files that parsed and may hold
     /// suppressions ([`suppress::may_hold_directives`]).
     suppressible: Vec<SourceFile>,
+    packages: Packages,
+}
+
+/// The scanned packages: their folders and manifests, by position.
+struct Packages {
+    folders: Vec<PathBuf>,
+    manifests: Vec<Manifest>,
+}
+
+impl Packages {
+    fn read(folders: Vec<PathBuf>) -> Packages {
+        let manifests = folders.iter().map(|f| Manifest::read(f)).collect();
+        Packages { folders, manifests }
+    }
+
+    fn all(&self) -> Vec<Package<'_>> {
+        self.folders
+            .iter()
+            .zip(&self.manifests)
+            .map(|(folder, manifest)| Package { folder, manifest })
+            .collect()
+    }
+
+    /// The nearest package above `file`.
+    fn of(&self, file: &Path) -> Option<Package<'_>> {
+        let folders = self.folders.iter().map(PathBuf::as_path);
+        crates::package_index(folders, file).map(|i| Package {
+            folder: &self.folders[i],
+            manifest: &self.manifests[i],
+        })
+    }
+
+    fn name_of(&self, file: &Path) -> Option<&str> {
+        self.of(file).map(|p| p.manifest.name.as_str())
+    }
 }
 
 /// One file from the walk, once read and summarised.
@@ -277,11 +321,13 @@ struct Summarised {
 /// [`load`] over what a walk found.
 fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache>) -> Loaded {
     let mut errors = found.errors;
+    let packages = Packages::read(found.packages);
     let summarised: Vec<Summarised> = found
         .files
         .into_par_iter()
         .map(|path| {
-            let (result, source) = summarize_source(&path, &config.vocab, cache);
+            let build = (config.build.as_ref()).map(|b| b.file(&path, packages.of(&path).as_ref()));
+            let (result, source) = summarize_source(&path, &config.vocab, cache, build.as_ref());
             let (summary, failure) = match result {
                 Ok(s) => (s, None),
                 Err(e) => (FileSummary::default(), Some(e)),
@@ -302,7 +348,8 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
             failed: s.failure.is_some(),
         })
         .collect();
-    let reach = crates::reachable(&found.packages, &views, &found.trees);
+    let targets = config.build.as_ref().map(|b| &b.targets);
+    let reach = crates::reachable(&packages.all(), &views, &found.trees, targets);
     drop(views);
     errors.extend(reach.outside);
     let mut loaded = Loaded {
@@ -310,10 +357,13 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
         summaries: Vec::new(),
         errors,
         suppressible: Vec::new(),
+        packages,
     };
     for (file, keep) in summarised.into_iter().zip(reach.keep) {
         if keep {
-            let failure = file.failure.map(|e| explain_edition(e, &found.packages));
+            let failure = file
+                .failure
+                .map(|e| explain_edition(e, &loaded.packages.folders));
             loaded.errors.extend(failure);
             loaded.files.push(file.path);
             loaded.summaries.push(file.summary);
@@ -410,27 +460,53 @@ pub fn summarize_files(
 ) -> Vec<Result<FileSummary, Error>> {
     files
         .par_iter()
-        .map(|path| summarize_source(path, vocab, cache).0)
+        .map(|path| summarize_source(path, vocab, cache, None).0)
         .collect()
 }
 
-/// Reads a file once and summarises it; its text comes back when it parsed and may hold
+/// Reads a file once and summarises it as `build` compiles it (items it leaves out are
+/// blanked first, so positions stay); its text comes back when it parsed and may hold
 /// suppressions, so `suppress` need not read it again.
 fn summarize_source(
     path: &Path,
     vocab: &Vocabulary,
     cache: Option<&Cache>,
+    build: Option<&FileBuild>,
 ) -> (Result<FileSummary, Error>, Option<SourceFile>) {
     let mut source = match SourceFile::read(path) {
         Ok(source) => source,
         Err(e) => return (Err(e), None),
     };
+    if let Some(build) = build {
+        match compiled(&source.text, build) {
+            Some(text) => source.text = text,
+            // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
+            None => return (Ok(FileSummary::default()), None),
+        }
+    }
     let summary = summarize_cached(&source, vocab, cache);
     if summary.is_err() || !suppress::may_hold_directives(&source.text) {
         return (summary, None);
     }
     source.text.shrink_to_fit();
     (summary, Some(source))
+}
+
+/// `text` with the items `build` leaves out blanked (`#[cfg(..)]` that does not hold, test
+/// fns outside a test build); `None` when the file itself is left out. Blanking only saves
+/// analysing code that is not built: a text it cannot handle is analysed whole.
+fn compiled(text: &str, build: &FileBuild) -> Option<String> {
+    let cfg = deps::cfg::Build {
+        features: build.features.as_deref().unwrap_or_default(),
+        unknown_features: build.features.is_none(),
+        test: build.test,
+    };
+    let prepared = std::panic::catch_unwind(|| deps::elide::compiled(text, &cfg));
+    match prepared {
+        Ok(p) if p.compiled_out => None,
+        Ok(p) => Some(p.text.unwrap_or_else(|| text.to_string())),
+        Err(_) => Some(text.to_string()),
+    }
 }
 
 /// A file's summary from the cache, or made and stored there.
