@@ -94,13 +94,13 @@ pub struct Cli {
     /// Do not turn on the `default` feature of the selected packages.
     #[arg(long, help_heading = "Feature Selection")]
     pub no_default_features: bool,
-    /// Print no summary or notes on stderr; findings only.
+    /// Findings only: no summary lines, no notes on stderr.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Say more: the dependency crates read, the packages and targets analysed.
+    /// Also name the dependency crates read (on stderr).
     #[arg(short, long)]
     pub verbose: bool,
-    /// After the findings, a count per rule.
+    /// After the findings, a count per rule (on stderr for machine formats).
     #[arg(long)]
     pub statistics: bool,
     /// Print the summaries of functions whose name contains this text (debugging).

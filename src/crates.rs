@@ -133,17 +133,12 @@ pub fn reachable(
 
 /// The package folder a file belongs to: the nearest of `packages` above it.
 pub fn package_of<'p>(packages: &'p [PathBuf], file: &Path) -> Option<&'p Path> {
-    package_index(packages.iter().map(PathBuf::as_path), file).map(|i| packages[i].as_path())
-}
-
-/// Which of the package `folders` a file belongs to: the nearest above it.
-pub fn package_index<'p>(folders: impl Iterator<Item = &'p Path>, file: &Path) -> Option<usize> {
     let file = normalize(file);
-    folders
-        .enumerate()
-        .filter(|(_, p)| file.starts_with(normalize(p)))
-        .max_by_key(|(_, p)| p.components().count())
-        .map(|(i, _)| i)
+    packages
+        .iter()
+        .filter(|p| file.starts_with(normalize(p)))
+        .max_by_key(|p| p.components().count())
+        .map(PathBuf::as_path)
 }
 
 /// Numbers each file by the package folder (nearest `Cargo.toml` above it) it belongs to;
@@ -306,6 +301,7 @@ mod tests {
         let package = Package {
             folder: p,
             manifest: &manifest,
+            features: &[],
         };
         reachable(&[package], files, trees, targets)
     }

@@ -38,8 +38,8 @@ pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
-use input::build::{FileBuild, Package};
-use input::manifest::Manifest;
+use input::build::FileBuild;
+use input::packages::Packages;
 use input::source_file::read_bytes;
 use input::{discover, SourceFile};
 use store::cache::Cache;
@@ -274,40 +274,6 @@ struct Loaded {
     packages: Packages,
 }
 
-/// The scanned packages: their folders and manifests, by position.
-struct Packages {
-    folders: Vec<PathBuf>,
-    manifests: Vec<Manifest>,
-}
-
-impl Packages {
-    fn read(folders: Vec<PathBuf>) -> Packages {
-        let manifests = folders.iter().map(|f| Manifest::read(f)).collect();
-        Packages { folders, manifests }
-    }
-
-    fn all(&self) -> Vec<Package<'_>> {
-        self.folders
-            .iter()
-            .zip(&self.manifests)
-            .map(|(folder, manifest)| Package { folder, manifest })
-            .collect()
-    }
-
-    /// The nearest package above `file`.
-    fn of(&self, file: &Path) -> Option<Package<'_>> {
-        let folders = self.folders.iter().map(PathBuf::as_path);
-        crates::package_index(folders, file).map(|i| Package {
-            folder: &self.folders[i],
-            manifest: &self.manifests[i],
-        })
-    }
-
-    fn name_of(&self, file: &Path) -> Option<&str> {
-        self.of(file).map(|p| p.manifest.name.as_str())
-    }
-}
-
 /// One file from the walk, once read and summarised.
 struct Summarised {
     path: PathBuf,
@@ -321,13 +287,13 @@ struct Summarised {
 /// [`load`] over what a walk found.
 fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache>) -> Loaded {
     let mut errors = found.errors;
-    let packages = Packages::read(found.packages);
+    let packages = Packages::read(found.packages, config.build.as_ref());
     let summarised: Vec<Summarised> = found
         .files
         .into_par_iter()
         .map(|path| {
-            let build = (config.build.as_ref()).map(|b| b.file(&path, packages.of(&path).as_ref()));
-            let (result, source) = summarize_source(&path, &config.vocab, cache, build.as_ref());
+            let build = config.build.as_ref().map(|b| packages.file_build(b, &path));
+            let (result, source) = summarize_source(&path, &config.vocab, cache, build);
             let (summary, failure) = match result {
                 Ok(s) => (s, None),
                 Err(e) => (FileSummary::default(), Some(e)),
@@ -471,18 +437,17 @@ fn summarize_source(
     path: &Path,
     vocab: &Vocabulary,
     cache: Option<&Cache>,
-    build: Option<&FileBuild>,
+    build: Option<FileBuild<'_>>,
 ) -> (Result<FileSummary, Error>, Option<SourceFile>) {
     let mut source = match SourceFile::read(path) {
         Ok(source) => source,
         Err(e) => return (Err(e), None),
     };
-    if let Some(build) = build {
-        match compiled(&source.text, build) {
-            Some(text) => source.text = text,
-            // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
-            None => return (Ok(FileSummary::default()), None),
-        }
+    match build.map(|b| compiled(&source.text, b)) {
+        None | Some(Compiled::Whole) => {}
+        Some(Compiled::Blanked(text)) => source.text = text,
+        // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
+        Some(Compiled::LeftOut) => return (Ok(FileSummary::default()), None),
     }
     let summary = summarize_cached(&source, vocab, cache);
     if summary.is_err() || !suppress::may_hold_directives(&source.text) {
@@ -492,20 +457,36 @@ fn summarize_source(
     (summary, Some(source))
 }
 
-/// `text` with the items `build` leaves out blanked (`#[cfg(..)]` that does not hold, test
-/// fns outside a test build); `None` when the file itself is left out. Blanking only saves
-/// analysing code that is not built: a text it cannot handle is analysed whole.
-fn compiled(text: &str, build: &FileBuild) -> Option<String> {
+/// What a build compiles of a scanned file.
+enum Compiled {
+    /// All of it.
+    Whole,
+    /// Its text with the items left out blanked (positions kept).
+    Blanked(String),
+    /// Nothing: `#![cfg(..)]` at its top does not hold.
+    LeftOut,
+}
+
+/// What `build` compiles of `text`: items under a `#[cfg(..)]` that does not hold, and test
+/// fns outside a test build, are left out. Only a text that names `cfg` or `test` can have
+/// either, so the others are not scanned. Leaving out only spares analysing code that is
+/// not built: a text the scan cannot handle is analysed whole.
+fn compiled(text: &str, build: FileBuild<'_>) -> Compiled {
+    if !text.contains("cfg") && !text.contains("test") {
+        return Compiled::Whole;
+    }
     let cfg = deps::cfg::Build {
-        features: build.features.as_deref().unwrap_or_default(),
+        features: build.features.unwrap_or_default(),
         unknown_features: build.features.is_none(),
         test: build.test,
     };
-    let prepared = std::panic::catch_unwind(|| deps::elide::compiled(text, &cfg));
-    match prepared {
-        Ok(p) if p.compiled_out => None,
-        Ok(p) => Some(p.text.unwrap_or_else(|| text.to_string())),
-        Err(_) => Some(text.to_string()),
+    match std::panic::catch_unwind(|| deps::elide::compiled(text, &cfg)) {
+        Ok(p) if p.compiled_out => Compiled::LeftOut,
+        Ok(deps::elide::Prepared {
+            text: Some(blanked),
+            ..
+        }) => Compiled::Blanked(blanked),
+        Ok(_) | Err(_) => Compiled::Whole,
     }
 }
 

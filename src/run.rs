@@ -133,14 +133,9 @@ pub fn run() -> miette::Result<u8> {
         levels::apply(std::mem::take(&mut analysis.findings), &levels),
     )?;
     let findings: Vec<&Finding> = analysis.findings.iter().collect();
-    let summary = if cli.quiet {
-        Summary::None
-    } else {
-        Summary::Counts
-    };
     let out = match format {
         Format::Json => json::render(&analysis, &findings),
-        Format::Human => render_human(&analysis, &findings, use_color(cli.color), summary),
+        Format::Human => render_human(&analysis, &findings, use_color(cli.color), !cli.quiet),
         Format::Sarif => sarif::render(&analysis, &findings),
         Format::Github => github::render(&analysis, &findings),
         Format::RustcJson => {
@@ -262,13 +257,6 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
-/// Whether the human output ends with its count lines (`-q` drops them).
-#[derive(Clone, Copy, PartialEq)]
-enum Summary {
-    None,
-    Counts,
-}
-
 /// `--statistics`: how many findings each rule has, most first (then by code), and the
 /// total.
 fn statistics(findings: &[&Finding]) -> String {
@@ -315,12 +303,8 @@ fn dependency_crates_read(analysis: &Analysis, config: &Config) -> Vec<String> {
     labels
 }
 
-fn render_human(
-    analysis: &Analysis,
-    findings: &[&Finding],
-    color: bool,
-    summary: Summary,
-) -> String {
+/// The findings and errors, then (unless `-q`) the count lines.
+fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool, summary: bool) -> String {
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -339,7 +323,7 @@ fn render_human(
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
     }
-    if summary == Summary::None {
+    if !summary {
         return out;
     }
     let deps = &analysis.dependencies;

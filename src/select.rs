@@ -39,6 +39,16 @@ fn targets(cli: &Cli) -> Targets {
             unit_tests: true,
         };
     }
+    let any = cli.lib
+        || cli.bins
+        || !cli.bin.is_empty()
+        || cli.tests
+        || !cli.test.is_empty()
+        || cli.benches
+        || cli.examples;
+    if !any {
+        return Targets::default();
+    }
     let named = |all: bool, names: &[String]| match (all, names.is_empty()) {
         (true, _) => Pick::All,
         (false, false) => Pick::Named(names.to_vec()),
@@ -52,18 +62,6 @@ fn targets(cli: &Cli) -> Targets {
         examples: named(cli.examples, &[]),
         unit_tests: cli.tests || cli.benches,
     };
-    if picked
-        == (Targets {
-            lib: false,
-            bins: Pick::None,
-            tests: Pick::None,
-            benches: Pick::None,
-            examples: Pick::None,
-            unit_tests: false,
-        })
-    {
-        return Targets::default();
-    }
     // `--tests` and `--benches` also build the library and binaries as tests (cargo's
     // `test = true` and `bench = true` defaults).
     if picked.unit_tests {

@@ -382,3 +382,49 @@ fn explain_of_an_unknown_rule_lists_ids_and_codes() {
         "{stderr}"
     );
 }
+
+/// The incident's fixture (an application over `redis::aio::Connection`), with redis' async
+/// API behind a feature of the application: the feature flags decide which dependency code
+/// is read, so the findings at the application's timeouts come with `--features async` only.
+#[test]
+fn features_decide_which_dependency_code_is_read() {
+    let from =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dependencies/redis_connection");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("app");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    for file in ["Cargo.lock", "src/lib.rs"] {
+        std::fs::copy(from.join(file), root.join(file)).unwrap();
+    }
+    let manifest = std::fs::read_to_string(from.join("Cargo.toml")).unwrap();
+    let gated = manifest
+        .replace(", features = [\"tokio-comp\"] }", " }")
+        .replace(
+            "[workspace]",
+            "[features]\nasync = [\"redis/tokio-comp\"]\n\n[workspace]",
+        );
+    assert_ne!(gated, manifest);
+    std::fs::write(root.join("Cargo.toml"), gated).unwrap();
+    let scan = |args: &[&str]| {
+        let out = common::cancelsafe_command()
+            .args(["--format", "json", "--fetch", "-v"])
+            .args(args)
+            .current_dir(&root)
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .expect("run cargo-cancelsafe");
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        let findings = json(&run)["findings"].as_array().unwrap().len();
+        (findings, run.stderr)
+    };
+    let (without, notes) = scan(&[]);
+    assert_eq!(without, 0, "{notes}");
+    assert!(notes.contains("dependency crates read: "), "{notes}");
+    assert!(notes.contains("redis 0.22.3"), "{notes}");
+    let (with, notes) = scan(&["--features", "async"]);
+    assert_eq!(with, 4, "{notes}");
+}

@@ -150,18 +150,20 @@ fn closure(table: &BTreeMap<String, Vec<String>>, asked: Vec<String>) -> BTreeSe
 }
 
 /// How one file is compiled: its package's features and whether it is built as a test.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileBuild {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileBuild<'a> {
     /// `None`: a file in no package, whose features are not known (`cfg(feature)` keeps).
-    pub features: Option<Vec<String>>,
+    pub features: Option<&'a [String]>,
     pub test: bool,
 }
 
 /// A scanned package as the build sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Package<'a> {
     pub folder: &'a Path,
     pub manifest: &'a Manifest,
+    /// Its features this build turns on ([`Build::features_of`]).
+    pub features: &'a [String],
 }
 
 impl Build {
@@ -171,10 +173,19 @@ impl Build {
         self.packages.as_ref().is_none_or(listed) && !listed(&self.excluded)
     }
 
+    /// The features this build turns on in the package of `manifest`.
+    pub fn features_of(&self, manifest: &Manifest) -> Vec<String> {
+        let selected = self.selects(&manifest.name);
+        self.features
+            .enabled(manifest, selected)
+            .into_iter()
+            .collect()
+    }
+
     /// How `file` of `package` (the nearest scanned package above it, if any) is compiled.
     /// A file under the package's `tests/` or `benches/` belongs to a test target; others
     /// are built as tests when the library and binaries are.
-    pub fn file(&self, file: &Path, package: Option<&Package<'_>>) -> FileBuild {
+    pub fn file<'a>(&self, file: &Path, package: Option<Package<'a>>) -> FileBuild<'a> {
         let Some(package) = package else {
             return FileBuild {
                 features: None,
@@ -184,14 +195,8 @@ impl Build {
         let in_test_target = ["tests", "benches"]
             .iter()
             .any(|dir| file.starts_with(package.folder.join(dir)));
-        let selected = self.selects(&package.manifest.name);
         FileBuild {
-            features: Some(
-                self.features
-                    .enabled(package.manifest, selected)
-                    .into_iter()
-                    .collect(),
-            ),
+            features: Some(package.features),
             test: self.targets.unit_tests || in_test_target,
         }
     }
@@ -280,14 +285,14 @@ mod tests {
     #[test]
     fn test_targets_files_are_built_as_tests() {
         let m = package("app", &[]);
-        let folder = Path::new("ws/app");
         let pkg = Package {
-            folder,
+            folder: Path::new("ws/app"),
             manifest: &m,
+            features: &[],
         };
         let build = Build::default();
-        assert!(build.file(Path::new("ws/app/tests/a.rs"), Some(&pkg)).test);
-        assert!(!build.file(Path::new("ws/app/src/lib.rs"), Some(&pkg)).test);
+        assert!(build.file(Path::new("ws/app/tests/a.rs"), Some(pkg)).test);
+        assert!(!build.file(Path::new("ws/app/src/lib.rs"), Some(pkg)).test);
         assert_eq!(build.file(Path::new("loose.rs"), None).features, None);
         let p = Build {
             packages: Some(vec!["lib".into()]),
