@@ -31,13 +31,14 @@ impl Conn_{name} {{
 }
 
 /// `app`: a library with a default-feature module, an optional-feature module, a
-/// `#[cfg(test)]` module and a `#[tokio::test]` fn; a binary, an integration test, a bench
+/// `#[cfg(test)]` module inline and one in a file, a `#[cfg(not(test))]` module and a
+/// `#[tokio::test]` fn; a binary, an integration test, a bench
 /// and an example. `other`: a library.
 fn workspace() -> tempfile::TempDir {
     let lib = format!(
         "{}\n#[cfg(feature = \"fast\")]\npub mod fast;\n#[cfg(feature = \"extra\")]\npub mod extra;\n\n\
          #[cfg(test)]\nmod tests {{\n{}}}\n\n#[tokio::test]\nasync fn tokio_test() {{}}\n\n\
-         #[cfg(not(test))]\npub mod not_test;\n",
+         #[cfg(not(test))]\npub mod not_test;\n#[cfg(test)]\nmod unit;\n",
         exchange("lib"),
         exchange("in_cfg_test"),
     );
@@ -56,6 +57,7 @@ fn workspace() -> tempfile::TempDir {
         ("app/src/fast.rs", exchange("fast")),
         ("app/src/extra.rs", exchange("extra")),
         ("app/src/not_test.rs", exchange("not_test")),
+        ("app/src/unit.rs", exchange("in_test_file")),
         ("app/src/bin/tool.rs", exchange("tool") + "fn main() {}\n"),
         ("app/tests/it.rs", exchange("it")),
         ("app/benches/bench.rs", exchange("bench")),
@@ -153,6 +155,7 @@ fn all_targets_adds_tests_benches_examples_and_test_code() {
         "lib",
         "fast",
         "in_cfg_test",
+        "in_test_file",
         "tool",
         "it",
         "bench",
@@ -167,7 +170,15 @@ fn tests_adds_integration_tests_and_cfg_test_code() {
     let ws = workspace();
     assert_eq!(
         reported(ws.path(), &["--tests"]),
-        set(&["lib", "fast", "in_cfg_test", "tool", "it", "other"])
+        set(&[
+            "lib",
+            "fast",
+            "in_cfg_test",
+            "in_test_file",
+            "tool",
+            "it",
+            "other"
+        ])
     );
 }
 
@@ -181,7 +192,15 @@ fn one_target_by_kind_or_name() {
     assert_eq!(reported(ws.path(), &["--examples"]), set(&["example"]));
     assert_eq!(
         reported(ws.path(), &["--benches"]),
-        set(&["lib", "fast", "in_cfg_test", "tool", "bench", "other"])
+        set(&[
+            "lib",
+            "fast",
+            "in_cfg_test",
+            "in_test_file",
+            "tool",
+            "bench",
+            "other"
+        ])
     );
     let missing = run(ws.path(), &["--test", "nope"]);
     assert_eq!(missing.code, Some(2));
@@ -251,6 +270,10 @@ fn packages_are_selected_as_cargo_selects_them() {
     let dir = ws.path();
     assert_eq!(reported(dir, &["-p", "other"]), set(&["other"]));
     assert_eq!(
+        reported(dir, &["--workspace"]),
+        with(LIB, &["tool", "other"])
+    );
+    assert_eq!(
         reported(dir, &["--package", "other", "-p", "app"]),
         with(LIB, &["tool", "other"])
     );
@@ -288,10 +311,11 @@ fn path_mode_follows_the_targets_too() {
             "lib",
             "fast",
             "in_cfg_test",
+            "in_test_file",
             "tool",
             "it",
             "bench",
-            "example"
+            "example",
         ])
     );
     assert_eq!(
