@@ -366,18 +366,16 @@ fn verbose_says_which_dependency_crates_were_read() {
     assert!(!run(ws.path(), &[]).stderr.contains("dependency crate"));
 }
 
+/// Scanning the workspace from its root, files are `app/src/lib.rs` in every format, as
+/// the github format always printed them: never `./app/src/lib.rs`.
 #[test]
-fn json_paths_have_no_dot_prefix() {
+fn every_format_prints_paths_without_a_dot_prefix() {
     let ws = workspace();
-    let v = json(&run(ws.path(), &["--format", "json"]));
-    let files: BTreeSet<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file"].as_str().unwrap())
-        .collect();
-    assert!(files.contains("app/src/lib.rs"), "{files:?}");
-    assert!(files.iter().all(|f| !f.starts_with("./")), "{files:?}");
+    for format in ["human", "json", "sarif", "github", "rustc-json"] {
+        let out = run(ws.path(), &["--format", format]).stdout;
+        assert!(out.contains("app/src/lib.rs"), "{format}:\n{out}");
+        assert!(!out.contains("./app/"), "{format}:\n{out}");
+    }
 }
 
 #[test]
