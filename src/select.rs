@@ -89,12 +89,18 @@ fn split_features(given: &[String]) -> Vec<String> {
 fn check(build: &Build, cli: &Cli, metadata: &Metadata) -> miette::Result<()> {
     let members: Vec<&Package> = metadata.workspace_packages();
     let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
-    for spec in build.packages.iter().flatten().chain(&build.excluded) {
+    for spec in build.packages.iter().flatten() {
         if !names.contains(&spec.as_str()) {
             return Err(miette::miette!(
                 help = format!("the workspace's packages: {}", names.join(", ")),
                 "package ID specification `{spec}` did not match any packages"
             ));
+        }
+    }
+    // cargo only warns of an excluded package it does not know.
+    for spec in &build.excluded {
+        if !names.contains(&spec.as_str()) {
+            eprintln!("warning: excluded package `{spec}` not found in the workspace");
         }
     }
     let selected: Vec<&Package> = members

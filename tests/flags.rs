@@ -293,8 +293,13 @@ fn packages_are_selected_as_cargo_selects_them() {
         "{}",
         no_such.stderr
     );
-    // As in cargo, --exclude goes with --workspace.
+    // As in cargo, --exclude goes with --workspace, and an unknown one is only a warning.
     assert_eq!(run(dir, &["--exclude", "other"]).code, Some(2));
+    let unknown = run(dir, &["--workspace", "--exclude", "nope"]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(unknown
+        .stderr
+        .contains("warning: excluded package `nope` not found"));
 }
 
 #[test]
@@ -334,9 +339,12 @@ fn quiet_drops_the_summary_and_statistics_count_per_rule() {
         "{}",
         normal.stdout
     );
-    let quiet = run(dir, &["-q"]);
-    assert_eq!(quiet.code, Some(1));
+    let quiet = run(dir, &["-q", "--write-baseline", "b.json"]);
+    assert_eq!(quiet.code, Some(0));
     assert!(!quiet.stdout.contains("cancelsafe: "), "{}", quiet.stdout);
+    assert_eq!(quiet.stderr, "", "no note of the baseline written");
+    let noted = run(dir, &["--write-baseline", "b.json"]).stderr;
+    assert!(noted.contains("wrote 5 findings to baseline"), "{noted}");
     assert!(quiet.stdout.contains("unguarded_write_then_read"));
     let stats = run(dir, &["-q", "--statistics"]);
     let tail: Vec<&str> = stats.stdout.lines().rev().take(2).collect();
