@@ -27,6 +27,7 @@ pub mod suppress;
 pub mod timings;
 pub mod vocab;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -38,7 +39,7 @@ pub use rules::{Finding, Label, Rule, Severity, RULES};
 pub use source::Span;
 pub use vocab::Vocabulary;
 
-use input::build::FileBuild;
+use input::build::{FileBuild, Targets};
 use input::packages::Packages;
 use input::source_file::read_bytes;
 use input::{discover, SourceFile};
@@ -165,6 +166,7 @@ fn analyze_on_pool(
         mut errors,
         suppressible,
         packages,
+        unreported,
     } = load_found(found, config, cache);
     drop(t);
     let files_scanned = files.len();
@@ -224,7 +226,8 @@ fn analyze_on_pool(
     let mut findings = suppress::apply(findings, &readable);
     rules::check_errors(&errors, &mut findings);
     if let Some(build) = &config.build {
-        findings.retain(|f| build.reports(packages.name_of(&f.file)));
+        findings
+            .retain(|f| !unreported.contains(&f.file) && build.reports(packages.name_of(&f.file)));
     }
     sort_findings(&mut findings);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
@@ -272,6 +275,9 @@ struct Loaded {
     /// suppressions ([`suppress::may_hold_directives`]).
     suppressible: Vec<SourceFile>,
     packages: Packages,
+    /// Files analysed but not reported: the library, compiled for the selected targets
+    /// that link it but not selected itself.
+    unreported: HashSet<PathBuf>,
 }
 
 /// One file from the walk, once read and summarised.
@@ -315,7 +321,12 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
         })
         .collect();
     let targets = config.build.as_ref().map(|b| &b.targets);
-    let reach = crates::reachable(&packages.all(), &views, &found.trees, targets);
+    let compiled = targets.map(Targets::compiled);
+    let reach = crates::reachable(&packages.all(), &views, &found.trees, compiled.as_ref());
+    // Without the library selected, its files are analysed for the calls into it only.
+    let selected = targets
+        .filter(|t| !t.lib)
+        .map(|t| crates::reachable(&packages.all(), &views, &found.trees, Some(t)).keep);
     drop(views);
     errors.extend(reach.outside);
     let mut loaded = Loaded {
@@ -324,9 +335,13 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
         errors,
         suppressible: Vec::new(),
         packages,
+        unreported: HashSet::new(),
     };
-    for (file, keep) in summarised.into_iter().zip(reach.keep) {
+    for (i, (file, keep)) in summarised.into_iter().zip(reach.keep).enumerate() {
         if keep {
+            if selected.as_ref().is_some_and(|s| !s[i]) {
+                loaded.unreported.insert(file.path.clone());
+            }
             let failure = file
                 .failure
                 .map(|e| explain_edition(e, &loaded.packages.folders));

@@ -30,6 +30,14 @@ impl Conn_{name} {{
     )
 }
 
+/// An example's `timeout` over the library's exchange: found only if the library, which
+/// the example links, is analysed with it.
+const EXAMPLE_RACES_THE_LIBRARY: &str = "
+pub async fn example_race(c: &mut app::Conn_lib) {
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(1), c.lib()).await;
+}
+";
+
 /// `app`: a library with a default-feature module, an optional-feature module, a
 /// `#[cfg(test)]` module inline and one in a file, a `#[cfg(not(test))]` module and a
 /// `#[tokio::test]` fn; a binary, an integration test, a bench
@@ -63,7 +71,7 @@ fn workspace() -> tempfile::TempDir {
         ("app/benches/bench.rs", exchange("bench")),
         (
             "app/examples/example.rs",
-            exchange("example") + "fn main() {}\n",
+            exchange("example") + EXAMPLE_RACES_THE_LIBRARY + "fn main() {}\n",
         ),
         (
             "other/Cargo.toml",
@@ -160,6 +168,7 @@ fn all_targets_adds_tests_benches_examples_and_test_code() {
         "it",
         "bench",
         "example",
+        "example_race",
         "other",
     ]);
     assert_eq!(reported(ws.path(), &["--all-targets"]), every);
@@ -189,7 +198,11 @@ fn one_target_by_kind_or_name() {
     assert_eq!(reported(ws.path(), &["--lib"]), with(LIB, &["other"]));
     assert_eq!(reported(ws.path(), &["--bins"]), set(&["tool"]));
     assert_eq!(reported(ws.path(), &["--bin", "tool"]), set(&["tool"]));
-    assert_eq!(reported(ws.path(), &["--examples"]), set(&["example"]));
+    // The library the example links is analysed, not reported.
+    assert_eq!(
+        reported(ws.path(), &["--examples"]),
+        set(&["example", "example_race"])
+    );
     assert_eq!(
         reported(ws.path(), &["--benches"]),
         set(&[
@@ -321,6 +334,7 @@ fn path_mode_follows_the_targets_too() {
             "it",
             "bench",
             "example",
+            "example_race",
         ])
     );
     assert_eq!(

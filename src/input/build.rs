@@ -3,7 +3,8 @@
 //! `--all-features`, `--no-default-features`), and which packages are reported (`-p`).
 //!
 //! It decides three things before any file is parsed: which crate roots the module walk
-//! starts from ([`Targets::keeps`]); which `#[cfg(..)]` items of a file exist
+//! starts from ([`Targets::keeps`], with the library the others link:
+//! [`Targets::compiled`]); which `#[cfg(..)]` items of a file exist
 //! ([`Build::file`]: `cfg(feature)` from its package's resolved features, `cfg(test)` and
 //! `#[test]` fns only in a test build); and which findings are reported
 //! ([`Build::reports`]). The binary fills it from the command line; without one
@@ -73,7 +74,17 @@ impl Default for Targets {
 }
 
 impl Targets {
-    /// Whether a crate root of this kind is analysed.
+    /// What cargo compiles for these targets: them, and the library every other target of
+    /// a package links. The library is analysed so that calls into it resolve; its findings
+    /// are reported only when it is selected itself.
+    pub fn compiled(&self) -> Targets {
+        Targets {
+            lib: true,
+            ..self.clone()
+        }
+    }
+
+    /// Whether a crate root of this kind is selected.
     pub fn keeps(&self, kind: &TargetKind) -> bool {
         match kind {
             TargetKind::Lib => self.lib,
