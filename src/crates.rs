@@ -87,14 +87,13 @@ pub fn reachable(
         let roots = package.manifest.targets.iter();
         let selected = roots.filter(|(_, kind)| targets.is_none_or(|t| t.keeps(kind)));
         for (root, _) in selected {
-            let root = normalize(root);
             if check(
                 &package.folder.join("Cargo.toml"),
-                &root,
+                root,
                 "a target's `path`",
             ) {
-                let dir = module_dir(&root, true);
-                reach(&root, dir, &mut keep, &mut work);
+                let dir = module_dir(root, true);
+                reach(root, dir, &mut keep, &mut work);
             }
         }
     }
@@ -328,6 +327,37 @@ mod tests {
         assert_eq!(all, vec![true; 4]);
         let default = reach_targets(&p, &views, &tree, Some(&Targets::default())).keep;
         assert_eq!(default, vec![true, false, true, false]);
+    }
+
+    #[test]
+    fn target_paths_leaving_the_tree_are_reported_not_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pkg");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(
+            p.join("Cargo.toml"),
+            "[package]\nname = \"p\"\n[lib]\npath = \"/etc/lib.rs\"\n\
+             [[bin]]\nname = \"x\"\npath = \"../../outside.rs\"\n",
+        )
+        .unwrap();
+        let tree = [Tree::new(&p)];
+        let reach = reach_from(&p, &[], &tree);
+        let mut targets: Vec<PathBuf> = reach
+            .outside
+            .iter()
+            .map(|e| match e {
+                Error::PathOutside { target, via, .. } => {
+                    assert_eq!(via, "a target's `path`");
+                    target.clone()
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        targets.sort();
+        assert_eq!(
+            targets,
+            vec![PathBuf::from("/etc/lib.rs"), p.join("../../outside.rs")]
+        );
     }
 
     #[test]
