@@ -446,8 +446,8 @@ pub fn summarize_files(
 }
 
 /// Reads a file once and summarises it as `build` compiles it (items it leaves out are
-/// blanked first, so positions stay); its text comes back when it parsed and may hold
-/// suppressions, so `suppress` need not read it again.
+/// blanked first, so positions stay); its text comes back, as compiled, when it parsed and
+/// may hold suppressions, so `suppress` need not read it again.
 fn summarize_source(
     path: &Path,
     vocab: &Vocabulary,
@@ -458,15 +458,37 @@ fn summarize_source(
         Ok(source) => source,
         Err(e) => return (Err(e), None),
     };
-    match build.map(|b| compiled(&source.text, b)) {
-        None | Some(Compiled::Whole) => {}
-        Some(Compiled::Blanked(text)) => source.text = text,
-        // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
-        Some(Compiled::LeftOut) => return (Ok(FileSummary::default()), None),
-    }
-    let summary = summarize_cached(&source, vocab, cache);
+    let compile = |text: &str| build.map_or(Compiled::Whole, |b| compiled(text, b));
+    // Summaries are cached by the text as written and the build, so a hit needs no scan.
+    let namespace = build.map_or_else(|| "file".to_string(), FileBuild::cache_namespace);
+    let key = cache.map(|c| c.key(&namespace, source.text.as_bytes()));
+    let mut worked_out = None;
+    let summary = match cache.zip(key).and_then(|(c, k)| c.get(k)) {
+        Some(summary) => Ok(summary),
+        None => {
+            let compiled = compile(&source.text);
+            let summary = match &compiled {
+                Compiled::Whole => summarize_text(path, &source.text, vocab),
+                Compiled::Blanked(text) => summarize_text(path, text, vocab),
+                // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
+                Compiled::LeftOut => Ok(FileSummary::default()),
+            };
+            if let (Some(c), Some(k), Ok(s)) = (cache, key, &summary) {
+                // A cache that cannot be written only costs time on the next run.
+                let _ = c.put(k, s);
+            }
+            worked_out = Some(compiled);
+            summary
+        }
+    };
     if summary.is_err() || !suppress::may_hold_directives(&source.text) {
         return (summary, None);
+    }
+    // Suppressions are read from what is compiled: one in code left out matches nothing.
+    match worked_out.unwrap_or_else(|| compile(&source.text)) {
+        Compiled::Whole => {}
+        Compiled::Blanked(text) => source.text = text,
+        Compiled::LeftOut => return (summary, None),
     }
     source.text.shrink_to_fit();
     (summary, Some(source))
@@ -503,25 +525,6 @@ fn compiled(text: &str, build: FileBuild<'_>) -> Compiled {
         }) => Compiled::Blanked(blanked),
         Ok(_) | Err(_) => Compiled::Whole,
     }
-}
-
-/// A file's summary from the cache, or made and stored there.
-fn summarize_cached(
-    source: &SourceFile,
-    vocab: &Vocabulary,
-    cache: Option<&Cache>,
-) -> Result<FileSummary, Error> {
-    let Some(cache) = cache else {
-        return summarize_text(&source.path, &source.text, vocab);
-    };
-    let key = cache.key("file", source.text.as_bytes());
-    if let Some(summary) = cache.get(key) {
-        return Ok(summary);
-    }
-    let summary = summarize_text(&source.path, &source.text, vocab)?;
-    // A cache that cannot be written only costs time on the next run.
-    let _ = cache.put(key, &summary);
-    Ok(summary)
 }
 
 /// Reads, checks and summarises one file. Never panics on bad input.

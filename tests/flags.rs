@@ -472,3 +472,62 @@ fn features_decide_which_dependency_code_is_read() {
     let (with, notes) = scan(&["--features", "async"]);
     assert_eq!(with, 4, "{notes}");
 }
+
+/// A suppression inside `#[cfg(test)]` code is read only when that code is analysed: it
+/// is not reported as unused by default, and still suppresses its finding with `--tests`;
+/// the same when the summaries come from the cache.
+#[test]
+fn suppressions_in_code_left_out_are_not_read() {
+    let ws = workspace();
+    let lib = ws.path().join("app/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap().replace(
+        "impl Conn_in_cfg_test {",
+        "// cancelsafe: allow(CS001) -- the tests own their connection\nimpl Conn_in_cfg_test {",
+    );
+    std::fs::write(&lib, text).unwrap();
+    let cache = ws.path().join("cache");
+    let rules = |args: &[&str]| -> Vec<(String, String)> {
+        let out = common::cancelsafe_command()
+            .args(["--no-deps", "--format", "json", "--cache-dir"])
+            .arg(&cache)
+            .args(args)
+            .current_dir(ws.path())
+            .output()
+            .expect("run cargo-cancelsafe");
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        };
+        let v = json(&run);
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let function = f["function"].as_str().unwrap();
+                let name = function.rsplit("::").next().unwrap().to_string();
+                (name, f["rule"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let other = ws.path().join("other/src/lib.rs");
+    for round in ["cold", "summaries cached"] {
+        let default = rules(&[]);
+        assert!(
+            default.iter().all(|(_, rule)| rule != "unused_suppression"),
+            "{round}: {default:?}"
+        );
+        let tests = rules(&["--tests"]);
+        assert!(
+            tests
+                .iter()
+                .all(|(name, rule)| rule != "unused_suppression" && name != "in_cfg_test"),
+            "{round}: {tests:?}"
+        );
+        // An edit elsewhere: the next run's result is not stored, its summaries are.
+        let mut text = std::fs::read_to_string(&other).unwrap();
+        text.push_str("// edited\n");
+        std::fs::write(&other, text).unwrap();
+    }
+}

@@ -168,6 +168,18 @@ pub struct FileBuild<'a> {
     pub test: bool,
 }
 
+impl FileBuild<'_> {
+    /// Names the cache entries of files built this way: a file's summary depends on its
+    /// text and on this.
+    pub fn cache_namespace(self) -> String {
+        let features = match self.features {
+            Some(features) => features.join(","),
+            None => "?".to_string(),
+        };
+        format!("file test={} features={features}", self.test)
+    }
+}
+
 /// A scanned package as the build sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Package<'a> {
