@@ -2,7 +2,8 @@
 //! `--locked`, the first build's time, the two commands, the second being what `.ci/run`
 //! runs), every `cargo cancelsafe` command it shows (each run on a workspace with the
 //! packages and features the examples name: clap and cargo's checks must accept it), every
-//! flag it names in running text (each in `--help`), and the outputs it quotes.
+//! flag it names in running text (each in `--help`, and each flag of `--help` in it), and
+//! the outputs it quotes.
 
 mod common;
 
@@ -265,4 +266,32 @@ fn the_quoted_verbose_line_is_what_the_binary_prints() {
         stderr.lines().any(|l| l == quoted),
         "README quotes `{quoted}`; the binary printed:\n{stderr}"
     );
+}
+
+/// The converse: every flag `--help` lists is named in the README (long or short form).
+#[test]
+fn every_flag_in_the_help_is_in_the_readme() {
+    let text = readme();
+    let help = help();
+    let mut missing = Vec::new();
+    for line in help.lines().map(str::trim_start) {
+        if !line.starts_with('-') {
+            continue;
+        }
+        // `-p, --package <SPEC>` or `--workspace`
+        let forms: Vec<&str> = line
+            .split([',', ' '])
+            .filter(|w| w.starts_with('-'))
+            .collect();
+        if forms
+            .iter()
+            .any(|f| matches!(*f, "--help" | "-h" | "--version" | "-V"))
+        {
+            continue;
+        }
+        if !forms.iter().any(|f| mentions(&text, f)) {
+            missing.push(line.to_string());
+        }
+    }
+    assert!(missing.is_empty(), "not in the README: {missing:?}");
 }
