@@ -2,7 +2,8 @@
 # Scans every crate folder under SRC (default: the corpus fetched by
 # ../shared/realworld/fetch.sh) with the release binary, one run per crate, and reports the
 # runs that crashed: exit code 101 (panic) or above, or a signal (stack overflow aborts with
-# SIGABRT/SIGSEGV). Findings (exit 1) and unanalysable inputs (exit 2) are fine.
+# SIGABRT/SIGSEGV). Findings (exit 1) and unanalysable inputs (exit 2) are fine. With
+# --all-targets, so tests, benches and examples are crash-checked too.
 # usage: scripts/corpus-check.sh [SRC]      (builds the release binary first)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ for dir in "$src"/*/; do
   crates=$((crates + 1))
   start=$(date +%s.%N)
   json=$(mktemp)
-  out=$("$bin" cancelsafe --format json --no-cache "$dir" 2>&1 >"$json")
+  out=$("$bin" cancelsafe --format json --no-cache --all-targets "$dir" 2>&1 >"$json")
   code=$?
   n=$(grep -o '"files_scanned": [0-9]*' "$json" | grep -o '[0-9]*$')
   rm -f "$json"

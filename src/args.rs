@@ -31,8 +31,78 @@ pub struct Cli {
     #[arg(long)]
     pub manifest_path: Option<PathBuf>,
     /// Skip paths containing this fragment (repeatable).
-    #[arg(long)]
+    #[arg(long, value_name = "FRAGMENT")]
+    pub exclude_path: Vec<String>,
+    /// Report only this package's findings (repeatable); every package is still analysed,
+    /// since it may call into the others. Default: every package scanned.
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        help_heading = "Package Selection"
+    )]
+    pub package: Vec<String>,
+    /// Report every package of the workspace (the default here).
+    #[arg(long, visible_alias = "all", help_heading = "Package Selection")]
+    pub workspace: bool,
+    /// With --workspace: do not report this package (repeatable).
+    #[arg(
+        long,
+        value_name = "SPEC",
+        requires = "workspace",
+        help_heading = "Package Selection"
+    )]
     pub exclude: Vec<String>,
+    /// Analyse the library target.
+    #[arg(long, help_heading = "Target Selection")]
+    pub lib: bool,
+    /// Analyse every binary target.
+    #[arg(long, help_heading = "Target Selection")]
+    pub bins: bool,
+    /// Analyse the binary NAME (repeatable).
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    pub bin: Vec<String>,
+    /// Analyse test code: every integration test, and `#[cfg(test)]` code and `#[test]`
+    /// fns of the library and binaries.
+    #[arg(long, help_heading = "Target Selection")]
+    pub tests: bool,
+    /// Analyse the integration test NAME (`tests/NAME.rs`; repeatable).
+    #[arg(long, value_name = "NAME", help_heading = "Target Selection")]
+    pub test: Vec<String>,
+    /// Analyse every bench target, and the library and binaries built as benches.
+    #[arg(long, help_heading = "Target Selection")]
+    pub benches: bool,
+    /// Analyse every example target.
+    #[arg(long, help_heading = "Target Selection")]
+    pub examples: bool,
+    /// Analyse every target, test code included (= --lib --bins --tests --benches
+    /// --examples). Default: the library and binaries, as `cargo clippy`.
+    #[arg(long, help_heading = "Target Selection")]
+    pub all_targets: bool,
+    /// Features to turn on, comma or space separated (`x`, or `package/x`): decides which
+    /// `#[cfg(feature = "..")]` code is analysed and which dependency code is read.
+    #[arg(
+        short = 'F',
+        long,
+        value_name = "FEATURES",
+        help_heading = "Feature Selection"
+    )]
+    pub features: Vec<String>,
+    /// Turn on every feature of the selected packages.
+    #[arg(long, help_heading = "Feature Selection")]
+    pub all_features: bool,
+    /// Do not turn on the `default` feature of the selected packages.
+    #[arg(long, help_heading = "Feature Selection")]
+    pub no_default_features: bool,
+    /// Findings only: no summary lines, no notes on stderr.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also name the dependency crates read (on stderr).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// After the findings, a count per rule (on stderr for machine formats).
+    #[arg(long)]
+    pub statistics: bool,
     /// Print the summaries of functions whose name contains this text (debugging).
     #[arg(long, hide = true)]
     pub debug_effects: Option<String>,
@@ -146,6 +216,26 @@ pub fn parse() -> Result<(Cli, ArgMatches), clap::Error> {
     Cli::command()
         .try_get_matches_from(args())
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)))
+        .map_err(without_trailing_tip)
+}
+
+/// clap answers an unknown flag with "to pass '--release' as a value, use '-- --release'":
+/// that would scan a folder named `--release`. The flag is reported as unknown, without
+/// that tip (its "a similar argument exists" stays).
+fn without_trailing_tip(mut error: clap::Error) -> clap::Error {
+    if error.kind() == clap::error::ErrorKind::UnknownArgument {
+        error.remove(clap::error::ContextKind::Suggested);
+    }
+    error
+}
+
+/// Every rule as `id (CODE)`, for messages about a rule name that matches none.
+pub fn known_rules() -> String {
+    let known: Vec<String> = rules::RULES
+        .iter()
+        .map(|r| format!("{} ({})", r.id, r.code))
+        .collect();
+    known.join(", ")
 }
 
 /// Drops the `cancelsafe` that cargo inserts when run as `cargo cancelsafe`.
@@ -177,11 +267,10 @@ pub fn apply_level_flags(levels: &mut Levels, matches: &ArgMatches) -> miette::R
             continue;
         }
         let Some(rule) = rules::find(name) else {
-            let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
             return Err(miette::miette!(
                 help = format!(
                     "rules are named by id or code: {}, or `warnings`",
-                    known.join(", ")
+                    known_rules()
                 ),
                 "unknown rule `{name}` in `--{flag}`"
             ));

@@ -1,12 +1,13 @@
 //! Crate awareness: which source files the module trees of the scanned packages reach.
 //!
 //! A package is a folder with a `Cargo.toml` at or below a scanned path. Its crate roots
-//! are cargo's defaults (`src/lib.rs`, `src/main.rs`, `src/bin/`, `tests/`, `examples/`,
-//! `benches/`, `build.rs`) plus every `.rs` path its manifest names; from them the tree
+//! are its targets ([`Manifest::targets`](crate::input::manifest::Manifest::targets): cargo's default layout and the manifest's target
+//! tables), those cargo's target flags select ([`Targets`]; all of them without a
+//! [`Build`](crate::input::build::Build)); from them the tree
 //! follows `mod x;` declarations (with `#[path]`, inside inline modules and inside item
 //! macros such as `cfg_if!`) and item-level `include!("x.rs")`, taken from the summaries. A file inside a package that no
-//! module reaches (a fixture meant for `include!`, a trybuild case) is skipped. Files in no
-//! package are all kept, as is everything under a file that failed to parse, since its
+//! module reaches (a fixture meant for `include!`, a trybuild case, a test target not
+//! selected) is skipped. Files in no package are all kept, as is everything under a file that failed to parse, since its
 //! `mod` declarations are unknown. A declaration naming a file outside the scanned trees
 //! (an absolute `#[path]`, `include!("../../x.rs")`, a manifest `path`) is an
 //! [`Error::PathOutside`], never read.
@@ -15,11 +16,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
+use crate::input::build::{Package, Targets};
 use crate::input::discover::{in_trees, Tree};
 use crate::summary::{FileSummary, ModDecl};
-
-/// Folders of a package whose `.rs` files (and `<dir>/main.rs`) are crate roots.
-const TARGET_DIRS: &[&str] = &["src/bin", "tests", "examples", "benches"];
 
 /// Which files the module trees reach, and the declarations that name files outside the
 /// scanned trees.
@@ -40,9 +39,14 @@ pub struct ModuleFile<'a> {
     pub failed: bool,
 }
 
-/// For each of `files`, whether to analyse it. Paths declarations name are checked against
-/// `trees`.
-pub fn reachable(packages: &[PathBuf], files: &[ModuleFile<'_>], trees: &[Tree]) -> Reach {
+/// For each of `files`, whether to analyse it, from the roots of `packages` that `targets`
+/// selects (every root when `None`). Paths declarations name are checked against `trees`.
+pub fn reachable(
+    packages: &[Package<'_>],
+    files: &[ModuleFile<'_>],
+    trees: &[Tree],
+    targets: Option<&Targets>,
+) -> Reach {
     let mut outside = Vec::new();
     let mut check = |declarer: &Path, target: &Path, via: &str| {
         let inside = in_trees(trees, target);
@@ -60,7 +64,7 @@ pub fn reachable(packages: &[PathBuf], files: &[ModuleFile<'_>], trees: &[Tree])
         .enumerate()
         .map(|(i, f)| (normalize(f.path), i))
         .collect();
-    let package_dirs: HashSet<PathBuf> = packages.iter().map(|p| normalize(p)).collect();
+    let package_dirs: HashSet<PathBuf> = packages.iter().map(|p| normalize(p.folder)).collect();
     let mut keep: Vec<bool> = files
         .iter()
         .map(|f| {
@@ -79,11 +83,17 @@ pub fn reachable(packages: &[PathBuf], files: &[ModuleFile<'_>], trees: &[Tree])
             }
         }
     };
-    for package in &package_dirs {
-        for root in crate_roots(package) {
-            if check(&package.join("Cargo.toml"), &root, "a target's `path`") {
-                let dir = module_dir(&root, true);
-                reach(&root, dir, &mut keep, &mut work);
+    for package in packages {
+        let roots = package.manifest.targets.iter();
+        let selected = roots.filter(|(_, kind)| targets.is_none_or(|t| t.keeps(kind)));
+        for (root, _) in selected {
+            if check(
+                &package.folder.join("Cargo.toml"),
+                root,
+                "a target's `path`",
+            ) {
+                let dir = module_dir(root, true);
+                reach(root, dir, &mut keep, &mut work);
             }
         }
     }
@@ -180,41 +190,6 @@ pub fn edition(package: &Path) -> String {
         .unwrap_or_else(|| "2015".into())
 }
 
-/// Cargo's default targets plus the `.rs` paths the manifest names (`path = "..."`,
-/// `build = "..."`); a line scan is enough for the paths cargo itself writes.
-fn crate_roots(package: &Path) -> Vec<PathBuf> {
-    let mut roots: Vec<PathBuf> = ["src/lib.rs", "src/main.rs", "build.rs"]
-        .iter()
-        .map(|r| package.join(r))
-        .collect();
-    for dir in TARGET_DIRS {
-        for entry in std::fs::read_dir(package.join(dir))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            roots.push(if path.is_dir() {
-                path.join("main.rs")
-            } else {
-                path
-            });
-        }
-    }
-    let manifest = std::fs::read_to_string(package.join("Cargo.toml")).unwrap_or_default();
-    for line in manifest.lines() {
-        let line = line.trim();
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        if matches!(key.trim(), "path" | "build") && value.ends_with(".rs") {
-            roots.push(package.join(value));
-        }
-    }
-    roots
-}
-
 /// Where the child modules of a file live: beside a mod-rs file (`lib.rs`, `mod.rs`, a
 /// crate root, a `#[path]` file), in a folder named after any other file (`a.rs` -> `a/`).
 fn module_dir(file: &Path, mod_rs: bool) -> PathBuf {
@@ -260,6 +235,7 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::manifest::Manifest;
 
     fn decl(name: &str, path_attr: Option<&str>, inline: &[&str]) -> ModDecl {
         ModDecl {
@@ -309,6 +285,81 @@ mod tests {
         );
     }
 
+    /// [`reachable`] from every target of the package at `p`.
+    fn reach_from(p: &Path, files: &[ModuleFile<'_>], trees: &[Tree]) -> Reach {
+        reach_targets(p, files, trees, None)
+    }
+
+    fn reach_targets(
+        p: &Path,
+        files: &[ModuleFile<'_>],
+        trees: &[Tree],
+        targets: Option<&Targets>,
+    ) -> Reach {
+        let manifest = Manifest::read(p);
+        let package = Package {
+            folder: p,
+            manifest: &manifest,
+            features: &[],
+        };
+        reachable(&[package], files, trees, targets)
+    }
+
+    #[test]
+    fn only_the_selected_targets_are_roots() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pkg");
+        for f in ["src/lib.rs", "tests/it.rs", "examples/demo.rs", "build.rs"] {
+            std::fs::create_dir_all(p.join(f).parent().unwrap()).unwrap();
+            std::fs::write(p.join(f), "").unwrap();
+        }
+        std::fs::write(p.join("Cargo.toml"), "[package]\nname = \"p\"\n").unwrap();
+        let files = vec![
+            p.join("build.rs"),
+            p.join("examples/demo.rs"),
+            p.join("src/lib.rs"),
+            p.join("tests/it.rs"),
+        ];
+        let summaries = vec![FileSummary::default(); 4];
+        let views = views(&files, &summaries, &[false; 4]);
+        let tree = [Tree::new(dir.path())];
+        let all = reach_targets(&p, &views, &tree, None).keep;
+        assert_eq!(all, vec![true; 4]);
+        let default = reach_targets(&p, &views, &tree, Some(&Targets::default())).keep;
+        assert_eq!(default, vec![true, false, true, false]);
+    }
+
+    #[test]
+    fn target_paths_leaving_the_tree_are_reported_not_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pkg");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(
+            p.join("Cargo.toml"),
+            "[package]\nname = \"p\"\n[lib]\npath = \"/etc/lib.rs\"\n\
+             [[bin]]\nname = \"x\"\npath = \"../../outside.rs\"\n",
+        )
+        .unwrap();
+        let tree = [Tree::new(&p)];
+        let reach = reach_from(&p, &[], &tree);
+        let mut targets: Vec<PathBuf> = reach
+            .outside
+            .iter()
+            .map(|e| match e {
+                Error::PathOutside { target, via, .. } => {
+                    assert_eq!(via, "a target's `path`");
+                    target.clone()
+                }
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        targets.sort();
+        assert_eq!(
+            targets,
+            vec![PathBuf::from("/etc/lib.rs"), p.join("../../outside.rs")]
+        );
+    }
+
     #[test]
     fn unreachable_package_files_are_skipped_and_loose_files_kept() {
         let dir = tempfile::tempdir().unwrap();
@@ -330,7 +381,7 @@ mod tests {
             FileSummary::default(),
         ];
         let tree = [Tree::new(dir.path())];
-        let reach = reachable(&[p], &views(&files, &summaries, &[false; 4]), &tree);
+        let reach = reach_from(&p, &views(&files, &summaries, &[false; 4]), &tree);
         assert_eq!(reach.keep, vec![true, false, true, true]);
         assert!(reach.outside.is_empty());
     }
@@ -349,7 +400,7 @@ mod tests {
         included.mods.push(decl("Win32", None, &[]));
         let summaries = vec![FileSummary::default(), included, lib];
         let tree = [Tree::new(&p)];
-        let keep = reachable(&[p], &views(&files, &summaries, &[false; 3]), &tree).keep;
+        let keep = reach_from(&p, &views(&files, &summaries, &[false; 3]), &tree).keep;
         assert_eq!(keep, vec![true, true, true]);
     }
 
@@ -359,7 +410,7 @@ mod tests {
         let files = vec![p.join("src/lib.rs"), p.join("src/deep/x.rs")];
         let summaries = vec![FileSummary::default(), FileSummary::default()];
         let tree = [Tree::new(&p)];
-        let keep = reachable(&[p], &views(&files, &summaries, &[true, false]), &tree).keep;
+        let keep = reach_from(&p, &views(&files, &summaries, &[true, false]), &tree).keep;
         assert_eq!(keep, vec![true, true]);
     }
 
@@ -374,11 +425,7 @@ mod tests {
         lib.includes.push("/abs/x.rs".into());
         let summaries = vec![lib, FileSummary::default()];
         let tree = [Tree::new(&p)];
-        let reach = reachable(
-            std::slice::from_ref(&p),
-            &views(&files, &summaries, &[false; 2]),
-            &tree,
-        );
+        let reach = reach_from(&p, &views(&files, &summaries, &[false; 2]), &tree);
         assert_eq!(reach.keep, vec![true, true]);
         let targets: Vec<String> = reach
             .outside

@@ -18,8 +18,8 @@ use crate::store::cache::Cache;
 use crate::summary::FileSummary;
 use crate::Config;
 
-mod cfg;
-mod elide;
+pub(crate) mod cfg;
+pub(crate) mod elide;
 mod graph;
 mod interface;
 mod load;

@@ -127,7 +127,7 @@ impl Error {
     pub fn record(&self) -> ErrorRecord {
         ErrorRecord {
             kind: self.kind(),
-            file: self.path().to_string_lossy().into_owned(),
+            file: crate::sanitize::display_path(self.path()),
             line: self.span().map(|s| s.line),
             column: self.span().map(|s| s.column),
             message: self.to_string(),

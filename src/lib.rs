@@ -28,6 +28,7 @@ pub mod suppress;
 pub mod timings;
 pub mod vocab;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -39,6 +40,8 @@ pub use rules::{Applicability, Edit, Finding, Fix, Label, Rule, Severity, RULES}
 pub use source::Span;
 pub use vocab::Vocabulary;
 
+use input::build::{FileBuild, Targets};
+use input::packages::Packages;
 use input::source_file::read_bytes;
 use input::{discover, SourceFile};
 use store::cache::Cache;
@@ -61,6 +64,9 @@ pub struct Config {
     pub include_deps: bool,
     /// The dependency set the last run solved, decoded ahead (see [`deps::Prefetch`]).
     pub prefetched: deps::Prefetched,
+    /// What cargo's target, feature and package flags select (see [`input::build`]);
+    /// `None`: every target and every `#[cfg]` branch of the scanned code, all reported.
+    pub build: Option<input::build::Build>,
 }
 
 /// The result of a run: findings, and the inputs that could not be analysed.
@@ -160,6 +166,8 @@ fn analyze_on_pool(
         mut summaries,
         mut errors,
         suppressible,
+        packages,
+        unreported,
     } = load_found(found, config, cache);
     drop(t);
     let files_scanned = files.len();
@@ -218,6 +226,10 @@ fn analyze_on_pool(
         .collect();
     let mut findings = suppress::apply(findings, &readable);
     rules::check_errors(&errors, &mut findings);
+    if let Some(build) = &config.build {
+        findings
+            .retain(|f| !unreported.contains(&f.file) && build.reports(packages.name_of(&f.file)));
+    }
     sort_findings(&mut findings);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     Analysis {
@@ -263,6 +275,10 @@ struct Loaded {
     /// The texts, read once when summarised, of the files that parsed and may hold
     /// suppressions ([`suppress::may_hold_directives`]).
     suppressible: Vec<SourceFile>,
+    packages: Packages,
+    /// Files analysed but not reported: the library, compiled for the selected targets
+    /// that link it but not selected itself.
+    unreported: HashSet<PathBuf>,
 }
 
 /// One file from the walk, once read and summarised.
@@ -278,11 +294,13 @@ struct Summarised {
 /// [`load`] over what a walk found.
 fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache>) -> Loaded {
     let mut errors = found.errors;
+    let packages = Packages::read(found.packages, config.build.as_ref());
     let summarised: Vec<Summarised> = found
         .files
         .into_par_iter()
         .map(|path| {
-            let (result, source) = summarize_source(&path, &config.vocab, cache);
+            let build = config.build.as_ref().map(|b| packages.file_build(b, &path));
+            let (result, source) = summarize_source(&path, &config.vocab, cache, build);
             let (summary, failure) = match result {
                 Ok(s) => (s, None),
                 Err(e) => (FileSummary::default(), Some(e)),
@@ -303,7 +321,13 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
             failed: s.failure.is_some(),
         })
         .collect();
-    let reach = crates::reachable(&found.packages, &views, &found.trees);
+    let targets = config.build.as_ref().map(|b| &b.targets);
+    let compiled = targets.map(Targets::compiled);
+    let reach = crates::reachable(&packages.all(), &views, &found.trees, compiled.as_ref());
+    // Without the library selected, its files are analysed for the calls into it only.
+    let selected = targets
+        .filter(|t| !t.lib)
+        .map(|t| crates::reachable(&packages.all(), &views, &found.trees, Some(t)).keep);
     drop(views);
     errors.extend(reach.outside);
     let mut loaded = Loaded {
@@ -311,10 +335,17 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
         summaries: Vec::new(),
         errors,
         suppressible: Vec::new(),
+        packages,
+        unreported: HashSet::new(),
     };
-    for (file, keep) in summarised.into_iter().zip(reach.keep) {
+    for (i, (file, keep)) in summarised.into_iter().zip(reach.keep).enumerate() {
         if keep {
-            let failure = file.failure.map(|e| explain_edition(e, &found.packages));
+            if selected.as_ref().is_some_and(|s| !s[i]) {
+                loaded.unreported.insert(file.path.clone());
+            }
+            let failure = file
+                .failure
+                .map(|e| explain_edition(e, &loaded.packages.folders));
             loaded.errors.extend(failure);
             loaded.files.push(file.path);
             loaded.summaries.push(file.summary);
@@ -411,46 +442,90 @@ pub fn summarize_files(
 ) -> Vec<Result<FileSummary, Error>> {
     files
         .par_iter()
-        .map(|path| summarize_source(path, vocab, cache).0)
+        .map(|path| summarize_source(path, vocab, cache, None).0)
         .collect()
 }
 
-/// Reads a file once and summarises it; its text comes back when it parsed and may hold
-/// suppressions, so `suppress` need not read it again.
+/// Reads a file once and summarises it as `build` compiles it (items it leaves out are
+/// blanked first, so positions stay); its text comes back, as compiled, when it parsed and
+/// may hold suppressions, so `suppress` need not read it again.
 fn summarize_source(
     path: &Path,
     vocab: &Vocabulary,
     cache: Option<&Cache>,
+    build: Option<FileBuild<'_>>,
 ) -> (Result<FileSummary, Error>, Option<SourceFile>) {
     let mut source = match SourceFile::read(path) {
         Ok(source) => source,
         Err(e) => return (Err(e), None),
     };
-    let summary = summarize_cached(&source, vocab, cache);
+    let compile = |text: &str| build.map_or(Compiled::Whole, |b| compiled(text, b));
+    // Summaries are cached by the text as written and the build, so a hit needs no scan.
+    let namespace = build.map_or_else(|| "file".to_string(), FileBuild::cache_namespace);
+    let key = cache.map(|c| c.key(&namespace, source.text.as_bytes()));
+    let mut worked_out = None;
+    let summary = match cache.zip(key).and_then(|(c, k)| c.get(k)) {
+        Some(summary) => Ok(summary),
+        None => {
+            let compiled = compile(&source.text);
+            let summary = match &compiled {
+                Compiled::Whole => summarize_text(path, &source.text, vocab),
+                Compiled::Blanked(text) => summarize_text(path, text, vocab),
+                // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
+                Compiled::LeftOut => Ok(FileSummary::default()),
+            };
+            if let (Some(c), Some(k), Ok(s)) = (cache, key, &summary) {
+                // A cache that cannot be written only costs time on the next run.
+                let _ = c.put(k, s);
+            }
+            worked_out = Some(compiled);
+            summary
+        }
+    };
     if summary.is_err() || !suppress::may_hold_directives(&source.text) {
         return (summary, None);
+    }
+    // Suppressions are read from what is compiled: one in code left out matches nothing.
+    match worked_out.unwrap_or_else(|| compile(&source.text)) {
+        Compiled::Whole => {}
+        Compiled::Blanked(text) => source.text = text,
+        Compiled::LeftOut => return (summary, None),
     }
     source.text.shrink_to_fit();
     (summary, Some(source))
 }
 
-/// A file's summary from the cache, or made and stored there.
-fn summarize_cached(
-    source: &SourceFile,
-    vocab: &Vocabulary,
-    cache: Option<&Cache>,
-) -> Result<FileSummary, Error> {
-    let Some(cache) = cache else {
-        return summarize_text(&source.path, &source.text, vocab);
-    };
-    let key = cache.key("file", source.text.as_bytes());
-    if let Some(summary) = cache.get(key) {
-        return Ok(summary);
+/// What a build compiles of a scanned file.
+enum Compiled {
+    /// All of it.
+    Whole,
+    /// Its text with the items left out blanked (positions kept).
+    Blanked(String),
+    /// Nothing: `#![cfg(..)]` at its top does not hold.
+    LeftOut,
+}
+
+/// What `build` compiles of `text`: items under a `#[cfg(..)]` that does not hold, and test
+/// fns outside a test build, are left out. Only a text that names `cfg` or `test` can have
+/// either, so the others are not scanned. Leaving out only spares analysing code that is
+/// not built: a text the scan cannot handle is analysed whole.
+fn compiled(text: &str, build: FileBuild<'_>) -> Compiled {
+    if !text.contains("cfg") && !text.contains("test") {
+        return Compiled::Whole;
     }
-    let summary = summarize_text(&source.path, &source.text, vocab)?;
-    // A cache that cannot be written only costs time on the next run.
-    let _ = cache.put(key, &summary);
-    Ok(summary)
+    let cfg = deps::cfg::Build {
+        features: build.features.unwrap_or_default(),
+        unknown_features: build.features.is_none(),
+        test: build.test,
+    };
+    match std::panic::catch_unwind(|| deps::elide::compiled(text, &cfg)) {
+        Ok(p) if p.compiled_out => Compiled::LeftOut,
+        Ok(deps::elide::Prepared {
+            text: Some(blanked),
+            ..
+        }) => Compiled::Blanked(blanked),
+        Ok(_) | Err(_) => Compiled::Whole,
+    }
 }
 
 /// Reads, checks and summarises one file. Never panics on bad input.

@@ -1,11 +1,13 @@
-//! `cargo cancelsafe`: the command line ([`args`]), one invocation ([`run`]) and the cargo
-//! workspace it scans ([`workspace`]); the analysis itself is `cancelsafe_engine::analyze`.
+//! `cargo cancelsafe`: the command line ([`args`], cargo's selection flags read by
+//! [`select`]), one invocation ([`run`]) and the cargo workspace it scans ([`workspace`]);
+//! the analysis itself is `cancelsafe_engine::analyze`.
 
 use std::process::ExitCode;
 
 mod apply_fixes;
 mod args;
 mod run;
+mod select;
 mod workspace;
 
 fn main() -> ExitCode {

@@ -10,9 +10,12 @@ use cancelsafe_engine::gate::diff_base::ChangedLines;
 use cancelsafe_engine::gate::{config, levels};
 use cancelsafe_engine::report::{github, human, json, rustc_json, sarif};
 use cancelsafe_engine::store::cache::{self, Secret};
-use cancelsafe_engine::{analyze, rules, Analysis, Config, Finding, Severity, Vocabulary};
+use cancelsafe_engine::{
+    analyze, rules, sanitize, Analysis, Config, Finding, Severity, Vocabulary,
+};
 
 use crate::args::{self, Cli, Color, Command, Format, MessageFormat};
+use crate::select;
 use crate::workspace::{self, Cargo};
 
 /// No finding at a failing level.
@@ -76,12 +79,15 @@ pub fn run() -> miette::Result<u8> {
         Some(ws) if cli.paths.is_empty() => vec![ws.root.clone()],
         _ => cli.paths.clone(),
     };
+    let workspace_metadata = members.as_ref().filter(|_| in_workspace);
+    let build = select::build(&cli, workspace_metadata.map(|m| &m.metadata))?;
     // Dependencies are summarised when scanning a cargo workspace: that is where
     // `cargo metadata` knows them.
     let t = cancelsafe_engine::timings::phase("dependency graph");
-    let dependencies = match &members {
-        Some(members) if in_workspace && !cli.no_deps => {
-            workspace::dependency_graph(&cargo, members, cache_dir.as_deref())
+    let dependencies = match workspace_metadata {
+        Some(members) if !cli.no_deps => {
+            let features = select::metadata_feature_args(&build, &members.metadata);
+            workspace::dependency_graph(&cargo, members, cache_dir.as_deref(), &features)
         }
         _ => None,
     };
@@ -98,7 +104,7 @@ pub fn run() -> miette::Result<u8> {
     vocab.extend(&settings.vocabulary);
     let config = Config {
         vocab,
-        excludes: [settings.exclude.as_slice(), cli.exclude.as_slice()].concat(),
+        excludes: [settings.exclude.as_slice(), cli.exclude_path.as_slice()].concat(),
         cache_dir,
         dependencies,
         include_deps: cli.include_deps,
@@ -108,6 +114,7 @@ pub fn run() -> miette::Result<u8> {
                 .map(|p| p.finish(config_cache_dir.as_deref()))
                 .unwrap_or_default()
         },
+        build: Some(build),
     };
     if let Some(filter) = &cli.debug_effects {
         print!(
@@ -117,6 +124,9 @@ pub fn run() -> miette::Result<u8> {
         return Ok(EXIT_CLEAN);
     }
     let mut analysis = analyze(&paths, &config);
+    if cli.verbose {
+        eprint!("{}", verbose_notes(&analysis, &config));
+    }
     analysis.findings = gate(
         &cli,
         &paths,
@@ -128,7 +138,7 @@ pub fn run() -> miette::Result<u8> {
     let findings: Vec<&Finding> = analysis.findings.iter().collect();
     let out = match format {
         Format::Json => json::render(&analysis, &findings),
-        Format::Human => render_human(&analysis, &findings, use_color(cli.color)),
+        Format::Human => render_human(&analysis, &findings, use_color(cli.color), !cli.quiet),
         Format::Sarif => sarif::render(&analysis, &findings),
         Format::Github => github::render(&analysis, &findings),
         Format::RustcJson => {
@@ -141,6 +151,15 @@ pub fn run() -> miette::Result<u8> {
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
+    if cli.statistics {
+        // Machine formats keep stdout to themselves: the counts go to stderr there.
+        let table = statistics(&findings);
+        if format == Format::Human {
+            let _ = stdout.write_all(table.as_bytes());
+        } else {
+            eprint!("{table}");
+        }
+    }
     let _ = stdout.flush();
     let recording = cli.write_baseline.is_some();
     Ok(exit_code(&analysis, &findings, !recording))
@@ -149,40 +168,45 @@ pub fn run() -> miette::Result<u8> {
 /// The optional gates after the levels: record or apply a baseline, keep changed lines.
 /// Their notes go to stderr, so every `--format` on stdout stays as it is.
 fn gate(cli: &Cli, paths: &[PathBuf], mut findings: Vec<Finding>) -> miette::Result<Vec<Finding>> {
+    let note = |text: String| {
+        if !cli.quiet {
+            eprintln!("{text}");
+        }
+    };
     if let Some(file) = &cli.write_baseline {
         Baseline::of(&findings, file).write(file)?;
-        eprintln!(
+        note(format!(
             "cancelsafe: wrote {} to baseline `{}`",
             plural(findings.len(), "finding"),
             file.display()
-        );
+        ));
     }
     if let Some(file) = &cli.baseline {
         let comparison = Baseline::read(file)?.compare(findings, file);
         findings = comparison.new;
         let fixed = comparison.fixed.len();
-        let mut note = format!(
+        let mut text = format!(
             "cancelsafe: baseline `{}` hides {}",
             file.display(),
             plural(comparison.known, "known finding")
         );
         if cli.prune_baseline {
             comparison.pruned.write(file)?;
-            note.push_str(&format!("; pruned {}", plural(fixed, "fixed entry")));
+            text.push_str(&format!("; pruned {}", plural(fixed, "fixed entry")));
         } else if fixed > 0 {
-            note.push_str(&format!(
+            text.push_str(&format!(
                 "; {fixed} fixed, run with --prune-baseline to drop them"
             ));
         }
-        eprintln!("{note}");
+        note(text);
     }
     if let Some(rev) = &cli.diff_base {
         let before = findings.len();
         findings = ChangedLines::since(rev, &scan_folder(&paths[0]), &findings)?.filter(findings);
-        eprintln!(
+        note(format!(
             "cancelsafe: --diff-base {rev} hides {} outside changed lines",
             plural(before - findings.len(), "finding")
-        );
+        ));
     }
     Ok(findings)
 }
@@ -236,7 +260,54 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
-fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> String {
+/// `--statistics`: how many findings each rule has, most first (then by code), and the
+/// total.
+fn statistics(findings: &[&Finding]) -> String {
+    let mut counts: Vec<(usize, &str, &str)> = Vec::new();
+    for f in findings {
+        match counts.iter_mut().find(|c| c.1 == f.rule.code) {
+            Some(c) => c.0 += 1,
+            None => counts.push((1, f.rule.code, f.rule.id)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let width = counts.first().map_or(1, |c| c.0.to_string().len());
+    let mut out = String::new();
+    for (n, code, id) in counts {
+        out.push_str(&format!("{n:>width$} {code} {id}\n"));
+    }
+    out.push_str(&format!("{} in total\n", plural(findings.len(), "finding")));
+    out
+}
+
+/// `-v`: what was analysed besides the findings, on stderr.
+fn verbose_notes(analysis: &Analysis, config: &Config) -> String {
+    let read = dependency_crates_read(analysis, config);
+    if read.is_empty() {
+        return "cancelsafe: no dependency crate read\n".to_string();
+    }
+    format!("cancelsafe: dependency crates read: {}\n", read.join(", "))
+}
+
+/// `redis 0.22.3`, ..: the dependency crates some of whose files the analysis read,
+/// sorted.
+fn dependency_crates_read(analysis: &Analysis, config: &Config) -> Vec<String> {
+    let Some(graph) = &config.dependencies else {
+        return Vec::new();
+    };
+    let read = &analysis.sources[analysis.files_scanned.min(analysis.sources.len())..];
+    let mut labels: Vec<String> = graph
+        .crates()
+        .filter(|dep| read.iter().any(|f| f.starts_with(&dep.src_dir)))
+        .map(|dep| sanitize::text(&dep.label()).into_owned())
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
+}
+
+/// The findings and errors, then (unless `-q`) the count lines.
+fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool, summary: bool) -> String {
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -254,6 +325,9 @@ fn render_human(analysis: &Analysis, findings: &[&Finding], color: bool) -> Stri
         let text = read(e.path());
         out.push_str(&human::render_error(e, text.as_deref(), &style));
         out.push('\n');
+    }
+    if !summary {
+        return out;
     }
     let deps = &analysis.dependencies;
     if deps.crates > 0 {
@@ -300,10 +374,9 @@ fn explain(name: &str) -> miette::Result<u8> {
             Ok(EXIT_CLEAN)
         }
         None => {
-            let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
             eprintln!(
-                "error: unknown rule `{name}`; known rules: {}",
-                known.join(", ")
+                "error: unknown rule `{name}`; known rules (id or code): {}",
+                args::known_rules()
             );
             Ok(EXIT_FAILURE)
         }

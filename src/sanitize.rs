@@ -80,7 +80,7 @@ pub fn has_unsafe(text: &str) -> bool {
     text.chars().any(is_unsafe)
 }
 
-/// A path as the line-oriented formats print it: `/` separators, no leading `./`. Only on
+/// A path as every format prints it: `/` separators, no leading `./`. Only on
 /// Windows is `\\` a separator; elsewhere it is part of a file's name and kept.
 pub(crate) fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy();

@@ -71,7 +71,7 @@ impl Cargo {
             Some(m) => cwd.join(m),
             None => nearest_manifest(&cwd)?,
         };
-        let (metadata, json) = self.metadata(&manifest, false).map_err(|why| {
+        let (metadata, json) = self.metadata(&manifest, None).map_err(|why| {
             miette::miette!(
                 help = "pass the folder to scan, or run inside a cargo workspace. cargo reads \
                         no `.cargo/config.toml` of the scanned tree: registries and sources \
@@ -86,16 +86,16 @@ impl Cargo {
         })
     }
 
-    /// Runs `cargo metadata` on the absolute `manifest`, with the dependency graph when
-    /// asked (cargo reads manifests, and downloads only with `--fetch`; it builds and runs
-    /// nothing).
+    /// Runs `cargo metadata` on the absolute `manifest`, with the dependency graph resolved
+    /// with these feature flags when asked (cargo reads manifests, and downloads only with
+    /// `--fetch`; it builds and runs nothing).
     fn metadata(
         &self,
         manifest: &Path,
-        with_deps: bool,
+        deps_with_features: Option<&[String]>,
     ) -> Result<(Metadata, serde_json::Value), String> {
         let out = self
-            .command(manifest, with_deps)?
+            .command(manifest, deps_with_features)?
             .output()
             .map_err(|e| format!("cannot run `cargo metadata`: {e}"))?;
         if !out.status.success() {
@@ -111,12 +111,17 @@ impl Cargo {
         Ok((metadata, json))
     }
 
-    fn command(&self, manifest: &Path, with_deps: bool) -> Result<Command, String> {
+    fn command(
+        &self,
+        manifest: &Path,
+        deps_with_features: Option<&[String]>,
+    ) -> Result<Command, String> {
         self.refuse_program_inside(manifest)?;
         let mut options = Vec::new();
-        if with_deps {
+        if let Some(features) = deps_with_features {
             // Only the dependencies that build here, as the lock-file path picks them.
             options.extend(["--filter-platform".to_string(), deps::HOST.to_string()]);
+            options.extend(features.iter().cloned());
         }
         if !self.fetch {
             options.push("--offline".to_string());
@@ -128,7 +133,7 @@ impl Cargo {
             .current_dir(file_system_root(manifest))
             .other_options(options)
             .env("RUSTUP_AUTO_INSTALL", "0");
-        if !with_deps {
+        if deps_with_features.is_none() {
             metadata.no_deps();
         }
         let mut cmd = metadata.cargo_command();
@@ -220,25 +225,36 @@ impl Members {
     }
 }
 
-/// The dependency graph, cached by the workspace's lock file and manifests, so a warm run
-/// needs only the cheap `--no-deps` call. Read from `Cargo.lock` and the sources on disk
-/// when they are all there, else from `cargo metadata` (offline unless `--fetch`). Without
-/// a graph the scan goes on over the workspace alone, and says so on stderr.
+/// The dependency graph, cached by the workspace's lock file and manifests (and the
+/// feature flags), so a warm run needs only the cheap `--no-deps` call. Read from
+/// `Cargo.lock` and the sources on disk when they are all there and the members' default
+/// features are asked for (`features` empty), else from `cargo metadata` with `features`
+/// (offline unless `--fetch`). Without a graph the scan goes on over the workspace alone,
+/// and says so on stderr.
 pub fn dependency_graph(
     cargo: &Cargo,
     members: &Members,
     cache_dir: Option<&Path>,
+    features: &[String],
 ) -> Option<DependencyGraph> {
     let cache = cache_dir.map(|d| Cache::new(d, &Vocabulary::default()));
-    let key = cache
-        .as_ref()
-        .map(|c| c.key("metadata", &members.lock_and_manifests()));
+    let key = cache.as_ref().map(|c| {
+        let mut identity = members.lock_and_manifests();
+        identity.extend(features.join("\0").as_bytes());
+        c.key("metadata", &identity)
+    });
     if let Some(graph) = cache.as_ref().zip(key).and_then(|(c, k)| c.get(k)) {
         return Some(graph);
     }
-    let graph = match graph_from_lock_file(members) {
+    let from_lock = if features.is_empty() {
+        graph_from_lock_file(members)
+    } else {
+        // The lock-file path replays the members' default features only.
+        Err("feature flags given: cargo resolves them".to_string())
+    };
+    let graph = match from_lock {
         Ok(graph) => graph,
-        Err(lock_problem) => match graph_from_metadata(cargo, &members.manifest) {
+        Err(lock_problem) => match graph_from_metadata(cargo, &members.manifest, features) {
             Ok(graph) => graph,
             Err(cargo_problem) => {
                 report_unread_dependencies(cargo, members, &lock_problem, &cargo_problem);
@@ -276,10 +292,15 @@ fn cargo_home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo"))
 }
 
-/// The graph `cargo metadata` resolves (fetching what is missing only with `--fetch`).
-fn graph_from_metadata(cargo: &Cargo, manifest: &Path) -> Result<DependencyGraph, String> {
+/// The graph `cargo metadata` resolves with the feature flags `features` (fetching what is
+/// missing only with `--fetch`).
+fn graph_from_metadata(
+    cargo: &Cargo,
+    manifest: &Path,
+    features: &[String],
+) -> Result<DependencyGraph, String> {
     let _t = timings::phase("cargo metadata");
-    let (metadata, _) = cargo.metadata(manifest, true)?;
+    let (metadata, _) = cargo.metadata(manifest, Some(features))?;
     DependencyGraph::from_metadata(&metadata)
 }
 

@@ -390,14 +390,14 @@ fn help_and_version_exit_0() {
 }
 
 #[test]
-fn exclude_skips_matching_paths() {
+fn exclude_path_skips_matching_paths() {
     let scan = Scan::new(&[
         ("good.rs", common::ONE_FINDING.as_bytes()),
         ("vendored/other.rs", common::ONE_FINDING.as_bytes()),
     ]);
     let all = contract(&scan.run(&["--format", "json", "scan"]));
     assert_eq!(all["files_scanned"], 2);
-    let run = scan.run(&["--format", "json", "--exclude", "vendored", "scan"]);
+    let run = scan.run(&["--format", "json", "--exclude-path", "vendored", "scan"]);
     assert_eq!(run.code, Some(1));
     let v = contract(&run);
     assert_eq!(v["files_scanned"], 1);

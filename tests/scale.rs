@@ -174,8 +174,9 @@ fn explicit_paths_write_no_cache_by_default() {
 }
 
 /// A package's module tree decides what is analysed: `mod` in `cfg_if!`-style macros,
-/// `#[path]`, inline modules and `tests/` roots are followed; a fixture no module reaches
-/// (with a syntax error, as `include!` fixtures often are) is skipped, not reported.
+/// `#[path]`, inline modules and (with `--tests`) `tests/` roots are followed; a fixture no
+/// module reaches (with a syntax error, as `include!` fixtures often are) is skipped, not
+/// reported.
 #[test]
 fn files_no_module_reaches_are_skipped() {
     let tree = Tree::new(&[
@@ -197,7 +198,7 @@ fn files_no_module_reaches_are_skipped() {
         ("scan/tests/fixtures/broken.rs", "fn f( {\n"),
         ("scan/src/unused.rs", common::ONE_FINDING),
     ]);
-    let run = tree.run(&[]);
+    let run = tree.run(&["--tests"]);
     assert_eq!(run.errors(), vec![]);
     assert_eq!(
         run.findings(),
@@ -209,6 +210,8 @@ fn files_no_module_reaches_are_skipped() {
         ]
     );
     assert_eq!(run.json["files_scanned"], 7);
+    // Without test targets, as in clippy, the `tests/` root is not followed.
+    assert_eq!(tree.run(&[]).json["files_scanned"], 5);
 }
 
 /// 2015-edition code (`async` and `dyn` as names, trait objects without `dyn`) is reported

@@ -228,7 +228,7 @@ fn a_path_dependency_outside_the_tree_is_reported_not_read() {
         errors[0].2.contains("path dependency `outside`"),
         "{errors:?}"
     );
-    assert_eq!(finding_files(&report), vec!["./src/lib.rs"]);
+    assert_eq!(finding_files(&report), vec!["src/lib.rs"]);
 }
 
 /// The lock file of the one-package workspace `ws`, so no run writes one.
@@ -274,7 +274,7 @@ fn a_forged_cache_committed_in_the_tree_never_hides_a_finding() {
     };
     assert_eq!(attacker(&[]).code, Some(1), "the attacker's buggy run");
     let buggy = entries(&committed);
-    assert_eq!(attacker(&["--exclude", "bug.rs"]).code, Some(0));
+    assert_eq!(attacker(&["--exclude-path", "bug.rs"]).code, Some(0));
     let clean: Vec<PathBuf> = entries(&committed)
         .into_iter()
         .filter(|e| !buggy.contains(e))
@@ -292,7 +292,7 @@ fn a_forged_cache_committed_in_the_tree_never_hides_a_finding() {
             let report: Value = serde_json::from_str(&run.stdout).expect("JSON report");
             assert_eq!(
                 (run.code, finding_files(&report)),
-                (Some(1), vec!["./src/bug.rs".to_string()]),
+                (Some(1), vec!["src/bug.rs".to_string()]),
                 "run {attempt} with {args:?}: {}{}",
                 run.stdout,
                 run.stderr

@@ -12,7 +12,8 @@
 //! - a host triple newer than its table: platform predicates are then unknown, and an item
 //!   whose predicate is unknown is kept (summarising too much only costs time);
 //! - `debug_assertions`, `test`, `proc_macro` and custom flags (`docsrs`, `tokio_unstable`)
-//!   are build settings, not platform data: answered below as `cargo build` sets them.
+//!   are build settings, not platform data: answered below as `cargo build` sets them
+//!   (`cargo test` for a test build: `cfg(test)` holds, and `#[test]` fns exist).
 
 use cfg_expr::targets::{get_builtin_target_by_triple, TargetInfo};
 use cfg_expr::{Expression, Predicate};
@@ -31,23 +32,39 @@ pub fn matches_host(key: &str) -> bool {
     let key = key.trim();
     if key.starts_with("cfg(") {
         // A platform key names no feature.
-        Build { features: &[] }.keeps(key)
+        Build::dependency(&[]).keeps(key)
     } else {
         key == HOST
     }
 }
 
-/// A dependency's build: the host platform and the features cargo turns on for it.
+/// A crate's build: the host platform, the features cargo turns on for it, and whether it
+/// is built as a test.
 pub struct Build<'a> {
     pub features: &'a [String],
+    /// The features are not known (a scanned file in no package): `cfg(feature = ..)` is
+    /// undecided, so its item is kept.
+    pub unknown_features: bool,
+    /// Built by `cargo test` as the crate under test: `cfg(test)` holds, `#[test]` fns exist.
+    pub test: bool,
 }
 
-impl Build<'_> {
-    /// Whether the `cfg(..)` attribute `attr` (the text inside `#[..]`) keeps its item.
-    /// Anything else, what does not parse, or what cannot be decided keeps it.
+impl<'a> Build<'a> {
+    /// A dependency's build: plain `cargo build`, with these features.
+    pub fn dependency(features: &'a [String]) -> Self {
+        Build {
+            features,
+            unknown_features: false,
+            test: false,
+        }
+    }
+
+    /// Whether the attribute `attr` (the text inside `#[..]`, without spaces) keeps its
+    /// item: a `cfg(..)` that holds, a test attribute (`test`, `tokio::test(..)`) in a
+    /// test build, any other attribute. What does not parse, or cannot be decided, keeps it.
     pub fn keeps(&self, attr: &str) -> bool {
         if !attr.starts_with("cfg(") {
-            return true;
+            return self.test || !is_test_attribute(attr);
         }
         let Ok(expr) = Expression::parse(attr) else {
             return true;
@@ -62,21 +79,27 @@ impl Build<'_> {
     fn holds(&self, host: Option<&TargetInfo>, predicate: &Predicate<'_>) -> Option<bool> {
         Some(match predicate {
             Predicate::Target(target) => return host.map(|info| target.matches(info)),
+            Predicate::Feature(_) if self.unknown_features => return None,
             Predicate::Feature(feature) => self.features.iter().any(|f| f == feature),
             Predicate::TargetFeature(feature) => {
                 HOST_TARGET_FEATURES.split(',').any(|f| f == *feature)
             }
             // A dependency is built in cargo's dev profile by `cargo build` and `cargo test`.
             Predicate::DebugAssertions => true,
-            // Only the crate under test gets `cfg(test)`; no dependency here is a proc macro
-            // whose body matters (their expansion is not analysed); flags like `docsrs` are
-            // set by hand, not by a plain build.
-            Predicate::Test
-            | Predicate::ProcMacro
-            | Predicate::Flag(_)
-            | Predicate::KeyValue { .. } => false,
+            // Only the crate under test gets `cfg(test)`.
+            Predicate::Test => self.test,
+            // No crate here is a proc macro whose body matters (their expansion is not
+            // analysed); flags like `docsrs` are set by hand, not by a plain build.
+            Predicate::ProcMacro | Predicate::Flag(_) | Predicate::KeyValue { .. } => false,
         })
     }
+}
+
+/// `test`, `tokio::test`, `tokio::test(flavor="multi_thread")`: an attribute whose last
+/// path segment is `test` marks a fn only a test build compiles.
+fn is_test_attribute(attr: &str) -> bool {
+    let path = attr.split(['(', '=']).next().unwrap_or(attr);
+    path.rsplit("::").next() == Some("test")
 }
 
 #[cfg(test)]
@@ -85,10 +108,7 @@ mod tests {
 
     fn keeps(features: &[&str], attr: &str) -> bool {
         let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
-        Build {
-            features: &features,
-        }
-        .keeps(attr)
+        Build::dependency(&features).keeps(attr)
     }
 
     #[test]
@@ -111,6 +131,37 @@ mod tests {
             &[],
             r#"cfg(all(target_arch = "wasm32", target_os = "unknown"))"#
         ));
+    }
+
+    #[test]
+    fn a_test_build_keeps_cfg_test_and_test_fns() {
+        let test = Build {
+            test: true,
+            ..Build::dependency(&[])
+        };
+        for attr in [
+            "cfg(test)",
+            "test",
+            "tokio::test",
+            r#"tokio::test(flavor="current_thread")"#,
+        ] {
+            assert!(test.keeps(attr), "{attr}");
+            assert!(!keeps(&[], attr), "{attr}");
+        }
+        assert!(keeps(&[], "testing::helper"));
+        assert!(keeps(&[], "cfg(not(test))"));
+        assert!(!test.keeps("cfg(not(test))"));
+    }
+
+    #[test]
+    fn unknown_features_keep_their_items() {
+        let unknown = Build {
+            unknown_features: true,
+            ..Build::dependency(&[])
+        };
+        assert!(unknown.keeps(r#"cfg(feature = "x")"#));
+        assert!(unknown.keeps(r#"cfg(not(feature = "x"))"#));
+        assert!(!unknown.keeps(r#"cfg(all(feature = "x", test))"#));
     }
 
     #[test]

@@ -58,7 +58,19 @@ pub struct Prepared {
 
 /// Prepares one dependency file for `build` (see the module docs).
 pub fn prepare(text: &str, build: &Build) -> Prepared {
+    prepare_as(text, build, true)
+}
+
+/// A scanned file as `build` compiles it: only the items and modules it leaves out are
+/// blanked (bodies and docs stay, since the scanned code is analysed whole).
+pub fn compiled(text: &str, build: &Build) -> Prepared {
+    prepare_as(text, build, false)
+}
+
+/// [`prepare`], blanking sync bodies and docs only when `for_interface`.
+fn prepare_as(text: &str, build: &Build, for_interface: bool) -> Prepared {
     let mut scan = Scan::new(text, build);
+    scan.blank_sync_bodies = for_interface;
     if scan.run().is_none() {
         return Prepared {
             compiled_out: true,
@@ -83,7 +95,9 @@ pub fn prepare(text: &str, build: &Build) -> Prepared {
         .collect();
     docs.sort_unstable();
     docs.dedup();
-    blanks.extend(unneeded_docs(text, &docs));
+    if for_interface {
+        blanks.extend(unneeded_docs(text, &docs));
+    }
     // An item's doc comments go with it (one about cancellation would be kept, alone).
     for (mut from, end) in items_left_out {
         let before = docs.partition_point(|&(_, doc_end)| doc_end <= from);

@@ -222,6 +222,11 @@ impl DependencyGraph {
         Some((inside, outside))
     }
 
+    /// Every dependency in the graph, in no particular order.
+    pub fn crates(&self) -> impl Iterator<Item = &Dependency> {
+        self.by_id.values()
+    }
+
     /// The members' direct dependencies.
     pub fn direct_dependencies(&self) -> impl Iterator<Item = &Dependency> {
         self.direct.iter().filter_map(|(_, id)| self.by_id.get(id))

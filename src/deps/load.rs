@@ -124,9 +124,7 @@ pub(super) fn prepared_sources(
     dep: &Dependency,
     read: Vec<(PathBuf, String)>,
 ) -> Vec<(PathBuf, String)> {
-    let build = cfg::Build {
-        features: &dep.features,
-    };
+    let build = cfg::Build::dependency(&dep.features);
     let prepared: Vec<(PathBuf, String, elide::Prepared)> = read
         .into_par_iter()
         .map(|(path, text)| {

@@ -29,7 +29,7 @@ pub struct Settings {
     /// The file they came from; `None` when no settings file was found.
     pub path: Option<PathBuf>,
     pub levels: Levels,
-    /// Path fragments to skip, like `--exclude`.
+    /// Path fragments to skip, like `--exclude-path`.
     pub exclude: Vec<String>,
     pub vocabulary: VocabularyExtension,
 }

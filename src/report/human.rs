@@ -202,10 +202,7 @@ pub fn render_finding_with(
 
 /// A file's text as miette shows it, both made safe (offsets kept).
 fn named_source(file: &Path, text: &str) -> NamedSource<String> {
-    NamedSource::new(
-        sanitize::line(&file.to_string_lossy()),
-        sanitize::source(text).into_owned(),
-    )
+    NamedSource::new(sanitize::path(file), sanitize::source(text).into_owned())
 }
 
 /// Renders a failure to read or parse a file; `text`, the file's, shows where.

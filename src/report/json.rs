@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::ErrorRecord;
-use crate::sanitize;
+use crate::sanitize::{self, display_path};
 use crate::{Analysis, Finding, Fix};
 
 #[derive(Serialize)]
@@ -67,7 +67,7 @@ fn fix_record(fix: &Fix) -> FixRecord {
             .edits
             .iter()
             .map(|e| EditRecord {
-                file: e.file.to_string_lossy().into_owned(),
+                file: display_path(&e.file),
                 line: e.span.line,
                 column: e.span.column,
                 end_line: e.span.end_line,
@@ -94,7 +94,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
         rule: f.rule.id,
         code: f.rule.code,
         severity: f.severity.as_str(),
-        file: f.file.to_string_lossy().into_owned(),
+        file: display_path(&f.file),
         line: f.span.line,
         column: f.span.column,
         end_line: f.span.end_line,
@@ -105,7 +105,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
             .labels
             .iter()
             .map(|l| LabelRecord {
-                file: l.file.to_string_lossy().into_owned(),
+                file: display_path(&l.file),
                 line: l.span.line,
                 column: l.span.column,
                 message: &l.message,

@@ -43,6 +43,8 @@ pub fn key(cache: &Cache, paths: &[PathBuf], found: &Discovered, config: &Config
         add(e.as_bytes());
     }
     add(&[u8::from(config.include_deps)]);
+    // Targets, features and packages change what is analysed and reported.
+    add(format!("{:?}", config.build).as_bytes());
     for (file, hash) in found.files.iter().zip(hashes) {
         add(file.as_os_str().as_encoded_bytes());
         add(&hash?.to_le_bytes());

@@ -58,6 +58,9 @@ pub(super) struct Scan<'t, 'b> {
     has_path: bool,
     /// Inline modules we are inside: name and closing brace.
     inline_mods: Vec<(&'t str, usize)>,
+    /// Sync fn bodies a caller cannot see through are blanked (a dependency's, not a
+    /// scanned file's).
+    pub(super) blank_sync_bodies: bool,
     /// Inner attributes before anything else are the file's own (`#![cfg(..)]`).
     at_top: bool,
     last_was_attribute: bool,
@@ -78,6 +81,7 @@ impl<'t, 'b> Scan<'t, 'b> {
             run_start: 0,
             has_path: false,
             inline_mods: Vec::new(),
+            blank_sync_bodies: true,
             at_top: true,
             last_was_attribute: false,
         }
@@ -155,7 +159,10 @@ impl<'t, 'b> Scan<'t, 'b> {
             "fn" => {
                 let is_async = std::mem::take(&mut self.async_qualifier);
                 if let Some((open, close)) = self.lexer.fn_body() {
-                    if !is_async && !body_is_needed(&self.text[open + 1..close]) {
+                    if self.blank_sync_bodies
+                        && !is_async
+                        && !body_is_needed(&self.text[open + 1..close])
+                    {
                         self.blanks.push((open + 1, close));
                         self.lexer.at = close + 1;
                     }

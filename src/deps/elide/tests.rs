@@ -2,12 +2,7 @@ use super::*;
 
 fn prepared(text: &str, features: &[&str]) -> Prepared {
     let features: Vec<String> = features.iter().map(|f| f.to_string()).collect();
-    let out = prepare(
-        text,
-        &Build {
-            features: &features,
-        },
-    );
+    let out = prepare(text, &Build::dependency(&features));
     if let Some(blanked) = &out.text {
         assert_eq!(blanked.len(), text.len(), "positions move");
         assert_eq!(
