@@ -142,8 +142,9 @@ fn set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|n| n.to_string()).collect()
 }
 
-/// The library's own code with its default features and outside `cfg(test)`.
-const LIB: &[&str] = &["lib", "fast", "not_test"];
+/// The library's own code outside `cfg(test)`: with no feature flag, every
+/// `cfg(feature)` branch (`extra` is not a default feature).
+const LIB: &[&str] = &["lib", "fast", "extra", "not_test"];
 
 fn with(base: &[&str], more: &[&str]) -> BTreeSet<String> {
     set(&[base, more].concat())
@@ -162,6 +163,7 @@ fn all_targets_adds_tests_benches_examples_and_test_code() {
     let every = set(&[
         "lib",
         "fast",
+        "extra",
         "in_cfg_test",
         "in_test_file",
         "tool",
@@ -182,6 +184,7 @@ fn tests_adds_integration_tests_and_cfg_test_code() {
         set(&[
             "lib",
             "fast",
+            "extra",
             "in_cfg_test",
             "in_test_file",
             "tool",
@@ -208,6 +211,7 @@ fn one_target_by_kind_or_name() {
         set(&[
             "lib",
             "fast",
+            "extra",
             "in_cfg_test",
             "in_test_file",
             "tool",
@@ -251,14 +255,17 @@ fn test_fns_are_analysed_only_with_test_targets() {
 fn features_decide_which_cfg_feature_code_is_analysed() {
     let ws = workspace();
     let dir = ws.path();
-    let base = with(LIB, &["tool", "other"]);
-    let mut extra = base.clone();
-    extra.insert("extra".into());
+    // No feature flag: every branch. A feature flag: the one build cargo would compile.
+    let extra = with(LIB, &["tool", "other"]);
+    assert_eq!(reported(dir, &[]), extra);
+    let mut defaults = extra.clone();
+    defaults.remove("extra");
+    assert_eq!(reported(dir, &["--features", "fast"]), defaults);
     assert_eq!(reported(dir, &["--features", "extra"]), extra);
     assert_eq!(reported(dir, &["-F", "app/extra"]), extra);
     assert_eq!(reported(dir, &["--features", "fast extra"]), extra);
     assert_eq!(reported(dir, &["--all-features"]), extra);
-    let mut no_default = base.clone();
+    let mut no_default = defaults.clone();
     no_default.remove("fast");
     assert_eq!(reported(dir, &["--no-default-features"]), no_default);
     for (args, message) in [
@@ -321,13 +328,14 @@ fn path_mode_follows_the_targets_too() {
     let dir = ws.path();
     assert_eq!(
         reported(dir, &["app"]),
-        set(&["lib", "fast", "not_test", "tool"])
+        set(&["lib", "fast", "extra", "not_test", "tool"])
     );
     assert_eq!(
         reported(dir, &["--all-targets", "app"]),
         set(&[
             "lib",
             "fast",
+            "extra",
             "in_cfg_test",
             "in_test_file",
             "tool",
@@ -349,7 +357,7 @@ fn quiet_drops_the_summary_and_statistics_count_per_rule() {
     let dir = ws.path();
     let normal = run(dir, &[]);
     assert!(
-        normal.stdout.contains("cancelsafe: 5 findings in"),
+        normal.stdout.contains("cancelsafe: 6 findings in"),
         "{}",
         normal.stdout
     );
@@ -358,20 +366,20 @@ fn quiet_drops_the_summary_and_statistics_count_per_rule() {
     assert!(!quiet.stdout.contains("cancelsafe: "), "{}", quiet.stdout);
     assert_eq!(quiet.stderr, "", "no note of the baseline written");
     let noted = run(dir, &["--write-baseline", "b.json"]).stderr;
-    assert!(noted.contains("wrote 5 findings to baseline"), "{noted}");
+    assert!(noted.contains("wrote 6 findings to baseline"), "{noted}");
     assert!(quiet.stdout.contains("unguarded_write_then_read"));
     let stats = run(dir, &["-q", "--statistics"]);
     let tail: Vec<&str> = stats.stdout.lines().rev().take(2).collect();
     assert_eq!(
         tail,
-        ["5 findings in total", "5 CS001 unguarded_write_then_read"]
+        ["6 findings in total", "6 CS001 unguarded_write_then_read"]
     );
     // Machine formats keep stdout to themselves.
     let json_stats = run(dir, &["--statistics", "--format", "json"]);
     json(&json_stats);
     assert!(json_stats
         .stderr
-        .contains("5 CS001 unguarded_write_then_read"));
+        .contains("6 CS001 unguarded_write_then_read"));
 }
 
 #[test]

@@ -110,6 +110,12 @@ pub struct Features {
 }
 
 impl Features {
+    /// Whether any feature flag was given: only then is one build's set of features
+    /// analysed, as cargo would compile it.
+    pub fn given(&self) -> bool {
+        !self.named.is_empty() || self.all || self.no_default
+    }
+
     /// The features cargo turns on in `package`: its `default` (unless asked not to, for a
     /// selected package), the ones named for it, and what those enable in turn. A package
     /// not selected gets its defaults, as a dependency of a selected one would.
@@ -163,7 +169,8 @@ fn closure(table: &BTreeMap<String, Vec<String>>, asked: Vec<String>) -> BTreeSe
 /// How one file is compiled: its package's features and whether it is built as a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileBuild<'a> {
-    /// `None`: a file in no package, whose features are not known (`cfg(feature)` keeps).
+    /// `None`: every `cfg(feature)` branch is kept (no feature flag given, or a file in no
+    /// package, whose features are not known).
     pub features: Option<&'a [String]>,
     pub test: bool,
 }
@@ -219,7 +226,9 @@ impl Build {
             .iter()
             .any(|dir| file.starts_with(package.folder.join(dir)));
         FileBuild {
-            features: Some(package.features),
+            // With no feature flag every `cfg(feature)` branch is analysed: a bug behind an
+            // optional feature (a library's `aio`, `tokio-comp`) ships to whoever turns it on.
+            features: self.features.given().then_some(package.features),
             test: self.targets.unit_tests || in_test_target,
         }
     }
