@@ -242,6 +242,11 @@ const POOL_CHECKS: &[&str] = &[
 
 const GUARD_ATTRIBUTES: &[&str] = &["guard"];
 
+/// Wrapper types that run a whole exchange of a connection the code does not own under a
+/// mark, and discard the connection when the exchange is dropped: (crate, type, method).
+/// `cancelsafe::Guarded::exchange(|c| c.get(key))` is guarded whatever the closure calls.
+const GUARD_WRAPPERS: &[(&str, &str, &str)] = &[("cancelsafe", "Guarded", "exchange")];
+
 const GUARD_FUNCTIONS: &[&str] = &["guard", "guard_on_unwind", "guard_on_success"];
 
 fn owned(list: &[&str]) -> Vec<String> {
@@ -272,6 +277,20 @@ impl Vocabulary {
         self.pool_checks
             .iter()
             .any(|c| c.split_once("::") == Some((trait_name, method)))
+    }
+
+    /// `krate::ty` is a guard wrapper type.
+    pub fn is_guard_wrapper_type(&self, krate: &str, ty: &str) -> bool {
+        GUARD_WRAPPERS
+            .iter()
+            .any(|&(k, t, _)| k == krate && t == ty)
+    }
+
+    /// `method` of the guard wrapper type `ty` runs a guarded exchange.
+    pub fn is_guard_wrapper_exchange(&self, ty: &str, method: &str) -> bool {
+        GUARD_WRAPPERS
+            .iter()
+            .any(|&(_, t, m)| t == ty && m == method)
     }
 
     /// Classifies an external method by name.
