@@ -151,7 +151,7 @@ pub async fn preload(cfg: &Config) -> redis::RedisResult<()> {
 enum Got {
     Own,
     Cancelled,
-    Wrong { leaked: bool },
+    Wrong { got: Option<String> },
     Error,
 }
 
@@ -170,13 +170,18 @@ impl Tally {
         match got {
             Got::Own => {}
             Got::Cancelled => self.cancelled += 1,
-            Got::Wrong { leaked } => {
+            Got::Wrong { got } => {
                 self.wrong += 1;
-                self.leaked += usize::from(*leaked);
+                self.leaked += usize::from(is_a_value(got));
             }
             Got::Error => self.errors += 1,
         }
     }
+}
+
+/// A user's value (anyone's): the GET read the reply to another user's GET.
+fn is_a_value(got: &Option<String>) -> bool {
+    got.as_deref().is_some_and(|v| v.starts_with("value-of-"))
 }
 
 /// User `user`'s GET result, judged.
@@ -184,9 +189,7 @@ fn judge<E>(user: usize, result: Option<Result<Option<String>, E>>) -> Got {
     match result {
         None => Got::Cancelled,
         Some(Ok(Some(v))) if v == value(user) => Got::Own,
-        Some(Ok(v)) => Got::Wrong {
-            leaked: v.is_some_and(|v| v.starts_with("value-of-")),
-        },
+        Some(Ok(got)) => Got::Wrong { got },
         Some(Err(_)) => Got::Error,
     }
 }
@@ -260,11 +263,11 @@ fn ended(
     let now = Instant::now();
     if cfg.trace {
         let what = match got {
-            Got::Own => "own value",
-            Got::Cancelled => "cancelled",
-            Got::Wrong { leaked: true } => "ANOTHER USER'S VALUE",
-            Got::Wrong { leaked: false } => "WRONG VALUE",
-            Got::Error => "error",
+            Got::Own => "own value".to_owned(),
+            Got::Cancelled => "cancelled".to_owned(),
+            Got::Wrong { got } if is_a_value(got) => format!("ANOTHER USER'S VALUE {got:?}"),
+            Got::Wrong { got } => format!("WRONG VALUE {got:?}"),
+            Got::Error => "error".to_owned(),
         };
         eprintln!(
             "{}: user {user} deadline {:.1} end {:.1} {what}",
