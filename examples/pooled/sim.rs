@@ -213,7 +213,8 @@ pub async fn run(cfg: &Config, variant: Variant) -> redis::RedisResult<Outcome> 
     // the tick its reply arrived on, so scheduler jitter stays out of the deadlines.
     let mut start = clock.tick_before(Instant::now());
     if variant.guarded {
-        let pool = pool(GuardedManager::new(manager), variant.checked).await?;
+        let pool: Pool<GuardedManager<_>> =
+            pool(GuardedManager::new(manager), variant.checked).await?;
         for user in 0..cfg.users {
             let deadline = clock.deadline(start, cfg.timeout(user));
             let result = timeout_at(deadline, async {

@@ -229,7 +229,7 @@ impl<'a> FileCx<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, input)| match input {
-                FnArg::Typed(pt) => Some((RootRef::Slot(i), self.wrapper_type(&pt.ty)?)),
+                FnArg::Typed(pt) => Some((RootRef::Slot(i), self.wrapped(&pt.ty)?)),
                 FnArg::Receiver(_) => None,
             })
             .collect();

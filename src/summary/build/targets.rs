@@ -28,8 +28,9 @@ impl BodyBuilder<'_, '_> {
                     .as_ref()
                     .is_some_and(|p| self.is_guard_wrapper_call(p, &name))
                 {
-                    // `cancelsafe::Guarded::exchange`: the wrapper marks the exchange and
-                    // discards a connection it was cut on, so nothing is left on the wire.
+                    // `cancelsafe::Guarded::exchange` (or a checkout of a pool of them): the
+                    // wrapper marks the exchange and discards a connection it was cut on,
+                    // so nothing is left on the wire.
                     return Target::Opaque;
                 }
                 let recv_generic = recv
