@@ -239,6 +239,20 @@ async fn bb8_discards_a_connection_whose_checkout_check_was_cut() {
     assert_eq!(conn.exchange(|c| c.id()).await.unwrap().unwrap(), 2);
 }
 
+#[tokio::test]
+async fn bb8_check_replaces_a_poisoned_connection_it_is_handed() {
+    use bb8::ManageConnection;
+    // bb8 never checks a connection `has_broken` rejected; if it did, the check must not
+    // pass the poisoned connection on.
+    let manager = cancelsafe::bb8::GuardedManager::new(Counting::default());
+    let mut conn = manager.connect().await.expect("connect");
+    cut(conn.exchange(|c| c.id()));
+    assert!(manager.has_broken(&mut conn));
+    manager.is_valid(&mut conn).await.expect("check");
+    assert!(!conn.is_poisoned());
+    assert_eq!(conn.exchange(|c| c.id()).await.unwrap().unwrap(), 2);
+}
+
 fn deadpool_pool() -> deadpool::managed::Pool<cancelsafe::deadpool::GuardedManager<Counting>> {
     deadpool::managed::Pool::builder(cancelsafe::deadpool::GuardedManager::new(
         Counting::default(),
