@@ -8,6 +8,7 @@
 //! that was another user's value.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use bb8_redis::bb8::{ManageConnection, Pool};
@@ -208,39 +209,23 @@ pub async fn run(cfg: &Config, variant: Variant) -> redis::RedisResult<Outcome> 
     let clock = Clock::new(cfg.tick());
     let proxy = DelayProxy::start(&cfg.redis, cfg.delay, clock).await?;
     let manager = RedisConnectionManager::new(url(&proxy.addr()))?;
-    let mut tally = Tally::default();
-    // When the next user nominally begins: at the previous deadline if it fired, else at
-    // the tick its reply arrived on, so scheduler jitter stays out of the deadlines.
-    let mut start = clock.tick_before(Instant::now());
-    if variant.guarded {
-        let pool: Pool<GuardedManager<_>> =
-            pool(GuardedManager::new(manager), variant.checked).await?;
-        for user in 0..cfg.users {
-            let deadline = clock.deadline(start, cfg.timeout(user));
-            let result = timeout_at(deadline, async {
-                let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-                let got = conn.exchange(|c| c.get(key(user))).await;
-                got.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
-            })
-            .await;
-            let got = judge(user, result.ok());
-            start = ended(cfg, &clock, variant, user, deadline, &got);
-            tally.count(&got);
-        }
+    let tally = if variant.guarded {
+        let pool: &Pool<GuardedManager<_>> =
+            &pool(GuardedManager::new(manager), variant.checked).await?;
+        users(cfg, &clock, variant, |user| async move {
+            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+            let got = conn.exchange(|c| c.get(key(user))).await;
+            got.map_err(|e| e.to_string())?.map_err(|e| e.to_string())
+        })
+        .await
     } else {
-        let pool = pool(manager, variant.checked).await?;
-        for user in 0..cfg.users {
-            let deadline = clock.deadline(start, cfg.timeout(user));
-            let result = timeout_at(deadline, async {
-                let mut conn = pool.get().await.map_err(|e| e.to_string())?;
-                conn.get(key(user)).await.map_err(|e| e.to_string())
-            })
-            .await;
-            let got = judge(user, result.ok());
-            start = ended(cfg, &clock, variant, user, deadline, &got);
-            tally.count(&got);
-        }
-    }
+        let pool = &pool(manager, variant.checked).await?;
+        users(cfg, &clock, variant, |user| async move {
+            let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+            conn.get(key(user)).await.map_err(|e| e.to_string())
+        })
+        .await
+    };
     Ok(Outcome {
         variant,
         requests: tally.requests,
@@ -252,7 +237,26 @@ pub async fn run(cfg: &Config, variant: Variant) -> redis::RedisResult<Outcome> 
     })
 }
 
-/// When the next user nominally begins (see [`run`]); traces the user with `--trace`.
+/// Every user in turn, each checkout and GET (`get(user)`) under the user's deadline.
+async fn users<F, Fut>(cfg: &Config, clock: &Clock, variant: Variant, mut get: F) -> Tally
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<Option<String>, String>>,
+{
+    let mut tally = Tally::default();
+    // When the next user nominally begins: at the previous deadline if it fired, else at
+    // the tick its reply arrived on, so scheduler jitter stays out of the deadlines.
+    let mut start = clock.tick_before(Instant::now());
+    for user in 0..cfg.users {
+        let deadline = clock.deadline(start, cfg.timeout(user));
+        let got = judge(user, timeout_at(deadline, get(user)).await.ok());
+        start = ended(cfg, clock, variant, user, deadline, &got);
+        tally.count(&got);
+    }
+    tally
+}
+
+/// When the next user nominally begins (see [`users`]); traces the user with `--trace`.
 fn ended(
     cfg: &Config,
     clock: &Clock,
