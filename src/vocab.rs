@@ -242,6 +242,18 @@ const POOL_CHECKS: &[&str] = &[
 
 const GUARD_ATTRIBUTES: &[&str] = &["guard"];
 
+/// Wrapper types that run a whole exchange of a connection the code does not own under a
+/// mark, and discard the connection when the exchange is dropped: (crate, type, method).
+/// `cancelsafe::Guarded::exchange(|c| c.get(key))` is guarded whatever the closure calls.
+const GUARD_WRAPPERS: &[(&str, &str, &str)] = &[("cancelsafe", "Guarded", "exchange")];
+
+/// Pool managers whose pools hand out a guard wrapper: (module, type, wrapper type).
+/// A checkout of a `bb8::Pool<cancelsafe::bb8::GuardedManager<M>>` is a `Guarded`.
+const GUARD_WRAPPER_MANAGERS: &[(&str, &str, &str)] = &[
+    ("cancelsafe::bb8", "GuardedManager", "Guarded"),
+    ("cancelsafe::deadpool", "GuardedManager", "Guarded"),
+];
+
 const GUARD_FUNCTIONS: &[&str] = &["guard", "guard_on_unwind", "guard_on_success"];
 
 fn owned(list: &[&str]) -> Vec<String> {
@@ -272,6 +284,36 @@ impl Vocabulary {
         self.pool_checks
             .iter()
             .any(|c| c.split_once("::") == Some((trait_name, method)))
+    }
+
+    /// `krate::ty` is a guard wrapper type.
+    pub fn is_guard_wrapper_type(&self, krate: &str, ty: &str) -> bool {
+        GUARD_WRAPPERS
+            .iter()
+            .any(|&(k, t, _)| k == krate && t == ty)
+    }
+
+    /// The guard wrapper type that pools of the manager `module::ty` hand out.
+    pub fn guard_wrapper_manager(&self, module: &str, ty: &str) -> Option<&'static str> {
+        GUARD_WRAPPER_MANAGERS
+            .iter()
+            .find(|&&(m, t, _)| m == module && t == ty)
+            .map(|&(_, _, wrapper)| wrapper)
+    }
+
+    /// Whether paths rooted at `krate` can name a guard wrapper or its pool manager.
+    pub fn has_guard_wrappers(&self, krate: &str) -> bool {
+        GUARD_WRAPPERS.iter().any(|&(k, _, _)| k == krate)
+            || GUARD_WRAPPER_MANAGERS
+                .iter()
+                .any(|&(m, _, _)| m.split("::").next() == Some(krate))
+    }
+
+    /// `method` of the guard wrapper type `ty` runs a guarded exchange.
+    pub fn is_guard_wrapper_exchange(&self, ty: &str, method: &str) -> bool {
+        GUARD_WRAPPERS
+            .iter()
+            .any(|&(_, t, m)| t == ty && m == method)
     }
 
     /// Classifies an external method by name.

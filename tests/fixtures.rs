@@ -157,5 +157,5 @@ cases!(
         sites_tasks,
         enum_dispatch,
     ],
-    cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs],
+    cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

@@ -6,8 +6,10 @@ use std::fmt;
 /// cancelled (or failed) mid-exchange and could not be repaired, or because it was nested
 /// inside another guarded call on the same connection.
 ///
-/// Returned by policy `poison` (always, until [`CancelState::reset`]) and by policy `drain`
-/// when the replies the interrupted call owes are not known exactly (see the crate docs).
+/// Returned by policy `poison` (always, until [`CancelState::reset`]), by policy `drain`
+/// when the replies the interrupted call owes are not known exactly (see the crate docs),
+/// and by [`Guarded::exchange`](crate::Guarded::exchange) on a connection whose earlier
+/// exchange was cut.
 /// Converts into [`std::io::Error`] (kind [`std::io::ErrorKind::Other`], with this value as
 /// its source), so `io::Result` functions need nothing extra.
 ///
@@ -30,6 +32,14 @@ pub(crate) enum Cause {
 }
 
 impl Interrupted {
+    /// Refused by [`Guarded`](crate::Guarded): an exchange was cut where nothing tells
+    /// what it left on the wire.
+    pub(crate) const fn unknown() -> Self {
+        Interrupted {
+            cause: Cause::Unknown,
+        }
+    }
+
     pub(crate) const fn nested() -> Self {
         Interrupted {
             cause: Cause::Nested,

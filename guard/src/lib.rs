@@ -29,6 +29,33 @@
 //! }
 //! ```
 //!
+//! # A connection you do not own
+//!
+//! The attribute needs the exchange's source. When the exchange is a library's (the
+//! incident: `conn.get(key)` of a `redis::aio::Connection`, raced by the application's
+//! `timeout`), wrap the connection in [`Guarded`] and run each call through
+//! [`Guarded::exchange`]: the connection is marked while the call's future runs, and a
+//! drop, a panic or an `Err` leaves the mark, so the connection is never used again. The
+//! pool adaptors make the pool discard such a connection: `cancelsafe::bb8::GuardedManager`
+//! (feature `bb8`, bb8 0.8: `has_broken`) and `cancelsafe::deadpool::GuardedManager`
+//! (feature `deadpool`, deadpool 0.9: `recycle`).
+//!
+//! ```
+//! # struct Conn;
+//! # impl Conn {
+//! #     async fn get(&mut self, _: &str) -> std::io::Result<String> { Ok(String::new()) }
+//! # }
+//! # async fn demo(conn: &mut cancelsafe::Guarded<Conn>) -> Result<(), Box<dyn std::error::Error>> {
+//! # use std::time::Duration;
+//! // `conn`: a checkout of a `bb8::Pool<cancelsafe::bb8::GuardedManager<RedisConnectionManager>>`,
+//! // `c`: its `&mut redis::aio::Connection`. The three `?`: timeout, refusal, redis error.
+//! let value: String =
+//!     tokio::time::timeout(Duration::from_millis(200), conn.exchange(|c| c.get("user:1")))
+//!         .await???;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Policies
 //!
 //! What the next call does when an earlier one left something on the connection (see
@@ -128,13 +155,19 @@
 //!   values from reply reads.
 
 mod error;
+mod guarded;
 mod state;
 
+#[cfg(feature = "bb8")]
+pub mod bb8;
+#[cfg(feature = "deadpool")]
+pub mod deadpool;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use cancelsafe_macros::guard;
 pub use error::Interrupted;
+pub use guarded::Guarded;
 pub use state::CancelState;
 
 #[doc(hidden)]

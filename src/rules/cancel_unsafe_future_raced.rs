@@ -98,18 +98,20 @@ fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency>
         name,
         what: what.to_string(),
         help: format!(
-            "use a cancel-safe API of `{krate}` if it has one (a multiplexed connection that hands \
-             requests to a driver task, or a pool that discards interrupted connections), \
-             `tokio::spawn` the call and race its `JoinHandle`, or discard the connection when \
-             the race is lost"
+            "make the call through `cancelsafe::Guarded::exchange` (`conn.exchange(|c| ..)`), \
+             so a connection whose exchange was cut is never used again (pools: \
+             `cancelsafe::bb8::GuardedManager`, `cancelsafe::deadpool::GuardedManager`); or use \
+             a cancel-safe API of `{krate}` if it has one (a multiplexed connection that hands \
+             requests to a driver task), or `tokio::spawn` the call and race its `JoinHandle`"
         ),
     })
 }
 
 fn help(r: &Raced) -> &'static str {
     match r.harm() {
-        Harm::Exchange => "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers, discard the \
-                connection when the race is lost, or `tokio::spawn` the exchange and race its `JoinHandle`",
+        Harm::Exchange => "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers; for a client \
+                you do not own, make the call through `cancelsafe::Guarded::exchange`, so the connection is discarded \
+                when the race is lost; or `tokio::spawn` the exchange and race its `JoinHandle`",
         Harm::Data | Harm::QueuePlace => "read with `read_buf` into a buffer that outlives the loop, use a `FramedRead` with a codec, \
                             or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)",
         Harm::Item => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \

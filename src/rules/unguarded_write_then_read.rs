@@ -184,7 +184,7 @@ fn help(owner: &Unit, stream: &Place) -> String {
     format!(
         "if this future is dropped between the write and the read, the next request on this stream reads this reply; \
          add a `cancel: cancelsafe::CancelState` field and put `#[cancelsafe::guard(state = {state})]` on the fn \
-         (or `drain = ...` to read owed replies instead of failing), or mark the connection busy before the write and \
-         discard it if the mark is still set"
+         (or `drain = ...` to read owed replies instead of failing); in application code around a client you do not \
+         own, make the call through `cancelsafe::Guarded::exchange`, which discards the connection if the exchange is cut"
     )
 }

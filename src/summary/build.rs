@@ -35,6 +35,7 @@ mod places;
 mod sites;
 mod targets;
 mod types;
+mod wrappers;
 
 /// Parses `text` within [`super::bounds`] and summarises every function in it.
 pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Refusal> {
@@ -46,6 +47,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         out: FileSummary::default(),
         borrowing_methods: items::borrowing_methods(&file.items),
         taking_methods: drain::taking_methods(&file.items),
+        guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
         inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
@@ -65,6 +67,8 @@ struct FileCx<'a> {
     taking_methods: HashMap<String, HashSet<String>>,
     /// Inline `mod a { .. }` blocks around the current item.
     inline_mods: Vec<String>,
+    /// Names `use` items and `type` aliases give guard wrapper paths.
+    guard_wrappers: wrappers::WrapperNames,
 }
 
 /// The impl or trait a fn sits in.
@@ -91,4 +95,7 @@ struct BodyBuilder<'c, 'a> {
     /// Task handles bound by `let h = spawn(..)`, with the futures they run; `h.abort()`
     /// makes those futures droppable.
     spawn_handles: HashMap<String, Vec<Target>>,
+    /// Roots declared with or made as a guard wrapper (`cancelsafe::Guarded`), or a pool
+    /// of them.
+    wrappers: HashMap<RootRef, wrappers::Wrapped>,
 }

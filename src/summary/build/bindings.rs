@@ -34,6 +34,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             pending: HashMap::new(),
             spawned: false,
             spawn_handles: HashMap::new(),
+            wrappers: HashMap::new(),
         }
     }
 
@@ -107,8 +108,12 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
             _ => None,
         };
+        let single = names.len() == 1;
         for name in names {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
+        }
+        if single {
+            self.bind_wrapper(pat, init_core);
         }
         if let Some(last) = self.unit.locals.last_mut() {
             if made_by.is_some() {

@@ -74,6 +74,7 @@ impl BodyBuilder<'_, '_> {
             pending: self.pending.clone(),
             spawned: false,
             spawn_handles: HashMap::new(),
+            wrappers: self.wrappers.clone(),
         };
         let mut nodes = Vec::new();
         child.block(block, &mut nodes);

@@ -229,7 +229,17 @@ impl<'a> FileCx<'a> {
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
+        let wrappers: Vec<_> = sig
+            .inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, input)| match input {
+                FnArg::Typed(pt) => Some((RootRef::Slot(i), self.wrapped(&pt.ty)?)),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
         let mut b = BodyBuilder::new(self, idx, unit, generics);
+        b.wrappers.extend(wrappers);
         let mut nodes = Vec::new();
         b.block(block, &mut nodes);
         let mut unit = b.finish();

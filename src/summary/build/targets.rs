@@ -24,6 +24,15 @@ impl BodyBuilder<'_, '_> {
                     return self.target_of(&m.receiver);
                 }
                 let recv = self.place_of(&m.receiver);
+                if recv
+                    .as_ref()
+                    .is_some_and(|p| self.is_guard_wrapper_call(p, &name))
+                {
+                    // `cancelsafe::Guarded::exchange` (or a checkout of a pool of them): the
+                    // wrapper marks the exchange and discards a connection it was cut on,
+                    // so nothing is left on the wire.
+                    return Target::Opaque;
+                }
                 let recv_generic = recv
                     .as_ref()
                     .is_some_and(|p| p.fields.is_empty() && self.unit.root(p.root).generic);
