@@ -213,15 +213,30 @@ impl Workspace {
 
     pub(super) fn methods_of_uncached(&self, ty: &str, name: &str) -> Vec<usize> {
         let mut ty = ty;
+        // Macro-written methods whose name is a metavariable answer any name: a guess, so
+        // a method of that name on the `Deref` target (`PooledConnection<M>` ->
+        // `Connection`'s `req_packed_command`) wins over them, as autoderef would pick it.
+        let mut guessed = Vec::new();
         for _ in 0..4 {
             ty = self.unaliased(ty);
             let found = self.own_or_trait_methods(ty, name);
+            let only_guesses = !found.is_empty()
+                && found.iter().all(|&c| self.units[c].unit.is_wildcard());
+            let found = if only_guesses {
+                if guessed.is_empty() {
+                    guessed = found;
+                }
+                Vec::new()
+            } else {
+                found
+            };
             match self.index.derefs.get(ty) {
                 Some(target) if found.is_empty() && target != ty => ty = target,
+                _ if found.is_empty() => return guessed,
                 _ => return found,
             }
         }
-        Vec::new()
+        guessed
     }
 
     /// What an alias, or a chain of them, names. Names are global here (the last path

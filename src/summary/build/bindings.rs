@@ -102,7 +102,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             }
         }
         let made_by = match (&origin, names.len(), &annotated, &ty) {
-            (Origin::Owned | Origin::LockGuard, 1, None, None) => {
+            (Origin::Owned | Origin::LockGuard | Origin::Pooled, 1, None, None) => {
                 call_shape(self, strip_value(init), 0).map(Box::new)
             }
             _ => None,
