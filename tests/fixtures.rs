@@ -156,6 +156,7 @@ cases!(
         sites_handlers,
         sites_tasks,
         enum_dispatch,
+        views_and_dyn,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs],
 );

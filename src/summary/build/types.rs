@@ -4,6 +4,7 @@
 use quote::ToTokens;
 use syn::Type;
 
+use crate::summary::DYN_PREFIX;
 use crate::vocab::words::WRAPPERS;
 
 /// The type a fn hands back once awaited and unwrapped: `RedisResult<Connection>`,
@@ -80,9 +81,20 @@ pub(super) fn type_name(t: &Type) -> Option<String> {
             }
             Some(name)
         }
-        Type::ImplTrait(_) | Type::TraitObject(_) => None,
+        Type::TraitObject(t) => trait_object_name(t),
         _ => None,
     }
+}
+
+/// `dyn Client + Send` -> `dyn Client`: a call on it runs any impl of the trait's method.
+fn trait_object_name(t: &syn::TypeTraitObject) -> Option<String> {
+    t.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(tr) => {
+            let name = tr.path.segments.last()?.ident.to_string();
+            Some(format!("{DYN_PREFIX}{name}"))
+        }
+        _ => None,
+    })
 }
 
 /// The outermost type name (`Arc<Mutex<C>>` -> `Arc`).
