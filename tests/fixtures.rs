@@ -157,6 +157,7 @@ cases!(
         sites_tasks,
         enum_dispatch,
         views_and_dyn,
+        typed_receivers,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs],
 );

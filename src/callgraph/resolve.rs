@@ -346,11 +346,12 @@ impl Workspace {
         ty: Option<String>,
         name: &str,
     ) -> Vec<usize> {
+        // A receiver of a known type runs that type's methods (its own, its traits', its
+        // `Deref` target's) or none we can see: a foreign type's method is the
+        // vocabulary's to say, never a same-named method of another type
+        // (`shutdown.recv()` on a `broadcast::Receiver` is not the crate's `Server::recv`).
         if let Some(ty) = ty {
-            let exact = self.methods_of(&ty, name);
-            if !exact.is_empty() || self.is_crate_type(caller, &ty) {
-                return exact.to_vec();
-            }
+            return self.methods_of(&ty, name).to_vec();
         }
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
@@ -365,14 +366,6 @@ impl Workspace {
             .copied()
             .filter(|&i| self.units[i].unit.name == name && self.home_of(i) == home)
             .collect()
-    }
-
-    /// The caller's own crate defines or implements `ty`.
-    pub(super) fn is_crate_type(&self, caller: usize, ty: &str) -> bool {
-        let home = self.crate_of(caller).unwrap_or("");
-        self.crate_types
-            .get(home)
-            .is_some_and(|types| types.contains(ty))
     }
 
     pub(super) fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {

@@ -48,6 +48,9 @@ pub struct ImplHeader {
     pub bounds: Vec<String>,
     /// `impl Deref for W { type Target = T; }`: `T`, where method calls on a `W` also look.
     pub deref_target: Option<String>,
+    /// `impl Future for GetConn { type Output = Result<Conn> }`: `Conn`, what awaiting a
+    /// hand-written future gives (`pool.get_conn().await?` is a `Conn`, not a `GetConn`).
+    pub future_output: Option<String>,
 }
 
 /// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.

@@ -11,7 +11,8 @@ use super::paths::{last_segment, path_segments};
 use super::patterns::pat_ident;
 use super::sites::{handler_of, service_trait};
 use super::types::{
-    generic_names, io_bound, is_generic, outer_type_name, return_type, strip_group, type_name,
+    generic_names, io_bound, is_generic, outer_type_name, output_type, return_type, strip_group,
+    type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
 use crate::summary::macros::parse_items;
@@ -283,19 +284,22 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         _ => None,
     };
     let Some(param) = self_param else {
-        let deref_target = (trait_name == "Deref")
-            .then(|| {
-                imp.items.iter().find_map(|item| match item {
-                    syn::ImplItem::Type(t) if t.ident == "Target" => type_name(&t.ty),
-                    _ => None,
+        let assoc = |trait_: &str, ty: &str, name: fn(&syn::Type) -> Option<String>| {
+            (trait_name == trait_)
+                .then(|| {
+                    imp.items.iter().find_map(|item| match item {
+                        syn::ImplItem::Type(t) if t.ident == ty => name(&t.ty),
+                        _ => None,
+                    })
                 })
-            })
-            .flatten();
+                .flatten()
+        };
         return Some(ImplHeader {
-            trait_name,
             self_ty: type_name(&imp.self_ty),
             bounds: Vec::new(),
-            deref_target,
+            deref_target: assoc("Deref", "Target", type_name),
+            future_output: assoc("Future", "Output", output_type),
+            trait_name,
         });
     };
     let mut bounds = Vec::new();
@@ -319,6 +323,7 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         self_ty: None,
         bounds,
         deref_target: None,
+        future_output: None,
     })
 }
 

@@ -17,6 +17,11 @@ pub(super) fn return_type(out: &syn::ReturnType, self_ty: Option<&str>) -> Optio
     value_type(ty, self_ty)
 }
 
+/// The type a value of type `ty` holds once unwrapped (`Result<Conn, E>` -> `Conn`).
+pub(super) fn output_type(ty: &Type) -> Option<String> {
+    value_type(ty, None)
+}
+
 fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
     match strip_group(ty) {
         Type::Reference(r) => value_type(&r.elem, self_ty),
