@@ -140,6 +140,18 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     if self.cx.vocab.is_pool(&name) && m.args.len() <= 1 {
                         return (Origin::Pooled, None);
                     }
+                    // This file's helpers: a guard of what the receiver shares, or a borrow
+                    // of the receiver (`let conn = self.conn().await?`).
+                    match self.cx.guard_methods.get(&name) {
+                        Some(true) => return (Origin::Pooled, None),
+                        Some(false) => return (Origin::LockGuard, None),
+                        None => {}
+                    }
+                    if self.cx.borrowing_methods.contains(&name) {
+                        if let Some(p) = self.place_of(&m.receiver) {
+                            return (Origin::Alias(p), None);
+                        }
+                    }
                 }
                 (Origin::Owned, None)
             }

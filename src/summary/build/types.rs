@@ -102,6 +102,25 @@ fn trait_object_name(t: &syn::TypeTraitObject) -> Option<String> {
     })
 }
 
+/// The outermost type name of what a fn returns, once its `Result`/`Option` is unwrapped
+/// (`io::Result<MutexGuard<'_, Conn>>` -> `MutexGuard`).
+pub(super) fn returned_wrapper(ty: &Type) -> Option<String> {
+    let Type::Path(p) = strip_group(ty) else {
+        return None;
+    };
+    let seg = p.path.segments.last()?;
+    let name = seg.ident.to_string();
+    if name.ends_with("Result") || name == "Option" {
+        if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
+            return args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(inner) => returned_wrapper(inner),
+                _ => None,
+            });
+        }
+    }
+    Some(name)
+}
+
 /// The outermost type name (`Arc<Mutex<C>>` -> `Arc`).
 pub(super) fn outer_type_name(t: &Type) -> Option<String> {
     match strip_group(t) {
