@@ -7,7 +7,7 @@ use syn::{Expr, Pat};
 
 use super::paths::{last_segment, path_segments};
 use super::patterns::{pat_names, pattern_parts};
-use super::places::{strip_postfix, strip_value};
+use super::places::{is_constructor, strip_postfix, strip_value};
 use super::targets::{call_shape, is_call_target};
 use super::types::type_name;
 use super::{BodyBuilder, FileCx};
@@ -169,11 +169,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     {
                         return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
                     }
-                    if segs.len() >= 2
-                        && segs.last().is_some_and(|l| {
-                            l == "new" || l.starts_with("new_") || l.starts_with("with_")
-                        })
-                    {
+                    if is_constructor(&segs) {
                         let ty = Some(segs[segs.len() - 2].clone());
                         // A value that borrows a connection (`TokenStream::new(&mut
                         // self.conn)`) reads and writes it: a view of that place.

@@ -86,9 +86,7 @@ impl BodyBuilder<'_, '_> {
             _ => None,
         }
     }
-}
 
-impl BodyBuilder<'_, '_> {
     /// The local an expression names when it is a view of another place: an alias with a
     /// type of its own, written or to be inferred from the call that made it (`let ts =
     /// TokenStream::new(&mut self.conn)`, `let framed = self.framed()?`).
@@ -133,12 +131,7 @@ impl BodyBuilder<'_, '_> {
         match strip_postfix(e) {
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
-                let segs = path_segments(&p.path);
-                let constructor = segs.len() >= 2
-                    && segs.last().is_some_and(|l| {
-                        l == "new" || l.starts_with("new_") || l.starts_with("with_")
-                    });
-                if !constructor {
+                if !is_constructor(&path_segments(&p.path)) {
                     return None;
                 }
                 c.args.iter().find_map(|a| self.lent_place(a))
@@ -147,6 +140,14 @@ impl BodyBuilder<'_, '_> {
             _ => None,
         }
     }
+}
+
+/// `Type::new`, `Type::new_with(..)`, `Type::with_capacity(..)`: a call that makes a `Type`.
+pub(super) fn is_constructor(segments: &[String]) -> bool {
+    segments.len() >= 2
+        && segments
+            .last()
+            .is_some_and(|l| l == "new" || l.starts_with("new_") || l.starts_with("with_"))
 }
 
 /// Strips `?`, `.unwrap()`, `.expect(..)`, `.map_err(..)`, `.context(..)` from the end.
