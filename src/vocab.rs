@@ -209,8 +209,6 @@ const POOLS: &[&str] = &[
     "get_conn",
     "get_connection",
     "checkout",
-    "get_async_connection",
-    "get_multiplexed_async_connection",
     "timeout_get",
     "try_get",
     "dedicated_connection",
@@ -363,10 +361,16 @@ impl Vocabulary {
         let is_any = |x: Option<&str>, of: &[&str]| {
             x.is_some_and(|x| of.iter().any(|w| x.eq_ignore_ascii_case(w)))
         };
+        // A client's constructors say which kind of connection they make for the caller
+        // (`get_async_connection`, `get_multiplexed_tokio_connection`): a new one, owned.
+        let makes_one = ["async", "multiplexed", "tokio", "new"]
+            .iter()
+            .any(|w| has(w));
         has("checkout")
             || has("pooled")
             || (has("acquire") && !has("permit") && !has("lock"))
             || (words(name).nth(1).is_some()
+                && !makes_one
                 && is_any(words(name).last(), &["conn", "connection"])
                 && is_any(words(name).next(), &["get", "checkout", "take", "acquire"]))
     }
@@ -442,6 +446,22 @@ pub fn words(name: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_constructor_is_not_a_checkout() {
+        let vocab = Vocabulary::default();
+        for pooled in ["get", "get_conn", "checkout_connection", "acquire_conn"] {
+            assert!(vocab.is_pool(pooled), "{pooled}");
+        }
+        for made in [
+            "get_async_connection",
+            "get_multiplexed_async_connection",
+            "get_multiplexed_tokio_connection",
+            "get_new_connection",
+        ] {
+            assert!(!vocab.is_pool(made), "{made}");
+        }
+    }
 
     #[test]
     fn words_of_names() {

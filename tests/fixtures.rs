@@ -156,6 +156,8 @@ cases!(
         sites_handlers,
         sites_tasks,
         enum_dispatch,
+        views_and_dyn,
+        typed_receivers,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

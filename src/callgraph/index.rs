@@ -35,6 +35,8 @@ pub struct Index {
     pub renames: HashMap<String, String>,
     /// `impl Deref for W { type Target = T }`: `W` -> `T`.
     pub derefs: HashMap<String, String>,
+    /// `impl Future for F { type Output = O }`: `F` -> `O` (unwrapped).
+    pub future_outputs: HashMap<String, String>,
 }
 
 impl Index {
@@ -66,6 +68,9 @@ impl Index {
             for h in &summary.impls {
                 if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
                     self.derefs.insert(ty.clone(), target.clone());
+                }
+                if let (Some(ty), Some(output)) = (&h.self_ty, &h.future_output) {
+                    self.future_outputs.insert(ty.clone(), output.clone());
                 }
             }
             impls.extend(summary.impls);

@@ -68,9 +68,6 @@ pub struct Workspace {
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
-    /// Types each crate defines or implements, by crate name (`""`: the scanned code), so
-    /// a method a crate's own type lacks is not looked up by name elsewhere.
-    crate_types: HashMap<String, HashSet<String>>,
     /// Sync fns that bump an owed-replies counter on `self` (`fn write_sync(&mut self)`).
     counting_helpers: HashSet<usize>,
     /// Per unit, its calls' resolutions, sorted by the call's address in `units`:
@@ -166,19 +163,6 @@ impl Workspace {
         vocab: &Vocabulary,
         solved: Solved,
     ) -> Self {
-        let mut crate_types: HashMap<String, HashSet<String>> = HashMap::default();
-        for (file, summary) in files.iter().enumerate() {
-            let krate = file_crates.get(file).and_then(|c| c.as_deref());
-            let types_of_crate = crate_types
-                .entry(krate.map_or("", crate_name).to_string())
-                .or_default();
-            let types = summary.units.iter().filter_map(|u| u.self_ty.as_ref());
-            for ty in summary.structs.iter().map(|s| &s.name).chain(types) {
-                if !types_of_crate.contains(ty) {
-                    types_of_crate.insert(ty.clone());
-                }
-            }
-        }
         // The solved units come first, so their tables (built ahead, maybe on another
         // thread) are used as they are; the scanned files' units are added after them.
         let mut index = solved.index;
@@ -208,7 +192,6 @@ impl Workspace {
             local_types: HashMap::default(),
             vocab: vocab.clone(),
             index,
-            crate_types,
             counting_helpers,
             resolved: Vec::new(),
             cleared_flags: Vec::new(),

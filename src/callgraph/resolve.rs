@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{index, reach, Workspace};
-use crate::summary::{Node, Place, Target};
+use crate::summary::{Node, Place, Target, DYN_PREFIX};
 use crate::vocab::{Io, Vocabulary};
 
 /// Units resolved in parallel before their resolutions are stored.
@@ -155,9 +155,14 @@ impl Workspace {
             Target::Method {
                 recv,
                 recv_call,
+                recv_view,
                 name,
                 ..
-            } => Some(self.resolve_method(caller, recv.as_ref(), recv_call.as_deref(), name)),
+            } => {
+                let ty =
+                    self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
+                Some(self.resolve_method(caller, ty, name))
+            }
             Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
             _ => None,
         }
@@ -212,16 +217,47 @@ impl Workspace {
     }
 
     pub(super) fn methods_of_uncached(&self, ty: &str, name: &str) -> Vec<usize> {
+        if let Some(trait_name) = ty.strip_prefix(DYN_PREFIX) {
+            return self.trait_methods(trait_name, name);
+        }
         let mut ty = ty;
+        // Macro-written methods whose name is a metavariable answer any name: a guess, so
+        // a method of that name on the `Deref` target (`PooledConnection<M>` ->
+        // `Connection`'s `req_packed_command`) wins over them, as autoderef would pick it.
+        let mut guessed = Vec::new();
         for _ in 0..4 {
             ty = self.unaliased(ty);
             let found = self.own_or_trait_methods(ty, name);
+            let only_guesses =
+                !found.is_empty() && found.iter().all(|&c| self.units[c].unit.is_wildcard());
+            let found = if only_guesses {
+                if guessed.is_empty() {
+                    guessed = found;
+                }
+                Vec::new()
+            } else {
+                found
+            };
             match self.index.derefs.get(ty) {
                 Some(target) if found.is_empty() && target != ty => ty = target,
+                _ if found.is_empty() => return guessed,
                 _ => return found,
             }
         }
-        Vec::new()
+        guessed
+    }
+
+    /// Every method `name` a call through `dyn trait_name` can run: the trait's impls, and
+    /// its default method for impls without their own.
+    fn trait_methods(&self, trait_name: &str, name: &str) -> Vec<usize> {
+        let methods = self.index.by_method.get(name).into_iter().flatten();
+        methods
+            .copied()
+            .filter(|&i| {
+                let unit = &self.units[i].unit;
+                unit.has_self && unit.trait_name.as_deref() == Some(trait_name)
+            })
+            .collect()
     }
 
     /// What an alias, or a chain of them, names. Names are global here (the last path
@@ -280,14 +316,23 @@ impl Workspace {
         })
     }
 
-    /// The type of a method's receiver: written down, inferred for a local, or what the
-    /// call it is made by returns.
+    /// The type of a method's receiver: the view it is named through, written down,
+    /// inferred for a local, or what the call it is made by returns.
     pub(super) fn receiver_type(
         &self,
         caller: usize,
         recv: Option<&Place>,
         recv_call: Option<&Target>,
+        recv_view: Option<u32>,
     ) -> Option<String> {
+        let view = recv_view.and_then(|l| {
+            let l = l as usize;
+            let local = self.units[caller].unit.locals.get(l)?;
+            local.ty.as_deref().or_else(|| self.local_type(caller, l))
+        });
+        if let Some(ty) = view {
+            return Some(ty.to_string());
+        }
         match (recv, recv_call) {
             (Some(p), _) => self.type_of(caller, p),
             (None, Some(t)) => self.call_type(caller, t),
@@ -298,15 +343,15 @@ impl Workspace {
     pub(super) fn resolve_method(
         &self,
         caller: usize,
-        recv: Option<&Place>,
-        recv_call: Option<&Target>,
+        ty: Option<String>,
         name: &str,
     ) -> Vec<usize> {
-        if let Some(ty) = self.receiver_type(caller, recv, recv_call) {
-            let exact = self.methods_of(&ty, name);
-            if !exact.is_empty() || self.is_crate_type(caller, &ty) {
-                return exact.to_vec();
-            }
+        // A receiver of a known type runs that type's methods (its own, its traits', its
+        // `Deref` target's) or none we can see: a foreign type's method is the
+        // vocabulary's to say, never a same-named method of another type
+        // (`shutdown.recv()` on a `broadcast::Receiver` is not the crate's `Server::recv`).
+        if let Some(ty) = ty {
+            return self.methods_of(&ty, name).to_vec();
         }
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
@@ -321,14 +366,6 @@ impl Workspace {
             .copied()
             .filter(|&i| self.units[i].unit.name == name && self.home_of(i) == home)
             .collect()
-    }
-
-    /// The caller's own crate defines or implements `ty`.
-    pub(super) fn is_crate_type(&self, caller: usize, ty: &str) -> bool {
-        let home = self.crate_of(caller).unwrap_or("");
-        self.crate_types
-            .get(home)
-            .is_some_and(|types| types.contains(ty))
     }
 
     pub(super) fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use rayon::prelude::*;
 
 use super::Workspace;
-use crate::summary::{ImplHeader, Place, RootRef, Target, Unit};
+use crate::summary::{ImplHeader, Place, RootRef, Target, Unit, UnitKind};
 
 /// Marker and std traits a blanket impl may require that no crate implements by hand in a
 /// way we would see: treated as met.
@@ -172,11 +172,21 @@ impl Workspace {
             }
         }
         let candidates = self.resolve_target(caller, target)?;
-        let mut types = candidates
-            .iter()
-            .map(|&c| self.units[c].unit.ret_ty.clone());
+        let mut types = candidates.iter().map(|&c| self.value_type(c));
         let first = types.next()??;
         types.all(|t| t.as_deref() == Some(&first)).then_some(first)
+    }
+
+    /// What calling unit `c` gives, awaited: a sync fn returning a hand-written future
+    /// (`fn get_conn(&self) -> GetConn`) gives that future's `Output`.
+    fn value_type(&self, c: usize) -> Option<String> {
+        let unit = &self.units[c].unit;
+        let ret = unit.ret_ty.as_deref()?;
+        let output = match unit.kind {
+            UnitKind::Fn { is_async: false } => self.index.future_outputs.get(ret),
+            _ => None,
+        };
+        Some(output.map_or(ret, String::as_str).to_string())
     }
 
     /// The type of a place of unit `i`: written down, or inferred for a local; then

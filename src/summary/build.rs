@@ -46,6 +46,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         vocab,
         out: FileSummary::default(),
         borrowing_methods: items::borrowing_methods(&file.items),
+        guard_methods: items::guard_methods(&file.items, vocab),
         taking_methods: drain::taking_methods(&file.items),
         guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
         inline_mods: Vec::new(),
@@ -62,6 +63,9 @@ struct FileCx<'a> {
     /// Methods of this file that return a borrow of their receiver
     /// (`async fn connection(&mut self) -> Result<&mut Conn>`): accessors.
     borrowing_methods: HashSet<String>,
+    /// Methods of this file that hand back a guard their receiver shares, by name, with
+    /// whether it is a pool's (`async fn conn(&self) -> Result<MutexGuard<'_, Conn>>`).
+    guard_methods: HashMap<String, bool>,
     /// Methods of this file that take owed replies off a count on `self`, by the count's
     /// field (`fn handle_ready(&mut self) { self.pending -= 1 }`).
     taking_methods: HashMap<String, HashSet<String>>,

@@ -48,6 +48,9 @@ pub struct ImplHeader {
     pub bounds: Vec<String>,
     /// `impl Deref for W { type Target = T; }`: `T`, where method calls on a `W` also look.
     pub deref_target: Option<String>,
+    /// `impl Future for GetConn { type Output = Result<Conn> }`: `Conn`, what awaiting a
+    /// hand-written future gives (`pool.get_conn().await?` is a `Conn`, not a `GetConn`).
+    pub future_output: Option<String>,
 }
 
 /// `mod name;`, possibly inside inline `mod a { .. }` blocks, possibly with `#[path]`.
@@ -177,6 +180,10 @@ impl GuardedSite {
         }
     }
 }
+
+/// How a trait object's type is named (`dyn Client` for `Box<dyn Client + Send>`): a call on
+/// it runs any impl of the trait's method.
+pub const DYN_PREFIX: &str = "dyn ";
 
 /// Names that stand for a `macro_rules!` metavariable (`fn $name`) in units summarised from a
 /// macro's transcriber: such a method answers to any name its trait is called with.
@@ -368,6 +375,10 @@ pub enum Target {
         /// When the receiver is itself a call (`cmd("GET").arg(k).query_async(c)`): that
         /// call, so the receiver can be typed from its return type.
         recv_call: Option<Box<Target>>,
+        /// When the receiver is named through a local that is a view of `recv` (`let ts =
+        /// TokenStream::new(&mut self.conn)`, `let framed = self.framed()?`): that local,
+        /// whose type the call is resolved by while it acts on `recv`.
+        recv_view: Option<u32>,
         name: String,
         args: Vec<Option<Place>>,
     },

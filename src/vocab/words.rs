@@ -44,6 +44,7 @@ pub const RESULT_ADAPTERS: &[&str] = &[
     "unwrap_or_else",
     "ok_or",
     "ok_or_else",
+    "ok",
 ];
 
 /// Wrapper types looked through to find the type that has the methods.

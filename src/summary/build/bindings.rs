@@ -7,7 +7,7 @@ use syn::{Expr, Pat};
 
 use super::paths::{last_segment, path_segments};
 use super::patterns::{pat_names, pattern_parts};
-use super::places::{strip_postfix, strip_value};
+use super::places::{is_constructor, strip_postfix, strip_value};
 use super::targets::{call_shape, is_call_target};
 use super::types::type_name;
 use super::{BodyBuilder, FileCx};
@@ -102,8 +102,19 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 out.push(Node::Guard(GuardEvent::DropGuard(t)));
             }
         }
+        // A helper that hands back a borrow of its receiver (`let framed = self.framed()?`)
+        // makes a view of it, typed by what the helper returns.
+        let borrowed = |e: &Expr| match strip_value(e) {
+            Expr::MethodCall(m) => self.cx.borrowing_methods.contains(&m.method.to_string()),
+            _ => false,
+        };
         let made_by = match (&origin, names.len(), &annotated, &ty) {
-            (Origin::Owned | Origin::LockGuard, 1, None, None) => {
+            (Origin::Owned | Origin::LockGuard | Origin::Pooled, 1, None, None) => {
+                call_shape(self, strip_value(init), 0).map(Box::new)
+            }
+            (Origin::Alias(_), 1, None, None)
+                if borrowed(init) || self.view_source(init_core).is_some() =>
+            {
                 call_shape(self, strip_value(init), 0).map(Box::new)
             }
             _ => None,
@@ -134,6 +145,18 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     if self.cx.vocab.is_pool(&name) && m.args.len() <= 1 {
                         return (Origin::Pooled, None);
                     }
+                    // This file's helpers: a guard of what the receiver shares, or a borrow
+                    // of the receiver (`let conn = self.conn().await?`).
+                    match self.cx.guard_methods.get(&name) {
+                        Some(true) => return (Origin::Pooled, None),
+                        Some(false) => return (Origin::LockGuard, None),
+                        None => {}
+                    }
+                    if self.cx.borrowing_methods.contains(&name) {
+                        if let Some(p) = self.place_of(&m.receiver) {
+                            return (Origin::Alias(p), None);
+                        }
+                    }
                 }
                 (Origin::Owned, None)
             }
@@ -151,12 +174,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     {
                         return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
                     }
-                    if segs.len() >= 2
-                        && segs.last().is_some_and(|l| {
-                            l == "new" || l.starts_with("new_") || l.starts_with("with_")
-                        })
-                    {
-                        return (Origin::Owned, Some(segs[segs.len() - 2].clone()));
+                    if is_constructor(&segs) {
+                        let ty = Some(segs[segs.len() - 2].clone());
+                        // A value that borrows a connection (`TokenStream::new(&mut
+                        // self.conn)`) reads and writes it: a view of that place.
+                        if let Some(lent) = self.view_source(e) {
+                            return (Origin::Alias(lent), ty);
+                        }
+                        return (Origin::Owned, ty);
                     }
                     if segs.len() == 1 && segs[0].chars().next().is_some_and(char::is_uppercase) {
                         return (Origin::Owned, Some(segs[0].clone()));
@@ -180,6 +205,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 }
                 if name == "drop_guard" {
                     return (Origin::Owned, Some("DropGuard".into()));
+                }
+                if let Some(lent) = self.view_source(e) {
+                    return (Origin::Alias(lent), None);
                 }
                 match self.place_of(e) {
                     Some(p) => (Origin::Alias(p), None),
@@ -231,7 +259,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::summary::{summarize_file, Origin, RootKind};
+    use crate::summary::{summarize_file, Node, Origin, Place, RootKind, RootRef, Target};
     use crate::Vocabulary;
 
     #[test]
@@ -248,5 +276,53 @@ mod tests {
         assert_eq!(pooled.ty.as_deref(), Some("Connection"));
         let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
         assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
+    }
+
+    #[test]
+    fn a_pooled_checkout_keeps_the_call_that_makes_it() {
+        let src = "async fn f(pool: &Pool) { let conn = pool.get().await.ok()?; }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let conn = &file.units[0].locals[0];
+        assert_eq!(conn.kind, RootKind::Local(Origin::Pooled));
+        assert!(
+            matches!(conn.made_by.as_deref(), Some(Target::Method { name, .. }) if name == "get")
+        );
+    }
+
+    #[test]
+    fn a_value_lent_a_connection_is_a_view_of_it() {
+        let src = "impl C { async fn f(&mut self) { \
+                   let ts = TokenStream::new(&mut self.conn); \
+                   let rows = Rows::new(ts.try_unfold()); rows.next().await; } }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let unit = &file.units[0];
+        let conn = Place {
+            root: RootRef::Slot(0),
+            fields: vec!["conn".into()],
+        };
+        for (name, ty) in [("ts", "TokenStream"), ("rows", "Rows")] {
+            let local = unit.locals.iter().find(|l| l.name == name).expect(name);
+            assert_eq!(
+                local.kind,
+                RootKind::Local(Origin::Alias(conn.clone())),
+                "{name}"
+            );
+            assert_eq!(local.ty.as_deref(), Some(ty), "{name}");
+        }
+        let Some(Node::Await(read)) = unit.body.last() else {
+            panic!("the read is awaited last: {:?}", unit.body);
+        };
+        let Target::Method {
+            recv, recv_view, ..
+        } = &read.target
+        else {
+            panic!("a method call: {:?}", read.target);
+        };
+        assert_eq!(
+            recv.as_ref(),
+            Some(&conn),
+            "the read acts on the connection"
+        );
+        assert_eq!(recv_view, &Some(1), "and is typed by `rows`");
     }
 }

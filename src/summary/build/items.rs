@@ -2,7 +2,7 @@
 //! fn becomes a [`Unit`] whose body [`BodyBuilder`] fills; the file-wide facts (impl
 //! headers, field types, accessors) are read from the items alone.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::{FnArg, ImplItem, Item, TraitItem, Type};
 
@@ -11,11 +11,13 @@ use super::paths::{last_segment, path_segments};
 use super::patterns::pat_ident;
 use super::sites::{handler_of, service_trait};
 use super::types::{
-    generic_names, io_bound, is_generic, outer_type_name, return_type, strip_group, type_name,
+    generic_names, io_bound, is_generic, outer_type_name, output_type, return_type,
+    returned_wrapper, strip_group, type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
 use crate::summary::macros::parse_items;
 use crate::summary::*;
+use crate::vocab::Vocabulary;
 
 impl<'a> FileCx<'a> {
     pub(super) fn items(&mut self, items: &[Item], scope: &Scope) {
@@ -321,19 +323,22 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         _ => None,
     };
     let Some(param) = self_param else {
-        let deref_target = (trait_name == "Deref")
-            .then(|| {
-                imp.items.iter().find_map(|item| match item {
-                    syn::ImplItem::Type(t) if t.ident == "Target" => type_name(&t.ty),
-                    _ => None,
+        let assoc = |trait_: &str, ty: &str, name: fn(&syn::Type) -> Option<String>| {
+            (trait_name == trait_)
+                .then(|| {
+                    imp.items.iter().find_map(|item| match item {
+                        syn::ImplItem::Type(t) if t.ident == ty => name(&t.ty),
+                        _ => None,
+                    })
                 })
-            })
-            .flatten();
+                .flatten()
+        };
         return Some(ImplHeader {
-            trait_name,
             self_ty: type_name(&imp.self_ty),
             bounds: Vec::new(),
-            deref_target,
+            deref_target: assoc("Deref", "Target", type_name),
+            future_output: assoc("Future", "Output", output_type),
+            trait_name,
         });
     };
     let mut bounds = Vec::new();
@@ -357,6 +362,7 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         self_ty: None,
         bounds,
         deref_target: None,
+        future_output: None,
     })
 }
 
@@ -385,6 +391,29 @@ pub(super) fn borrowing_methods(items: &[Item]) -> HashSet<String> {
         .filter(|m| takes_self_by_ref(&m.sig) && returns_elided_borrow(&m.sig.output))
         .map(|m| m.sig.ident.to_string())
         .collect()
+}
+
+/// Methods in `items` that take `&self`/`&mut self` and hand back a guard of something
+/// their receiver shares (`async fn conn(&self) -> Result<MutexGuard<'_, Conn>>`, a pooled
+/// checkout), by name, with whether the guard is a pool's.
+pub(super) fn guard_methods(items: &[Item], vocab: &Vocabulary) -> HashMap<String, bool> {
+    impl_methods(items)
+        .into_iter()
+        .filter(|m| takes_self_by_ref(&m.sig))
+        .filter_map(|m| {
+            let syn::ReturnType::Type(_, ty) = &m.sig.output else {
+                return None;
+            };
+            let guard = returned_wrapper(ty)?;
+            let shared = vocab.is_shared_type(&guard) && !matches!(guard.as_str(), "Arc" | "Rc");
+            shared.then(|| (m.sig.ident.to_string(), is_pool_guard(&guard)))
+        })
+        .collect()
+}
+
+/// A guard a pool hands out, by its type's name (`PooledConnection`, deadpool's `Object`).
+fn is_pool_guard(name: &str) -> bool {
+    name.contains("Pool") || name == "Object"
 }
 
 /// Every method of the impls among `items`, inline modules included.

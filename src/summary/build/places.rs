@@ -86,6 +86,68 @@ impl BodyBuilder<'_, '_> {
             _ => None,
         }
     }
+
+    /// The local an expression names when it is a view of another place: an alias with a
+    /// type of its own, written or to be inferred from the call that made it (`let ts =
+    /// TokenStream::new(&mut self.conn)`, `let framed = self.framed()?`).
+    pub(super) fn view_of(&self, e: &Expr) -> Option<u32> {
+        let Expr::Path(p) = strip_postfix(e) else {
+            return None;
+        };
+        let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
+            return None;
+        };
+        let local = &self.unit.locals[l];
+        let is_view = matches!(local.kind, RootKind::Local(Origin::Alias(_)))
+            && (local.ty.is_some() || local.made_by.is_some());
+        is_view.then(|| u32::try_from(l).ok()).flatten()
+    }
+
+    /// The place a constructor's argument lends to the value it builds: `&mut self.conn`, a
+    /// view of it, or what a view's adapter makes (`ts.try_unfold()`).
+    pub(super) fn lent_place(&self, arg: &Expr) -> Option<Place> {
+        match strip_postfix(arg) {
+            Expr::Reference(r) if r.mutability.is_some() => self.place_of(&r.expr),
+            Expr::MethodCall(m) => self.lent_place(&m.receiver),
+            e @ Expr::Path(_) => {
+                let place = self.place_of(e)?;
+                // A reference parameter of a named type passed on is lent again
+                // (`TokenStream::new(conn)`); a generic one is the caller's to choose.
+                let root = self.unit.root(place.root);
+                let lent_again = place.fields.is_empty()
+                    && matches!(place.root, RootRef::Slot(_))
+                    && root.kind == RootKind::ParamRef
+                    && !root.generic;
+                (lent_again || self.view_of(e).is_some()).then_some(place)
+            }
+            _ => None,
+        }
+    }
+
+    /// The place a value borrows when it is made by a constructor lent a place
+    /// (`TokenStream::new(&mut self.conn)`), or by an adapter of such a value
+    /// (`TokenStream::new(conn).try_unfold()`).
+    pub(super) fn view_source(&self, e: &Expr) -> Option<Place> {
+        match strip_postfix(e) {
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                if !is_constructor(&path_segments(&p.path)) {
+                    return None;
+                }
+                c.args.iter().find_map(|a| self.lent_place(a))
+            }
+            Expr::MethodCall(m) => self.view_source(&m.receiver),
+            _ => None,
+        }
+    }
+}
+
+/// `Type::new`, `Type::new_with(..)`, `Type::with_capacity(..)`: a call that makes a `Type`.
+pub(super) fn is_constructor(segments: &[String]) -> bool {
+    segments.len() >= 2
+        && segments
+            .last()
+            .is_some_and(|l| l == "new" || l.starts_with("new_") || l.starts_with("with_"))
 }
 
 /// Strips `?`, `.unwrap()`, `.expect(..)`, `.map_err(..)`, `.context(..)` from the end.

@@ -44,6 +44,7 @@ impl BodyBuilder<'_, '_> {
                     recv,
                     recv_generic,
                     recv_call,
+                    recv_view: self.view_of(&m.receiver),
                     name,
                     args: m.args.iter().map(|a| self.place_of(a)).collect(),
                 }
@@ -172,6 +173,7 @@ pub(super) fn call_shape(b: &BodyBuilder<'_, '_>, e: &Expr, depth: usize) -> Opt
                 recv_generic: false,
                 recv,
                 recv_call,
+                recv_view: b.view_of(&m.receiver),
                 name: m.method.to_string(),
                 args: m.args.iter().map(|a| b.place_of(a)).collect(),
             })

@@ -4,6 +4,7 @@
 use quote::ToTokens;
 use syn::Type;
 
+use crate::summary::DYN_PREFIX;
 use crate::vocab::words::WRAPPERS;
 
 /// The type a fn hands back once awaited and unwrapped: `RedisResult<Connection>`,
@@ -14,6 +15,11 @@ pub(super) fn return_type(out: &syn::ReturnType, self_ty: Option<&str>) -> Optio
         return None;
     };
     value_type(ty, self_ty)
+}
+
+/// The type a value of type `ty` holds once unwrapped (`Result<Conn, E>` -> `Conn`).
+pub(super) fn output_type(ty: &Type) -> Option<String> {
+    value_type(ty, None)
 }
 
 fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
@@ -80,9 +86,39 @@ pub(super) fn type_name(t: &Type) -> Option<String> {
             }
             Some(name)
         }
-        Type::ImplTrait(_) | Type::TraitObject(_) => None,
+        Type::TraitObject(t) => trait_object_name(t),
         _ => None,
     }
+}
+
+/// `dyn Client + Send` -> `dyn Client`: a call on it runs any impl of the trait's method.
+fn trait_object_name(t: &syn::TypeTraitObject) -> Option<String> {
+    t.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(tr) => {
+            let name = tr.path.segments.last()?.ident.to_string();
+            Some(format!("{DYN_PREFIX}{name}"))
+        }
+        _ => None,
+    })
+}
+
+/// The outermost type name of what a fn returns, once its `Result`/`Option` is unwrapped
+/// (`io::Result<MutexGuard<'_, Conn>>` -> `MutexGuard`).
+pub(super) fn returned_wrapper(ty: &Type) -> Option<String> {
+    let Type::Path(p) = strip_group(ty) else {
+        return None;
+    };
+    let seg = p.path.segments.last()?;
+    let name = seg.ident.to_string();
+    if name.ends_with("Result") || name == "Option" {
+        if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
+            return args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(inner) => returned_wrapper(inner),
+                _ => None,
+            });
+        }
+    }
+    Some(name)
 }
 
 /// The outermost type name (`Arc<Mutex<C>>` -> `Arc`).
