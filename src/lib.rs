@@ -62,8 +62,8 @@ pub struct Config {
     pub dependencies: Option<deps::DependencyGraph>,
     /// Also report findings inside dependencies.
     pub include_deps: bool,
-    /// The dependency set the last run solved, decoded ahead (see [`deps::Prefetch`]).
-    pub prefetched: deps::Prefetched,
+    /// The dependency set the last run solved, decoded ahead (see [`callgraph::Prefetch`]).
+    pub prefetched: callgraph::Prefetched,
     /// What cargo's target, feature and package flags select (see [`input::build`]);
     /// `None`: every target and every `#[cfg]` branch of the scanned code, all reported.
     pub build: Option<input::build::Build>,
@@ -181,14 +181,15 @@ fn analyze_on_pool(
     match &config.dependencies {
         // Findings inside dependencies are wanted: they are walked with the scanned code.
         Some(graph) if config.include_deps => {
-            let loaded = deps::load(graph, &named, config, cache);
+            let loaded = deps::load(graph, &named, &config.vocab, cache);
             dependencies = loaded.stats;
             file_crates.extend(loaded.modules.into_iter().map(Some));
             files.extend(loaded.files);
             summaries.extend(loaded.summaries);
         }
         Some(graph) => {
-            let (deps, stats) = deps::solved(graph, &named, config, cache);
+            let (deps, stats) =
+                callgraph::solved(graph, &named, &config.vocab, &config.prefetched, cache);
             dependencies = stats;
             file_crates.extend(deps.modules.into_iter().map(Some));
             files.extend(deps.files);

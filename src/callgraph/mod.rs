@@ -25,6 +25,8 @@ mod effects;
 mod exposure;
 mod fixpoint;
 mod index;
+mod interface;
+mod prefetch;
 mod reach;
 mod resolve;
 mod typing;
@@ -32,6 +34,8 @@ mod walk;
 
 pub use effects::{Effects, RootFx};
 pub use index::Index;
+pub use interface::{solved, Interface, SolvedDependencies};
+pub use prefetch::{Prefetch, Prefetched};
 pub use reach::{Hop, Link, Reach};
 pub use walk::{Harm, Raced, Section, Step};
 
@@ -98,7 +102,7 @@ pub struct Workspace {
 }
 
 /// Units solved beforehand, indexed: a dependency set solved on its own (see
-/// [`crate::deps::Interface`]). Their effects are given and they are never walked. They are
+/// [`crate::callgraph::Interface`]). Their effects are given and they are never walked. They are
 /// the workspace's first units; their files come after the others.
 #[derive(Debug, Default)]
 pub struct Solved {
@@ -328,7 +332,7 @@ impl Workspace {
     }
 
     /// Every unit's effects, solved on their own (for a dependency set, see
-    /// [`crate::deps::Interface`]), and which units are counting helpers.
+    /// [`crate::callgraph::Interface`]), and which units are counting helpers.
     pub fn solve_effects(&self) -> (Vec<Effects>, Vec<bool>) {
         let counting = (0..self.units.len())
             .map(|i| self.counting_helpers.contains(&i))
