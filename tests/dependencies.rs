@@ -383,7 +383,7 @@ fn a_pooled_checkout_reused_after_a_timeout_is_reported_at_the_timeout() {
     let (_dir, root) = fixture("bb8_redis_pool");
     let (_, report) = scan(&root, &[]);
     let found = places(&report);
-    let at_timeout = ("./reused/src/lib.rs".to_string(), 14, "CS002".to_string());
+    let at_timeout = ("reused/src/lib.rs".to_string(), 14, "CS002".to_string());
     assert!(found.contains(&at_timeout), "{found:#?}");
 }
 

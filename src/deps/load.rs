@@ -64,10 +64,10 @@ pub(crate) fn load_selected(
     let mut by_file: HashMap<PathBuf, FileSummary> = HashMap::new();
     let from_texts: Vec<_> = texts
         .par_iter()
-        .map(|(path, text)| crate::summarize_text(path, text, vocab))
+        .map(|(path, text)| crate::summary::read::summarize_text(path, text, vocab))
         .collect();
     // Path and git crates are cached per file by content; registry ones whole, below.
-    let from_paths = crate::summarize_files(&paths, vocab, cache);
+    let from_paths = crate::summary::read::summarize_files(&paths, vocab, cache);
     let files = texts.into_iter().map(|(p, _)| p).chain(paths);
     for (path, result) in files.zip(from_texts.into_iter().chain(from_paths)) {
         loaded.stats.failed_files += usize::from(result.is_err());

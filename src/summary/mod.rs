@@ -8,6 +8,7 @@
 pub mod bounds;
 mod build;
 mod macros;
+pub mod read;
 mod templates;
 
 pub use build::summarize_file;
