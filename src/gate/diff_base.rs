@@ -350,7 +350,10 @@ pub(crate) fn git(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<V
     if out.status.success() {
         Ok(out.stdout)
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        // git's message can quote the tree's file names: printed, it must not be able to
+        // move the cursor or start a workflow command.
+        let message = String::from_utf8_lossy(&out.stderr);
+        Err(crate::sanitize::text(message.trim()).into_owned())
     }
 }
 
