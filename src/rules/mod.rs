@@ -58,6 +58,9 @@ pub struct Rule {
     /// A finding of this rule hides one of the rule with this id at the same file and span
     /// (the more specific report of the same code).
     pub supersedes: Option<&'static str>,
+    /// The finding is about its whole file (its span only says where to look): a diff
+    /// keeps it whenever the file changed at all.
+    pub whole_file: bool,
     /// What the rule looks at and decides.
     pub(crate) check: &'static dyn Check,
 }
@@ -120,7 +123,7 @@ pub(crate) trait Check: Sync {
 /// Declares a rule: its check (a unit struct of that name, which implements [`Check`]) and
 /// its static, with its docs from `lints/<id>.md`.
 macro_rules! declare_rule {
-    ($(#[$m:meta])* $vis:vis $name:ident: $check:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? $(supersedes: $sup:literal,)? summary: $sum:literal $(,)?) => {
+    ($(#[$m:meta])* $vis:vis $name:ident: $check:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? $(supersedes: $sup:literal,)? $(whole_file: $whole:literal,)? summary: $sum:literal $(,)?) => {
         /// The check of the rule of the same name.
         $vis struct $check;
 
@@ -135,6 +138,7 @@ macro_rules! declare_rule {
             summary: $sum,
             docs: include_str!(concat!("../../lints/", $id, ".md")),
             supersedes: $crate::rules::declare_rule!(@sup $($sup)?),
+            whole_file: $crate::rules::declare_rule!(@whole $($whole)?),
             check: &$check,
         };
     };
@@ -142,6 +146,8 @@ macro_rules! declare_rule {
     (@on $on:literal) => { $on };
     (@sup) => { None };
     (@sup $sup:literal) => { Some($sup) };
+    (@whole) => { false };
+    (@whole $whole:literal) => { $whole };
 }
 pub(crate) use declare_rule;
 
