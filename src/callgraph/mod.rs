@@ -11,6 +11,7 @@
 //! One concern per module, in the order they run: `index` (lookup tables), `typing`
 //! (traits of a type, types of locals), `resolve` (which units a call can run), `effects`
 //! (what awaiting a callee does to the caller's places), `walk` (one body in source order),
+//! `facts` (what the last walk records per place, and what the rules derive from it),
 //! `fixpoint` (every unit's effects), `calls` (what the last walk records), `exposure`
 //! (which sections a caller can reach with a stream that outlives the call) and `reach`
 //! (which cancellation site reaches them).
@@ -23,6 +24,7 @@ mod calls;
 mod debug;
 mod effects;
 mod exposure;
+mod facts;
 mod fixpoint;
 mod index;
 mod reach;
@@ -31,9 +33,9 @@ mod typing;
 mod walk;
 
 pub use effects::{Effects, RootFx};
+pub use facts::{Cancellation, Fact, FactKind, Harm, PlaceLog, Race, Section, Step};
 pub use index::Index;
 pub use reach::{Hop, Link, Reach};
-pub use walk::{Harm, Raced, Section, Step};
 
 use crate::summary::{FileSummary, GuardEvent, Node, Place, RootRef, Unit, UnitKind};
 use crate::vocab::{Io, Vocabulary};
@@ -115,11 +117,8 @@ pub struct Solved {
 /// The result of the workspace pass: the facts the rules read.
 pub struct Outcome {
     pub effects: Vec<Effects>,
-    /// Cancellation sites (`select!` branches, `timeout`) racing a lossy future, in every
-    /// walked unit.
-    pub raced: Vec<Raced>,
-    /// Write→read sections with no guard active between them, in every walked unit.
-    pub sections: Vec<Section>,
+    /// What happened to each place of every walked unit, in unit order (see [`PlaceLog`]).
+    pub logs: Vec<PlaceLog>,
     /// (fn, slot) pairs some caller can bind to a stream that outlives the call.
     exposed: HashSet<(usize, usize)>,
     /// How cancellation sites in the scanned code reach units.
@@ -306,28 +305,26 @@ impl Workspace {
             .map(|&i| std::mem::take(&mut self.bodies[i]))
             .collect();
         let ws = &*self;
-        let parts: Vec<(Vec<Section>, Vec<Raced>, Recorded)> = walked
+        let parts: Vec<(Vec<PlaceLog>, Recorded)> = walked
             .into_par_iter()
             .zip(bodies)
             .chunks(FINAL_WALK_CHUNK)
             .map(|chunk| {
                 let mut rec = Recorded::default();
-                let (mut sections, mut raced) = (Vec::new(), Vec::new());
+                let mut logs = Vec::new();
                 for (i, body) in chunk {
-                    let (_, found, r) = ws.analyse_body(i, &body, &effects, Some(&mut rec), None);
-                    sections.extend(found);
-                    raced.extend(r);
+                    let (_, found) = ws.analyse_body(i, &body, &effects, Some(&mut rec), None);
+                    logs.extend(found);
                 }
-                (sections, raced, rec)
+                (logs, rec)
             })
             .collect();
         self.resolved = Vec::new();
         self.methods_memo = Default::default();
         let (mut calls, mut starts) = (Vec::with_capacity(parts.len()), Vec::new());
-        let (mut sections, mut raced) = (Vec::new(), Vec::new());
-        for (found, r, part) in parts {
-            sections.extend(found);
-            raced.extend(r);
+        let mut logs = Vec::new();
+        for (found, part) in parts {
+            logs.extend(found);
             calls.push(part.calls);
             starts.extend(part.starts);
         }
@@ -337,8 +334,7 @@ impl Workspace {
         let reach = Reach::new(self, starts, &calls);
         Outcome {
             effects,
-            raced,
-            sections,
+            logs,
             exposed,
             reach,
         }

@@ -3,7 +3,7 @@
 
 use super::describe::dropped_label;
 use super::{Check, Finding, Label, RuleCx, Severity};
-use crate::callgraph::{Harm, Raced};
+use crate::callgraph::{Harm, PlaceLog, Race};
 
 declare_rule! {
     pub CANCEL_UNSAFE_FUTURE_RACED: CancelUnsafeFutureRaced,
@@ -16,20 +16,22 @@ declare_rule! {
 }
 
 impl Check for CancelUnsafeFutureRaced {
-    fn race(&self, cx: &RuleCx<'_>, r: &Raced, out: &mut Vec<Finding>) {
-        match r.harm() {
-            Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, r)),
-            // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
-            Harm::QueuePlace => {}
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
+        for r in log.races() {
+            match r.harm() {
+                Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, &r)),
+                // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
+                Harm::QueuePlace => {}
+            }
         }
     }
 }
 
-fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
+fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
     let ws = cx.workspace;
     let unit = &ws.units[r.unit];
     let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
-    let stream = r.stream.as_ref().map(|p| unit.unit.render_place(p));
+    let stream = r.stream.map(|p| unit.unit.render_place(p));
     let on = stream
         .as_deref()
         .map(|s| format!(" on `{s}`"))
@@ -65,7 +67,7 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
             ))
             .help(help(r)),
     };
-    found.fingerprint(&[&r.text])
+    found.fingerprint(&[r.text])
 }
 
 /// The incident's shape: the exchange is in a dependency, the cancellation here. Named by
@@ -77,7 +79,7 @@ struct InDependency {
     help: String,
 }
 
-fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency> {
+fn in_dependency(cx: &RuleCx<'_>, r: &Race<'_>, what: &str) -> Option<InDependency> {
     let ws = cx.workspace;
     let callee = r.callee?;
     let module = ws.dependency_of(callee)?;
@@ -106,7 +108,7 @@ fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency>
     })
 }
 
-fn help(r: &Raced) -> &'static str {
+fn help(r: &Race<'_>) -> &'static str {
     match r.harm() {
         Harm::Exchange => "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers, discard the \
                 connection when the race is lost, or `tokio::spawn` the exchange and race its `JoinHandle`",

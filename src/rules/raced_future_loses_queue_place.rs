@@ -4,7 +4,7 @@
 
 use super::describe::dropped_label;
 use super::{Check, Finding, RuleCx};
-use crate::callgraph::{Harm, Raced};
+use crate::callgraph::{Harm, PlaceLog, Race};
 
 declare_rule! {
     pub RACED_FUTURE_LOSES_QUEUE_PLACE: RacedFutureLosesQueuePlace,
@@ -17,14 +17,16 @@ declare_rule! {
 }
 
 impl Check for RacedFutureLosesQueuePlace {
-    fn race(&self, cx: &RuleCx<'_>, r: &Raced, out: &mut Vec<Finding>) {
-        if r.harm() == Harm::QueuePlace {
-            out.push(finding(cx, r));
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
+        for r in log.races() {
+            if r.harm() == Harm::QueuePlace {
+                out.push(finding(cx, &r));
+            }
         }
     }
 }
 
-fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
+fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
     let ws = cx.workspace;
     let unit = &ws.units[r.unit];
     let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
@@ -40,5 +42,5 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
              and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`), or take the lock or permit \
              before the `select!`",
         )
-        .fingerprint(&[&r.text])
+        .fingerprint(&[r.text])
 }

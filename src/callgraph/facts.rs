@@ -1,0 +1,192 @@
+//! The facts the last walk of a unit records: per place, in walk order, what happened to it
+//! ([`PlaceLog`]). The walk decides nothing about reporting; the rules read these logs and
+//! derive what they report from them: the write→read exchanges ([`Section`]) and the
+//! cancellation sites racing a lossy future ([`Race`]).
+
+use crate::source::Span;
+use crate::summary::{CancelSite, Place};
+use crate::vocab::Cost;
+
+/// What the last walk of unit `unit` saw happen to one place, in walk order (source order,
+/// each branch of an `if`/`match` in turn, a loop body once).
+#[derive(Debug, Clone)]
+pub struct PlaceLog {
+    pub unit: usize,
+    /// The stream as written in the unit (`self.stream`); `None` for a connection the unit
+    /// reaches only inside a callee (a pooled or locked connection taken there).
+    pub place: Option<Place>,
+    pub facts: Vec<Fact>,
+}
+
+/// One await's part in a place's history.
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub step: Step,
+    pub kind: FactKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum FactKind {
+    /// A write that leaves a request owed on the place: the start of an exchange.
+    Write,
+    /// A read of the reply owed since the [`FactKind::Write`] at index `answers` of this
+    /// log, with no guard active in between.
+    Read { answers: u32 },
+    /// A whole write→read exchange done by one callee, made concrete here: a generic callee
+    /// bound to a type whose method is itself an exchange.
+    Exchange,
+    /// A cancellation site (`select!` branch, `timeout`, a combinator it is handed to)
+    /// racing this await's future, with no guard active, and what dropping it loses.
+    Cancelled(Cancellation),
+}
+
+/// What a cancellation site's drop of a raced future loses.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    pub site: CancelSite,
+    /// The worst the future loses when dropped.
+    pub cost: Cost,
+    /// The future is a whole write→read exchange (not just one lossy I/O call).
+    pub exchange: bool,
+    /// The cited cancel-safety row of the lossy method, when it is one of tokio's.
+    pub source: Option<String>,
+}
+
+/// One await taking part in a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub span: Span,
+    pub text: String,
+    /// The crate function that does the I/O, when it is not this await's own method.
+    pub callee: Option<usize>,
+}
+
+/// A write→read exchange derived from a log: a request written, then its reply awaited with
+/// no guard active between them.
+#[derive(Debug)]
+pub struct Section<'l> {
+    pub unit: usize,
+    pub stream: &'l Place,
+    pub write: &'l Step,
+    pub reads: Vec<&'l Step>,
+    /// The section became concrete here: a generic callee was bound to a type whose method
+    /// is itself a section.
+    pub via_deferred: bool,
+}
+
+/// A fresh future raced where it can be dropped, whose drop loses something: a
+/// [`FactKind::Cancelled`] as the rules read it.
+#[derive(Debug)]
+pub struct Race<'l> {
+    pub unit: usize,
+    pub site: CancelSite,
+    pub span: Span,
+    pub text: &'l str,
+    pub cost: Cost,
+    pub exchange: bool,
+    pub stream: Option<&'l Place>,
+    /// The crate fn the loss happens in.
+    pub callee: Option<usize>,
+    /// The lossy method's citation.
+    pub source: Option<&'l str>,
+}
+
+/// What dropping a raced future costs, worst first. Each harm is one rule's to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Harm {
+    /// A whole write→read exchange: the reply stays on the stream.
+    Exchange,
+    /// Bytes already moved.
+    Data,
+    /// The item being sent.
+    Item,
+    /// Only a place in a fair queue (nothing is corrupted).
+    QueuePlace,
+}
+
+impl Race<'_> {
+    pub fn harm(&self) -> Harm {
+        match (self.exchange, self.cost) {
+            (true, _) => Harm::Exchange,
+            (false, Cost::LosesData) => Harm::Data,
+            (false, Cost::LosesItem) => Harm::Item,
+            (false, Cost::LosesQueuePlace) => Harm::QueuePlace,
+        }
+    }
+}
+
+impl PlaceLog {
+    /// The exchanges on this place: each write that a read answers, with the reads that
+    /// answer it, and each whole exchange a callee made concrete here.
+    pub fn sections(&self) -> impl Iterator<Item = Section<'_>> {
+        let stream = self.place.as_ref();
+        self.facts.iter().enumerate().filter_map(move |(i, f)| {
+            let stream = stream?;
+            let via_deferred = match f.kind {
+                FactKind::Write => false,
+                FactKind::Exchange => true,
+                _ => return None,
+            };
+            let reads: Vec<&Step> = if via_deferred {
+                vec![&f.step]
+            } else {
+                self.facts[i + 1..]
+                    .iter()
+                    .filter(
+                        |r| matches!(r.kind, FactKind::Read { answers } if answers as usize == i),
+                    )
+                    .map(|r| &r.step)
+                    .collect()
+            };
+            (!reads.is_empty()).then_some(Section {
+                unit: self.unit,
+                stream,
+                write: &f.step,
+                reads,
+                via_deferred,
+            })
+        })
+    }
+
+    /// The cancellation sites racing a future that loses something on this place.
+    pub fn races(&self) -> impl Iterator<Item = Race<'_>> {
+        self.facts.iter().filter_map(|f| {
+            let FactKind::Cancelled(c) = &f.kind else {
+                return None;
+            };
+            Some(Race {
+                unit: self.unit,
+                site: c.site,
+                span: f.step.span,
+                text: &f.step.text,
+                cost: c.cost,
+                exchange: c.exchange,
+                stream: self.place.as_ref(),
+                callee: f.step.callee,
+                source: c.source.as_deref(),
+            })
+        })
+    }
+}
+
+/// The logs of one unit's last walk, one per place, in the order each place first met a fact.
+#[derive(Debug, Default)]
+pub(super) struct Logs(pub(super) Vec<PlaceLog>);
+
+impl Logs {
+    /// The index of the log of `place` in unit `unit`, started if it is the first fact about
+    /// it. A unit touches a handful of places, so a scan is cheapest.
+    pub(super) fn index_of(&mut self, unit: usize, place: Option<&Place>) -> usize {
+        match self.0.iter().position(|l| l.place.as_ref() == place) {
+            Some(at) => at,
+            None => {
+                self.0.push(PlaceLog {
+                    unit,
+                    place: place.cloned(),
+                    facts: Vec::new(),
+                });
+                self.0.len() - 1
+            }
+        }
+    }
+}
