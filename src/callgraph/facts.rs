@@ -4,7 +4,7 @@
 //! cancellation sites racing a lossy future ([`Race`]).
 
 use crate::source::Span;
-use crate::summary::{CancelSite, Place};
+use crate::summary::{CancelSite, OnElapsed, Origin, Place, RootKind, RootRef, Unit};
 use crate::vocab::Cost;
 
 /// What the last walk of unit `unit` saw happen to one place, in walk order (source order,
@@ -50,6 +50,11 @@ pub struct Cancellation {
     pub exchange: bool,
     /// The cited cancel-safety row of the lossy method, when it is one of tokio's.
     pub source: Option<String>,
+    /// For a `timeout`: what the code does when it fires.
+    pub on_elapsed: OnElapsed,
+    /// The raced call takes the place by value (`process(framed)`): the dropped future owns
+    /// it, and drops it.
+    pub moved: bool,
 }
 
 /// One await taking part in a fact.
@@ -89,6 +94,10 @@ pub struct Race<'l> {
     pub callee: Option<usize>,
     /// The lossy method's citation.
     pub source: Option<&'l str>,
+    /// For a `timeout`: what the code does when it fires.
+    pub on_elapsed: OnElapsed,
+    /// The raced call takes the place by value: it is dropped with the future.
+    pub moved: bool,
 }
 
 /// What dropping a raced future costs, worst first. Each harm is one rule's to report.
@@ -105,6 +114,19 @@ pub enum Harm {
 }
 
 impl Race<'_> {
+    /// Whether what the dropped future was working on can be used after the site fires, in
+    /// unit `unit` (the race's): not when the code panics then; not when the raced call took
+    /// the place by value (the future owned it); not when the unit returns then and owns the
+    /// place itself (made in it, or taken by value), so it is dropped on the way out.
+    pub fn place_used_again(&self, unit: &Unit) -> bool {
+        match (self.on_elapsed, self.stream) {
+            (OnElapsed::Panics, _) => false,
+            (_, Some(_)) if self.moved => false,
+            (OnElapsed::Returns, Some(place)) => !owned_by(unit, place),
+            _ => true,
+        }
+    }
+
     pub fn harm(&self) -> Harm {
         match (self.exchange, self.cost) {
             (true, _) => Harm::Exchange,
@@ -164,8 +186,24 @@ impl PlaceLog {
                 stream: self.place.as_ref(),
                 callee: f.step.callee,
                 source: c.source.as_deref(),
+                on_elapsed: c.on_elapsed,
+                moved: c.moved,
             })
         })
+    }
+}
+
+/// `place` belongs to `unit` alone and is dropped when it ends: a local made in it (not one
+/// an `async` block captures), or a parameter or `self` taken by value.
+fn owned_by(unit: &Unit, place: &Place) -> bool {
+    match place.root {
+        RootRef::Local(l) => {
+            l >= unit.captured_locals && unit.locals[l].kind == RootKind::Local(Origin::Owned)
+        }
+        RootRef::Slot(i) => matches!(
+            unit.slots[i].kind,
+            RootKind::ParamOwned | RootKind::SelfOwned
+        ),
     }
 }
 

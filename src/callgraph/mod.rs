@@ -81,6 +81,9 @@ pub struct Workspace {
     resolved: Vec<Box<[Resolution]>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// Per type: the `self` flags its methods assign, with the values (`is_ready`, false),
+    /// for the owed-reply mark (see `Walker::marks_owed`).
+    flag_values: HashMap<String, Vec<(String, bool)>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
     /// call resolves to by name alone.
     by_home_and_name: HashMap<u64, Vec<usize>>,
@@ -211,6 +214,7 @@ impl Workspace {
             counting_helpers,
             resolved: Vec::new(),
             cleared_flags: Vec::new(),
+            flag_values: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
             by_home_and_name: HashMap::default(),
@@ -221,6 +225,20 @@ impl Workspace {
             solved_effects: solved.effects,
         };
         ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
+        for (u, body) in ws.units.iter().zip(&ws.bodies) {
+            if let (Some(ty), true) = (&u.unit.self_ty, u.unit.has_self) {
+                let mut flags = Vec::new();
+                collect_flag_values(body, &mut flags);
+                if !flags.is_empty() {
+                    let known = ws.flag_values.entry(ty.clone()).or_default();
+                    for flag in flags {
+                        if !known.contains(&flag) {
+                            known.push(flag);
+                        }
+                    }
+                }
+            }
+        }
         for i in solved_units..ws.units.len() {
             let unit = &ws.units[i].unit;
             if matches!(unit.kind, UnitKind::Fn { .. }) && unit.self_ty.is_some() && unit.has_self {
@@ -384,6 +402,28 @@ fn has_counter(nodes: &[Node]) -> bool {
         Node::Loop(b) => has_counter(b),
         _ => false,
     })
+}
+
+/// The flags of `self` a body assigns, with the values, each once.
+fn collect_flag_values(nodes: &[Node], out: &mut Vec<(String, bool)>) {
+    for n in nodes {
+        let (p, f, value) = match n {
+            Node::Guard(GuardEvent::FlagSet(p, f)) => (p, f, true),
+            Node::Guard(GuardEvent::FlagClear(p, f)) => (p, f, false),
+            Node::Branch(arms) => {
+                arms.iter().for_each(|a| collect_flag_values(a, out));
+                continue;
+            }
+            Node::Loop(b) => {
+                collect_flag_values(b, out);
+                continue;
+            }
+            _ => continue,
+        };
+        if p.root == RootRef::Slot(0) && !out.iter().any(|(g, v)| g == f && *v == value) {
+            out.push((f.clone(), value));
+        }
+    }
 }
 
 fn collect_cleared_flags(nodes: &[Node]) -> HashSet<(Place, String)> {

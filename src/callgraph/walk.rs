@@ -184,6 +184,12 @@ impl Walker<'_> {
                     self.nodes(body, &mut s);
                     *state = State::join(state.clone(), s);
                 }
+                Node::Guard(GuardEvent::FlagClear(p, f)) if self.marks_owed(state, p, f, false) => {
+                    state.guarded = true;
+                }
+                Node::Guard(GuardEvent::FlagSet(p, f)) if self.marks_owed(state, p, f, true) => {
+                    state.guarded = true;
+                }
                 Node::Guard(GuardEvent::FlagClear(p, f)) => {
                     // The busy mark is lifted: what follows is unguarded again.
                     if self.flags_cleared.contains(&(p.clone(), f.clone())) {
@@ -202,6 +208,24 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+
+    /// `self.<flag> = value` right after a request is written on `self`, with no mark active,
+    /// when a method of the type sets the flag back (sqlx's `self.is_ready = false` after the
+    /// flush, set `true` again by the drain that reads up to `ReadyForQuery`): the owed reply
+    /// is recorded, and the next call drains it. Under an active mark the assignment is the
+    /// mark's own reset (`self.busy = false`), which ends it.
+    fn marks_owed(&self, state: &State, place: &Place, flag: &str, value: bool) -> bool {
+        let owed = state.pending.get(&place.root).is_some_and(|p| !p.answered);
+        owed && !state.guarded
+            && place.root == RootRef::Slot(0)
+            && self.unit.has_self
+            && self.unit.self_ty.as_deref().is_some_and(|ty| {
+                self.ws
+                    .flag_values
+                    .get(ty)
+                    .is_some_and(|set| set.iter().any(|(f, v)| f == flag && *v != value))
+            })
     }
 
     pub(super) fn is_guard(&self, g: &GuardEvent) -> bool {
@@ -382,13 +406,40 @@ impl Walker<'_> {
                     cost,
                     exchange,
                     source: source.cloned(),
+                    on_elapsed: a.on_elapsed,
+                    moved: false,
                 };
                 found = Some((cancellation, stream, callee));
             }
         }
-        if let Some((cancellation, stream, callee)) = found {
+        if let Some((mut cancellation, stream, callee)) = found {
+            cancellation.moved = match (stream, callee) {
+                (Some(place), Some(c)) => self.moved_into(&a.target, c, place),
+                _ => false,
+            };
             self.log(stream, a, callee, FactKind::Cancelled(cancellation));
         }
+    }
+
+    /// The awaited call hands `place` by value to callee `c` (`process(framed)`, `self` by
+    /// value): the future owns it. A generic parameter (`reader: impl AsyncRead`) may be
+    /// given `&mut place`, which the summary does not tell apart, so it is not a move.
+    fn moved_into(&self, target: &Target, c: usize, place: &Place) -> bool {
+        let callee = &self.ws.units[c].unit;
+        let bound: Vec<&Option<Place>> = match target {
+            // `Type::method(x, ..)` binds x to self like `x.method(..)` does.
+            Target::Method { recv, args, .. } => std::iter::once(recv)
+                .skip(usize::from(!callee.has_self))
+                .chain(args)
+                .collect(),
+            Target::Path { args, .. } => args.iter().collect(),
+            Target::Block(_) | Target::Opaque => return false,
+        };
+        bound.iter().zip(&callee.slots).any(|(b, slot)| {
+            b.as_ref() == Some(place)
+                && matches!(slot.kind, RootKind::ParamOwned | RootKind::SelfOwned)
+                && !slot.generic
+        })
     }
 
     /// Exports the writes still unanswered when the body ends.

@@ -18,6 +18,10 @@ declare_rule! {
 impl Check for CancelUnsafeFutureRaced {
     fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         for r in log.races() {
+            if !r.place_used_again(&cx.workspace.units[r.unit].unit) {
+                // Nothing is left to read the reply or the rest of the frame.
+                continue;
+            }
             match r.harm() {
                 Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, &r)),
                 // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.

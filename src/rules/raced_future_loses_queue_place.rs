@@ -5,6 +5,7 @@
 use super::describe::dropped_label;
 use super::{Check, Finding, RuleCx};
 use crate::callgraph::{Harm, PlaceLog, Race};
+use crate::summary::OnElapsed;
 
 declare_rule! {
     pub RACED_FUTURE_LOSES_QUEUE_PLACE: RacedFutureLosesQueuePlace,
@@ -19,7 +20,8 @@ declare_rule! {
 impl Check for RacedFutureLosesQueuePlace {
     fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         for r in log.races() {
-            if r.harm() == Harm::QueuePlace {
+            // When the site fires and the thread unwinds, no one waits in the queue again.
+            if r.harm() == Harm::QueuePlace && r.on_elapsed != OnElapsed::Panics {
                 out.push(finding(cx, &r));
             }
         }

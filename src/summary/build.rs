@@ -27,6 +27,7 @@ mod attrs;
 mod awaits;
 mod bindings;
 mod drain;
+mod elapsed;
 mod exprs;
 mod items;
 mod paths;
@@ -91,4 +92,7 @@ struct BodyBuilder<'c, 'a> {
     /// Task handles bound by `let h = spawn(..)`, with the futures they run; `h.abort()`
     /// makes those futures droppable.
     spawn_handles: HashMap<String, Vec<Target>>,
+    /// `let r = timeout(..).await;`: `r` and the await, until the next statement (see
+    /// `elapsed.rs`).
+    timeout_result: Option<(String, crate::source::Span)>,
 }

@@ -9,7 +9,7 @@ use super::paths::last_segment;
 use super::places::strip_postfix;
 use super::sites::{combinator_operands, combinator_site};
 use super::BodyBuilder;
-use crate::summary::{Await, CancelSite, Node, Target};
+use crate::summary::{Await, CancelSite, Node, OnElapsed, Target};
 
 impl BodyBuilder<'_, '_> {
     /// An await of `e` (the whole expression `whole`, for spans and text). `built`: the
@@ -34,6 +34,7 @@ impl BodyBuilder<'_, '_> {
                     text: normalise(whole),
                     target,
                     site: Some(CancelSite::Handed),
+                    on_elapsed: OnElapsed::GoesOn,
                 })));
             }
         }
@@ -52,6 +53,7 @@ impl BodyBuilder<'_, '_> {
                         text: normalise(op),
                         target: self.target_of(op),
                         site: (fresh || site == CancelSite::TryJoin).then_some(site),
+                        on_elapsed: OnElapsed::GoesOn,
                     }))
                 })
                 .collect();
@@ -73,6 +75,7 @@ impl BodyBuilder<'_, '_> {
             text,
             target,
             site,
+            on_elapsed: OnElapsed::GoesOn,
         })));
     }
 

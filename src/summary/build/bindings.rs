@@ -34,6 +34,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             pending: HashMap::new(),
             spawned: false,
             spawn_handles: HashMap::new(),
+            timeout_result: None,
         }
     }
 
