@@ -122,3 +122,59 @@ fn help(r: &Race<'_>) -> &'static str {
                             or pin the send future outside the loop",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::vocab::Vocabulary;
+
+    /// The message names the future the site drops, not the `timeout(..)` around it: a stored
+    /// future given to `timeout`, and a `select!` branch racing a `timeout`.
+    #[test]
+    fn the_message_names_the_raced_future() {
+        let code = r#"
+            pub struct Conn { sock: tokio::net::TcpStream }
+            impl Conn {
+                async fn frame(&mut self) -> std::io::Result<u32> {
+                    let mut b = [0u8; 4];
+                    self.sock.read_exact(&mut b).await?;
+                    Ok(u32::from_be_bytes(b))
+                }
+                pub async fn stored(&mut self) {
+                    let next = self.frame();
+                    let _ = tokio::time::timeout(PATIENCE, next).await;
+                }
+                pub async fn branch(&mut self, stop: &mut Receiver<()>) {
+                    tokio::select! {
+                        _ = tokio::time::timeout(PATIENCE, self.frame()) => {}
+                        _ = stop.recv() => {}
+                    }
+                }
+            }
+        "#;
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let messages: Vec<(&str, &str)> = findings
+            .iter()
+            .filter(|f| f.rule.id == "cancel_unsafe_future_raced")
+            .map(|f| (f.function.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    "Conn::stored",
+                    "this `timeout` can drop `next`, which loses the bytes it already moved on `self` when dropped"
+                ),
+                (
+                    "Conn::branch",
+                    "this `select!` branch can drop `self.frame()`, which loses the bytes it already moved on `self` when dropped"
+                ),
+            ],
+            "{findings:#?}"
+        );
+    }
+}

@@ -67,7 +67,9 @@ impl BodyBuilder<'_, '_> {
         }
         let target = self.target_of(e);
         let text = match site {
-            Some(CancelSite::Timeout) => self.raced_text(e, whole),
+            // A `select!` branch may race a `timeout(..)` too: either way the future that
+            // loses something is the one inside.
+            Some(CancelSite::Timeout | CancelSite::Select) => self.raced_text(e, whole),
             _ => normalise(whole),
         };
         out.push(Node::Await(Box::new(Await {
@@ -79,7 +81,8 @@ impl BodyBuilder<'_, '_> {
         })));
     }
 
-    /// The raced future's own text for a `timeout` site (`conn.get(k)`), else the await's.
+    /// The raced future's own text for a `timeout` (`conn.get(k)`, the last argument of
+    /// `timeout(d, fut)` even when it is a stored future), else the await's.
     fn raced_text(&mut self, e: &Expr, whole: &Expr) -> String {
         let fut = match strip_postfix(e) {
             Expr::Call(c) => match &*c.func {
@@ -90,7 +93,7 @@ impl BodyBuilder<'_, '_> {
                     ) =>
                 {
                     let args: Vec<&Expr> = c.args.iter().collect();
-                    self.wrapped_future_expr(&args)
+                    self.wrapped_future_expr(&args).or(args.last().copied())
                 }
                 _ => None,
             },
