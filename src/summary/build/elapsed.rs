@@ -83,7 +83,7 @@ impl BodyBuilder<'_, '_> {
         };
         let mut idents = Vec::new();
         idents_of(tokens.clone(), &mut idents);
-        let names_result = idents.iter().any(|i| *i == result);
+        let names_result = idents.contains(&result);
         let wants_ok = idents.iter().any(|i| i == "is_ok" || i == "Ok");
         if names_result && wants_ok {
             mark(out, span, OnElapsed::Panics);
