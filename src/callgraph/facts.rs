@@ -38,6 +38,9 @@ pub enum FactKind {
     /// A cancellation site (`select!` branch, `timeout`, a combinator it is handed to)
     /// racing this await's future, with no guard active, and what dropping it loses.
     Cancelled(Cancellation),
+    /// An await doing I/O on the place after a cancellation site raced a future on it
+    /// (recorded only then): where a dropped future's leftovers are read.
+    Used,
 }
 
 /// What a cancellation site's drop of a raced future loses.
@@ -98,6 +101,8 @@ pub struct Race<'l> {
     pub on_elapsed: OnElapsed,
     /// The raced call takes the place by value: it is dropped with the future.
     pub moved: bool,
+    /// The first await in the unit using the place after the site, if any.
+    pub used_again_at: Option<Span>,
 }
 
 /// What dropping a raced future costs, worst first. Each harm is one rule's to report.
@@ -172,10 +177,14 @@ impl PlaceLog {
 
     /// The cancellation sites racing a future that loses something on this place.
     pub fn races(&self) -> impl Iterator<Item = Race<'_>> {
-        self.facts.iter().filter_map(|f| {
+        self.facts.iter().enumerate().filter_map(|(i, f)| {
             let FactKind::Cancelled(c) = &f.kind else {
                 return None;
             };
+            let used_again_at = self.facts[i + 1..]
+                .iter()
+                .find(|u| matches!(u.kind, FactKind::Used))
+                .map(|u| u.step.span);
             Some(Race {
                 unit: self.unit,
                 site: c.site,
@@ -188,6 +197,7 @@ impl PlaceLog {
                 source: c.source.as_deref(),
                 on_elapsed: c.on_elapsed,
                 moved: c.moved,
+                used_again_at,
             })
         })
     }

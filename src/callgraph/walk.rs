@@ -270,6 +270,13 @@ impl Walker<'_> {
         state: &mut State,
         buffered: bool,
     ) {
+        if self.recording {
+            for e in &events {
+                if let Event::Io(_, place, _) | Event::Section(place, ..) = e {
+                    self.note_use(place, a);
+                }
+            }
+        }
         for e in &events {
             match e {
                 Event::Section(place, callee, deferred) => {
@@ -348,6 +355,33 @@ impl Walker<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// In the last walk: I/O by await `a` on a place a cancellation site raced earlier in
+    /// the walk is a use of it after the site ([`FactKind::Used`]), kept once per await.
+    fn note_use(&mut self, place: &Place, a: &Await) {
+        let Some(log) = self
+            .logs
+            .0
+            .iter_mut()
+            .find(|l| l.place.as_ref() == Some(place))
+        else {
+            return;
+        };
+        let raced_before = log
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Cancelled(_)) && f.step.span != a.span);
+        let noted = log
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Used) && f.step.span == a.span);
+        if raced_before && !noted {
+            log.facts.push(Fact {
+                step: step(a, None),
+                kind: FactKind::Used,
+            });
         }
     }
 

@@ -50,6 +50,15 @@ fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
         _ => Severity::Error,
     };
     let file = cx.files[unit.file].clone();
+    // Where the stream is used again after the site, when this fn does it.
+    let used_again = r.used_again_at.zip(stream.as_deref()).map(|(span, s)| Label {
+        file: file.clone(),
+        span,
+        message: format!(
+            "`{s}` is used again here, after the {} may have dropped the future half-way",
+            r.site.describe()
+        ),
+    });
     let found = Finding::build(&CANCEL_UNSAFE_FUTURE_RACED, file, r.span, owner)
         .severity(severity)
         .primary_label(dropped_label(cx, r));
@@ -61,7 +70,7 @@ fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
                 found_in.name,
                 found_in.what
             ))
-            .labels(vec![found_in.label])
+            .labels(std::iter::once(found_in.label).chain(used_again).collect())
             .help(found_in.help),
         None => found
             .message(format!(
@@ -69,6 +78,7 @@ fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
                 r.site.describe(),
                 r.text
             ))
+            .labels(used_again.into_iter().collect())
             .help(help(r)),
     };
     found.fingerprint(&[r.text])
@@ -174,6 +184,53 @@ mod tests {
                     "this `select!` branch can drop `self.frame()`, which loses the bytes it already moved on `self` when dropped"
                 ),
             ],
+            "{findings:#?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod used_again {
+    use std::path::PathBuf;
+
+    use crate::vocab::Vocabulary;
+
+    /// The finding shows where the stream is used again after the site, when the same fn
+    /// does it.
+    #[test]
+    fn the_finding_shows_where_the_stream_is_used_again() {
+        let code = r#"
+            pub struct Conn { sock: tokio::net::TcpStream }
+            impl Conn {
+                async fn frame(&mut self) -> std::io::Result<u32> {
+                    let mut b = [0u8; 4];
+                    self.sock.read_exact(&mut b).await?;
+                    Ok(u32::from_be_bytes(b))
+                }
+                pub async fn retry(&mut self) -> u32 {
+                    match tokio::time::timeout(PATIENCE, self.frame()).await {
+                        Ok(r) => r.unwrap(),
+                        Err(_) => self.frame().await.unwrap(),
+                    }
+                }
+            }
+        "#;
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let labels: Vec<(u32, u32, &str)> = findings
+            .iter()
+            .filter(|f| f.rule.id == "cancel_unsafe_future_raced")
+            .flat_map(|f| f.labels.iter().map(move |l| (f.span.line, l.span.line, l.message.as_str())))
+            .collect();
+        assert_eq!(
+            labels,
+            [(
+                10,
+                12,
+                "`self` is used again here, after the `timeout` may have dropped the future half-way"
+            )],
             "{findings:#?}"
         );
     }
