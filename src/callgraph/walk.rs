@@ -101,6 +101,15 @@ pub(super) struct Pending {
 }
 
 impl State {
+    /// The reply owed on `root` is recorded where the next call drains it: what follows is
+    /// guarded, and callers do not see the write as unanswered.
+    fn record_owed(&mut self, root: RootRef) {
+        self.guarded = true;
+        if let Some(p) = self.pending.get_mut(&root) {
+            p.answered = true;
+        }
+    }
+
     /// Merges two paths: anything pending on either is pending; guarded only if both are.
     pub(super) fn join(a: State, b: State) -> State {
         let mut pending = a.pending;
@@ -185,10 +194,10 @@ impl Walker<'_> {
                     *state = State::join(state.clone(), s);
                 }
                 Node::Guard(GuardEvent::FlagClear(p, f)) if self.marks_owed(state, p, f, false) => {
-                    state.guarded = true;
+                    state.record_owed(p.root);
                 }
                 Node::Guard(GuardEvent::FlagSet(p, f)) if self.marks_owed(state, p, f, true) => {
-                    state.guarded = true;
+                    state.record_owed(p.root);
                 }
                 Node::Guard(GuardEvent::FlagClear(p, f)) => {
                     // The busy mark is lifted: what follows is unguarded again.
