@@ -81,9 +81,10 @@ pub struct Workspace {
     resolved: Vec<Box<[Resolution]>>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
-    /// Per type: the `self` flags its methods assign, with the values (`is_ready`, false),
-    /// for the owed-reply mark (see `Walker::marks_owed`).
-    flag_values: HashMap<String, Vec<(String, bool)>>,
+    /// Per type: the `self` flags its methods set inside a loop (a drain waiting for the
+    /// reply that clears the mark: `loop { .. self.is_ready = true; break }`), with the value
+    /// and the unit, for the owed-reply mark (see `Walker::marks_owed`).
+    drain_flags: HashMap<String, Vec<(String, bool, usize)>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
     /// call resolves to by name alone.
     by_home_and_name: HashMap<u64, Vec<usize>>,
@@ -214,7 +215,7 @@ impl Workspace {
             counting_helpers,
             resolved: Vec::new(),
             cleared_flags: Vec::new(),
-            flag_values: HashMap::default(),
+            drain_flags: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
             by_home_and_name: HashMap::default(),
@@ -225,17 +226,13 @@ impl Workspace {
             solved_effects: solved.effects,
         };
         ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
-        for (u, body) in ws.units.iter().zip(&ws.bodies) {
+        for (i, (u, body)) in ws.units.iter().zip(&ws.bodies).enumerate() {
             if let (Some(ty), true) = (&u.unit.self_ty, u.unit.has_self) {
                 let mut flags = Vec::new();
-                collect_flag_values(body, &mut flags);
+                collect_drain_flags(body, false, &mut flags);
                 if !flags.is_empty() {
-                    let known = ws.flag_values.entry(ty.clone()).or_default();
-                    for flag in flags {
-                        if !known.contains(&flag) {
-                            known.push(flag);
-                        }
-                    }
+                    let known = ws.drain_flags.entry(ty.clone()).or_default();
+                    known.extend(flags.into_iter().map(|(f, v)| (f, v, i)));
                 }
             }
         }
@@ -404,23 +401,25 @@ fn has_counter(nodes: &[Node]) -> bool {
     })
 }
 
-/// The flags of `self` a body assigns, with the values, each once.
-fn collect_flag_values(nodes: &[Node], out: &mut Vec<(String, bool)>) {
+/// The flags of `self` a body assigns inside a loop, with the values, each once.
+fn collect_drain_flags(nodes: &[Node], in_loop: bool, out: &mut Vec<(String, bool)>) {
     for n in nodes {
         let (p, f, value) = match n {
             Node::Guard(GuardEvent::FlagSet(p, f)) => (p, f, true),
             Node::Guard(GuardEvent::FlagClear(p, f)) => (p, f, false),
             Node::Branch(arms) => {
-                arms.iter().for_each(|a| collect_flag_values(a, out));
+                arms.iter()
+                    .for_each(|a| collect_drain_flags(a, in_loop, out));
                 continue;
             }
             Node::Loop(b) => {
-                collect_flag_values(b, out);
+                collect_drain_flags(b, true, out);
                 continue;
             }
             _ => continue,
         };
-        if p.root == RootRef::Slot(0) && !out.iter().any(|(g, v)| g == f && *v == value) {
+        if in_loop && p.root == RootRef::Slot(0) && !out.iter().any(|(g, v)| g == f && *v == value)
+        {
             out.push((f.clone(), value));
         }
     }

@@ -220,20 +220,22 @@ impl Walker<'_> {
     }
 
     /// `self.<flag> = value` right after a request is written on `self`, with no mark active,
-    /// when a method of the type sets the flag back (sqlx's `self.is_ready = false` after the
-    /// flush, set `true` again by the drain that reads up to `ReadyForQuery`): the owed reply
-    /// is recorded, and the next call drains it. Under an active mark the assignment is the
-    /// mark's own reset (`self.busy = false`), which ends it.
+    /// when another method of the type sets the flag back inside a loop, the drain waiting for
+    /// the owed reply (sqlx's `self.is_ready = false` after the flush, set `true` again by
+    /// `wait_until_ready` when it reads `ReadyForQuery`): the owed reply is recorded, and the
+    /// next call drains it. Under an active mark the assignment is the mark's own reset
+    /// (`self.busy = false`), which ends it; a flag set back only outside a loop is a mode
+    /// (`self.pubsub = false`), not a mark.
     fn marks_owed(&self, state: &State, place: &Place, flag: &str, value: bool) -> bool {
         let owed = state.pending.get(&place.root).is_some_and(|p| !p.answered);
         owed && !state.guarded
             && place.root == RootRef::Slot(0)
             && self.unit.has_self
             && self.unit.self_ty.as_deref().is_some_and(|ty| {
-                self.ws
-                    .flag_values
-                    .get(ty)
-                    .is_some_and(|set| set.iter().any(|(f, v)| f == flag && *v != value))
+                self.ws.drain_flags.get(ty).is_some_and(|set| {
+                    set.iter()
+                        .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
+                })
             })
     }
 
