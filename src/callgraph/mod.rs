@@ -418,8 +418,9 @@ fn collect_drain_flags(nodes: &[Node], in_loop: bool, out: &mut Vec<(String, boo
             }
             _ => continue,
         };
-        if in_loop && p.root == RootRef::Slot(0) && !out.iter().any(|(g, v)| g == f && *v == value)
-        {
+        // A flag of `self` itself (`self.is_ready`), kept under `self`'s type.
+        let own = p.root == RootRef::Slot(0) && p.fields.len() == 1;
+        if in_loop && own && !out.iter().any(|(g, v)| g == f && *v == value) {
             out.push((f.clone(), value));
         }
     }

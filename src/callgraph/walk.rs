@@ -228,14 +228,25 @@ impl Walker<'_> {
     /// (`self.pubsub = false`), not a mark.
     fn marks_owed(&self, state: &State, place: &Place, flag: &str, value: bool) -> bool {
         let owed = state.pending.get(&place.root).is_some_and(|p| !p.answered);
-        owed && !state.guarded
-            && place.root == RootRef::Slot(0)
-            && self.unit.has_self
-            && self.unit.self_ty.as_deref().is_some_and(|ty| {
-                self.ws.drain_flags.get(ty).is_some_and(|set| {
-                    set.iter()
-                        .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
-                })
+        if !owed || state.guarded {
+            return false;
+        }
+        // The type whose flag this is: `self`'s, or that of the field holding it
+        // (`self.stream.is_ready` is the stream's flag).
+        let owner = Place {
+            root: place.root,
+            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
+        };
+        let ty = if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self
+        {
+            self.unit.self_ty.clone()
+        } else {
+            self.ws.type_of(self.unit_index, &owner)
+        };
+        ty.and_then(|ty| self.ws.drain_flags.get(&ty))
+            .is_some_and(|set| {
+                set.iter()
+                    .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
             })
     }
 
