@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::callgraph::{Outcome, Raced, Section, UnitRef, Workspace};
+use crate::callgraph::{Outcome, PlaceLog, UnitRef, Workspace};
 use crate::error::Error;
 
 mod describe;
@@ -102,11 +102,9 @@ impl Rule {
 /// nothing unless the rule overrides it (as oxc's `Rule` trait does). A hook reads the fact
 /// and the workspace, decides, and pushes what it reports.
 pub(crate) trait Check: Sync {
-    /// A write→read section with no guard active between the write and the read.
-    fn section(&self, _cx: &RuleCx<'_>, _s: &Section, _out: &mut Vec<Finding>) {}
-
-    /// A cancellation site racing a fresh future whose drop loses something.
-    fn race(&self, _cx: &RuleCx<'_>, _r: &Raced, _out: &mut Vec<Finding>) {}
+    /// What happened to one place of a unit, in walk order: a rule derives what it reports
+    /// from the facts (`log.sections()`, `log.races()`, or its own reading of them).
+    fn place(&self, _cx: &RuleCx<'_>, _log: &PlaceLog, _out: &mut Vec<Finding>) {}
 
     /// A unit of the workspace, with what its summary records (`guarded_sites`…).
     fn unit(&self, _cx: &RuleCx<'_>, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
@@ -196,11 +194,8 @@ pub struct RuleCx<'a> {
 pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in RULES {
-        for s in &cx.outcome.sections {
-            rule.check.section(cx, s, &mut out);
-        }
-        for r in &cx.outcome.raced {
-            rule.check.race(cx, r, &mut out);
+        for log in &cx.outcome.logs {
+            rule.check.place(cx, log, &mut out);
         }
         for unit in &cx.workspace.units {
             rule.check.unit(cx, unit, &mut out);

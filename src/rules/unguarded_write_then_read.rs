@@ -3,7 +3,7 @@
 
 use super::guard_fix::guard_attribute;
 use super::{Check, Finding, Label, RuleCx};
-use crate::callgraph::{Hop, Link, Section, Step, Workspace};
+use crate::callgraph::{Hop, Link, PlaceLog, Section, Step, Workspace};
 use crate::summary::{CancelSite, Place, RootKind, RootRef, Unit, UnitKind};
 
 declare_rule! {
@@ -16,17 +16,19 @@ declare_rule! {
 }
 
 impl Check for UnguardedWriteThenRead {
-    /// Reported when dropping the future can leave the reply for the next call: the section
-    /// is not in a spawned task, its fn is not guarded, and its stream outlives the future.
-    fn section(&self, cx: &RuleCx<'_>, s: &Section, out: &mut Vec<Finding>) {
+    /// Each write→read exchange on the place is reported when dropping the future can leave
+    /// the reply for the next call: it is not in a spawned task, its fn is not guarded, and
+    /// its stream outlives the future.
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         let ws = cx.workspace;
-        if ws.is_spawned(s.unit)
-            || ws.is_guarded(ws.owner_fn(s.unit))
-            || !cx.outcome.stream_outlives(ws, s)
-        {
+        if ws.is_spawned(log.unit) || ws.is_guarded(ws.owner_fn(log.unit)) {
             return;
         }
-        out.push(finding(cx, s));
+        for s in log.sections() {
+            if cx.outcome.stream_outlives(ws, &s) {
+                out.push(finding(cx, &s));
+            }
+        }
     }
 }
 
@@ -35,16 +37,16 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     let unit_ref = &ws.units[s.unit];
     let owner = &ws.units[ws.owner_fn(s.unit)].unit;
     let file = cx.files[unit_ref.file].clone();
-    let stream = unit_ref.unit.render_place(&s.stream);
+    let stream = unit_ref.unit.render_place(s.stream);
     let (message, primary_label) = if s.via_deferred {
         (
             format!("`{}` writes a request to `{stream}` and awaits its reply with no cancellation guard", s.write.text),
-            format!("request written and reply awaited here{}", via(ws, &s.write)),
+            format!("request written and reply awaited here{}", via(ws, s.write)),
         )
     } else {
         (
             format!("a request written to `{stream}` is followed by an awaited reply with no cancellation guard"),
-            format!("request written to `{stream}` here{}", via(ws, &s.write)),
+            format!("request written to `{stream}` here{}", via(ws, s.write)),
         )
     };
     let mut labels = if s.via_deferred {
@@ -74,7 +76,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
         .labels(labels)
         .help(format!(
             "{}\n{}",
-            help(owner, &s.stream),
+            help(owner, s.stream),
             reach_note(cx, reached_by.as_deref())
         ))
         .reached(reached_by.is_some())
