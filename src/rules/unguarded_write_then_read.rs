@@ -80,7 +80,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             reach_note(cx, reached_by.as_deref())
         ))
         .reached(reached_by.is_some())
-        .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, &s.stream))
+        .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, s.stream))
         .fingerprint(&texts)
 }
 
