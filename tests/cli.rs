@@ -724,3 +724,24 @@ fn json_output_is_byte_identical_across_runs() {
         "human output differs between runs"
     );
 }
+
+/// A label in another file (the cancellation site, a call on the way) is shown under the
+/// finding with its own code, never under an empty `Advice:` header.
+#[test]
+fn labels_in_other_files_are_nested_under_the_finding() {
+    let run = cancelsafe_here(&[
+        "cancelsafe",
+        "--no-cache",
+        "--color",
+        "never",
+        "tests/fixtures/unguarded_write_then_read/sites_handlers",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    assert!(!run.stdout.contains("Advice:"), "{}", run.stdout);
+    let nested = run.stdout.lines().find(|l| l.contains("├─▶"));
+    assert!(
+        nested.is_some_and(|l| l.contains("☞ cancelled here: the axum handler")),
+        "{}",
+        run.stdout
+    );
+}
