@@ -80,7 +80,8 @@ pub struct Cli {
     #[arg(long, help_heading = "Target Selection")]
     pub all_targets: bool,
     /// Features to turn on, comma or space separated (`x`, or `package/x`): decides which
-    /// `#[cfg(feature = "..")]` code is analysed and which dependency code is read.
+    /// `#[cfg(feature = "..")]` code is analysed and which dependency code is read. With no
+    /// feature flag, every `cfg(feature)` branch of the scanned packages is analysed.
     #[arg(
         short = 'F',
         long,
