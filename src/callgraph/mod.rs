@@ -74,6 +74,10 @@ pub struct Workspace {
     /// resolution does not depend on effects, so it is done once, not every round. Per
     /// unit, so the walk of a unit looks up a small table of its own.
     resolved: Vec<Box<[Resolution]>>,
+    /// (caller, callee) pairs some call of the caller links by the method's name alone (its
+    /// receiver's type unknown): kept after the resolutions are freed, so a finding can say
+    /// which links of its chain are guesses.
+    by_name: HashSet<(u32, u32)>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
@@ -194,6 +198,7 @@ impl Workspace {
             index,
             counting_helpers,
             resolved: Vec::new(),
+            by_name: HashSet::default(),
             cleared_flags: Vec::new(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
@@ -226,6 +231,13 @@ impl Workspace {
         let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
+    }
+
+    /// Whether some call of unit `caller` runs `callee` only because the method has its
+    /// name: the receiver's type is unknown, so the link is a guess (within the caller's
+    /// crate and package, never across crates).
+    pub fn resolved_by_name(&self, caller: usize, callee: usize) -> bool {
+        self.by_name.contains(&(caller as u32, callee as u32))
     }
 
     /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.

@@ -32,6 +32,8 @@ pub(super) struct Resolution {
     /// What a call by path says it does by its name (`Framed::new(stream)`): asked when it
     /// runs no crate unit.
     pub(super) path_io: Option<Io>,
+    /// Its callees were found by the method's name alone: its receiver's type is unknown.
+    pub(super) by_name: bool,
 }
 
 impl Workspace {
@@ -61,6 +63,9 @@ impl Workspace {
                 let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
                 for (&i, (mut calls, next, names)) in chunk.iter().zip(resolved) {
                     calls.sort_unstable_by_key(|r| r.at);
+                    let by_name = calls.iter().filter(|r| r.by_name);
+                    let pairs = by_name.flat_map(|r| r.callees.iter().map(|&c| (i as u32, c as u32)));
+                    self.by_name.extend(pairs);
                     self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
                     // A method call deferred to the caller's type may run any method of its
@@ -116,7 +121,7 @@ impl Workspace {
                 if let Target::Method { name, .. } = target {
                     names.push(name);
                 }
-                if let Some(c) = ws.resolve_target(i, target) {
+                if let Some((c, by_name)) = ws.resolve_target_how(i, target) {
                     next.extend(c.iter().copied());
                     let io = match target {
                         Target::Path { segments, .. } => path_word_io(segments),
@@ -126,6 +131,7 @@ impl Workspace {
                         at: target as *const Target as usize,
                         callees: c.into_boxed_slice(),
                         path_io: io,
+                        by_name,
                     });
                 }
             }
@@ -151,6 +157,12 @@ impl Workspace {
     }
 
     pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
+        self.resolve_target_how(caller, target).map(|(callees, _)| callees)
+    }
+
+    /// The crate units a call can run, and whether they were found by the method's name
+    /// alone (its receiver's type unknown).
+    fn resolve_target_how(&self, caller: usize, target: &Target) -> Option<(Vec<usize>, bool)> {
         match target {
             Target::Method {
                 recv,
@@ -161,9 +173,11 @@ impl Workspace {
             } => {
                 let ty =
                     self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
-                Some(self.resolve_method(caller, ty, name))
+                let by_name = ty.is_none();
+                let callees = self.resolve_method(caller, ty, name);
+                Some((callees, by_name))
             }
-            Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
+            Target::Path { segments, .. } => Some((self.resolve_path(caller, segments), false)),
             _ => None,
         }
     }
