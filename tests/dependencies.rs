@@ -377,13 +377,15 @@ fn places(report: &Value) -> Vec<(String, u64, String)> {
 
 /// The incident's shape through a pool: a bb8 checkout (`PooledConnection<'_, M>`, which
 /// derefs to `M::Connection`, redis' `aio::Connection`) races `GET` in a timeout and is
-/// used again. The race is reported at the application's timeout.
+/// used again. The race is reported at the application's timeout, though the workspace
+/// also holds a deadpool app: both crates have a `Pool` with a `get`, and the bb8 app's
+/// `Pool` (an alias of `bb8::Pool<..>`, `bb8` imported from `bb8_redis`) is bb8's.
 #[test]
 fn a_pooled_checkout_reused_after_a_timeout_is_reported_at_the_timeout() {
     let (_dir, root) = fixture("bb8_redis_pool");
     let (_, report) = scan(&root, &[]);
     let found = places(&report);
-    let at_timeout = ("./reused/src/lib.rs".to_string(), 14, "CS002".to_string());
+    let at_timeout = ("reused/src/lib.rs".to_string(), 14, "CS002".to_string());
     assert!(found.contains(&at_timeout), "{found:#?}");
 }
 

@@ -96,6 +96,9 @@ pub struct Workspace {
     file_crates: Vec<Option<String>>,
     /// Per scanned file: its cargo package's number.
     file_packages: Vec<u32>,
+    /// Per dependency crate, the crates it depends on: where a type named through it can
+    /// come from.
+    crate_dependencies: std::collections::HashMap<String, Vec<String>>,
     /// Units `0..solved_units` are solved beforehand, with these effects.
     solved_units: usize,
     solved_effects: Vec<Effects>,
@@ -111,6 +114,9 @@ pub struct Solved {
     pub effects: Vec<Effects>,
     /// Per solved unit: a sync fn that bumps an owed-replies counter (its body is gone).
     pub counting_helpers: Vec<bool>,
+    /// Per dependency crate, the crates it depends on (see
+    /// [`crate::deps::DependencyGraph::crate_dependencies`]).
+    pub crate_dependencies: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// The result of the workspace pass: the facts the rules read.
@@ -208,6 +214,7 @@ impl Workspace {
             file_packages,
             solved_units,
             solved_effects: solved.effects,
+            crate_dependencies: solved.crate_dependencies,
         };
         ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
         for i in solved_units..ws.units.len() {

@@ -174,7 +174,10 @@ impl Workspace {
                 let ty =
                     self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
                 let by_name = ty.is_none();
-                let callees = self.resolve_method(caller, ty, name);
+                let mut callees = self.resolve_method(caller, ty, name);
+                if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
+                    self.keep_homed(home, &mut callees);
+                }
                 Some((callees, by_name))
             }
             Target::Path { segments, .. } => Some((self.resolve_path(caller, segments), false)),
@@ -351,6 +354,33 @@ impl Workspace {
             (Some(p), _) => self.type_of(caller, p),
             (None, Some(t)) => self.call_type(caller, t),
             (None, None) => None,
+        }
+    }
+
+    /// The crate the receiver's written type is named through (a root's own, not a
+    /// field's, nor a view's).
+    fn receiver_home(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_view: Option<u32>,
+    ) -> Option<&str> {
+        let recv = recv.filter(|p| p.fields.is_empty() && recv_view.is_none())?;
+        self.units[caller].unit.root(recv.root).ty_home.as_deref()
+    }
+
+    /// Keeps the callees of the receiver's home crate or the crates it depends on: two
+    /// dependencies' types of one name (`Pool`) share their methods' table, and the home
+    /// says whose the receiver is. When none is, the home says nothing we can use (a
+    /// crate this run did not read) and all are kept.
+    fn keep_homed(&self, home: &str, callees: &mut Vec<usize>) {
+        let deps = self.crate_dependencies.get(home);
+        let homed = |c: &usize| {
+            self.crate_of(*c)
+                .is_some_and(|k| k == home || deps.is_some_and(|d| d.iter().any(|n| n == k)))
+        };
+        if callees.iter().any(homed) {
+            callees.retain(homed);
         }
     }
 

@@ -28,6 +28,7 @@ mod awaits;
 mod bindings;
 mod drain;
 mod exprs;
+mod homes;
 mod items;
 mod paths;
 mod patterns;
@@ -49,6 +50,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         guard_methods: items::guard_methods(&file.items, vocab),
         taking_methods: drain::taking_methods(&file.items),
         guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
+        type_homes: homes::TypeHomes::of(&file.items),
         inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
@@ -73,6 +75,8 @@ struct FileCx<'a> {
     inline_mods: Vec<String>,
     /// Names `use` items and `type` aliases give guard wrapper paths.
     guard_wrappers: wrappers::WrapperNames,
+    /// The crates written types are named through.
+    type_homes: homes::TypeHomes,
 }
 
 /// The impl or trait a fn sits in.

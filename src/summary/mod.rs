@@ -209,6 +209,10 @@ pub struct Root {
     pub kind: RootKind,
     /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
     pub ty: Option<String>,
+    /// The crate its written type is named through (`bb8_redis` for `&Pool` after `type
+    /// Pool = bb8::Pool<M>` and `use bb8_redis::bb8`): its methods are that crate's or a
+    /// crate it depends on, not another dependency's type of the same name.
+    pub ty_home: Option<String>,
     /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
     pub generic: bool,
     /// Its generic type is bounded by a read-only (`AsyncRead`, `Stream`) or write-only

@@ -51,6 +51,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             name: name.clone(),
             kind: RootKind::Local(origin),
             ty,
+            ty_home: None,
             generic: false,
             bound_io: None,
             made_by: None,

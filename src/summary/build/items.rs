@@ -192,6 +192,7 @@ impl<'a> FileCx<'a> {
                             RootKind::SelfOwned
                         },
                         ty: scope.self_ty.clone(),
+                        ty_home: None,
                         generic: false,
                         bound_io: None,
                         made_by: None,
@@ -289,6 +290,7 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
+            ty_home: self.type_homes.home(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
