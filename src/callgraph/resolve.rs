@@ -357,16 +357,25 @@ impl Workspace {
         }
     }
 
-    /// The crate the receiver's written type is named through (a root's own, not a
-    /// field's, nor a view's).
+    /// The crate the receiver's written type is named through: a root's, or a struct
+    /// field's (`self.pool`); not a view's, whose type is its own.
     fn receiver_home(
         &self,
         caller: usize,
         recv: Option<&Place>,
         recv_view: Option<u32>,
     ) -> Option<&str> {
-        let recv = recv.filter(|p| p.fields.is_empty() && recv_view.is_none())?;
-        self.units[caller].unit.root(recv.root).ty_home.as_deref()
+        let recv = recv.filter(|_| recv_view.is_none())?;
+        let Some((field, owner)) = recv.fields.split_last() else {
+            return self.units[caller].unit.root(recv.root).ty_home.as_deref();
+        };
+        let owner = Place {
+            root: recv.root,
+            fields: owner.to_vec(),
+        };
+        let owner_ty = self.type_of(caller, &owner)?;
+        let homes = self.index.field_homes.get(self.unaliased(&owner_ty))?;
+        homes.get(field).map(String::as_str)
     }
 
     /// Keeps the callees of the receiver's home crate or the crates it depends on: two

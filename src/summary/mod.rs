@@ -66,6 +66,9 @@ pub struct ModDecl {
 pub struct StructDef {
     pub name: String,
     pub fields: Vec<(String, String)>,
+    /// The home crates of fields whose written type is named through one (see
+    /// [`Root::ty_home`]).
+    pub homes: Vec<(String, String)>,
 }
 
 /// One function, method or `async` block.

@@ -121,8 +121,15 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             _ => None,
         };
         let single = names.len() == 1;
+        let home = match pat {
+            Pat::Type(pt) if single => self.cx.type_homes.home(&pt.ty),
+            _ => None,
+        };
         for name in names {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
+        }
+        if let (Some(home), Some(last)) = (home, self.unit.locals.last_mut()) {
+            last.ty_home = Some(home);
         }
         if single {
             self.bind_wrapper(pat, init_core);
@@ -277,6 +284,19 @@ mod tests {
         assert_eq!(pooled.ty.as_deref(), Some("Connection"));
         let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
         assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
+    }
+
+    #[test]
+    fn written_types_keep_the_crate_they_are_named_through() {
+        let src = "use bb8_redis::bb8;\n\
+                   struct Sessions { pool: bb8::Pool<M>, n: u8 }\n\
+                   async fn f(p: &deadpool_redis::Pool) { let q: Arc<bb8::Pool<M>> = make(); }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let homes = &file.structs[0].homes;
+        assert_eq!(homes, &vec![("pool".to_string(), "bb8_redis".to_string())]);
+        let unit = &file.units[0];
+        assert_eq!(unit.slots[0].ty_home.as_deref(), Some("deadpool_redis"));
+        assert_eq!(unit.locals[0].ty_home.as_deref(), Some("bb8_redis"));
     }
 
     #[test]

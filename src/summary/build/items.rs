@@ -148,7 +148,16 @@ impl<'a> FileCx<'a> {
         self.out.structs.push(StructDef {
             name: s.ident.to_string(),
             fields: field_types(&s.fields, ""),
+            homes: self.field_homes(&s.fields),
         });
+    }
+
+    /// The home crates of named fields' types (`pool: bb8::Pool<M>` -> `bb8`).
+    fn field_homes(&self, fields: &syn::Fields) -> Vec<(String, String)> {
+        let named = fields.iter().filter_map(|f| Some((f.ident.as_ref()?, &f.ty)));
+        named
+            .filter_map(|(name, ty)| Some((name.to_string(), self.type_homes.home(ty)?)))
+            .collect()
     }
 
     /// An enum's variant fields are fields named `Variant.0` / `Variant.name`, so a match
@@ -162,6 +171,7 @@ impl<'a> FileCx<'a> {
         self.out.structs.push(StructDef {
             name: e.ident.to_string(),
             fields,
+            homes: Vec::new(),
         });
     }
 
