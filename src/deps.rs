@@ -16,28 +16,24 @@ use bincode::{Decode, Encode};
 use crate::input::discover;
 use crate::store::cache::Cache;
 use crate::summary::FileSummary;
-use crate::Config;
+use crate::vocab::Vocabulary;
 
 pub(crate) mod cfg;
 pub(crate) mod elide;
 mod graph;
-mod interface;
 mod load;
 mod lockfile;
 mod normalized;
-mod prefetch;
 mod select;
 
 pub use cfg::{Build, HOST};
 pub use elide::{prepare, Prepared};
 pub use graph::{Dependency, DependencyGraph};
-pub use interface::{Interface, SolvedDependencies};
 pub use normalized::{NormalizedDependency, NormalizedGraph};
-pub use prefetch::{Prefetch, Prefetched};
 pub use select::has_async_code;
 
-use load::load_selected;
-use select::select;
+pub(crate) use load::load_selected;
+pub(crate) use select::select;
 /// What was summarised besides the scanned code.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct DependencyStats {
@@ -65,58 +61,19 @@ pub struct Loaded {
 pub fn load(
     graph: &DependencyGraph,
     named: &BTreeSet<String>,
-    config: &Config,
+    vocab: &Vocabulary,
     cache: Option<&Cache>,
 ) -> Loaded {
     let t = crate::timings::phase("select dependencies");
     let (selected, _) = select(graph, named, cache);
     drop(t);
-    load_selected(&selected, None, config, cache)
-}
-
-/// The dependencies the scanned code `named`, solved on their own (see [`Interface`]):
-/// decoded ahead, or from the cache, when this set was solved before.
-pub fn solved(
-    graph: &DependencyGraph,
-    named: &BTreeSet<String>,
-    config: &Config,
-    cache: Option<&Cache>,
-) -> (SolvedDependencies, DependencyStats) {
-    let t = crate::timings::phase("select dependencies");
-    let (selected, read_ahead) = select(graph, named, cache);
-    drop(t);
-    let key = cache.map(|c| c.key("dep-interface", &set_identity(&selected)));
-    let t = crate::timings::phase("decode solved dependencies");
-    let found = key.and_then(|k| config.prefetched.take(k)).or_else(|| {
-        let (c, k) = cache.zip(key)?;
-        let found = c.get::<Interface>(k)?;
-        let _ = c.remember(prefetch::LAST_SET, k);
-        Some(found.index())
-    });
-    drop(t);
-    if let Some(found) = found {
-        let stats = found.stats(found.crates());
-        return (found, stats);
-    }
-    let loaded = load_selected(&selected, Some(read_ahead), config, cache);
-    let cached = loaded.stats.cached;
-    let t = crate::timings::phase("solve dependencies");
-    let solved = Interface::solve(loaded, &config.vocab);
-    drop(t);
-    if let (Some(c), Some(k)) = (cache, key) {
-        // A cache that cannot be written only costs time on the next run.
-        let _ = c.put(k, &solved);
-        let _ = c.remember(prefetch::LAST_SET, k);
-    }
-    let solved = solved.index();
-    let stats = solved.stats(cached);
-    (solved, stats)
+    load_selected(&selected, None, vocab, cache)
 }
 
 /// What a set of dependencies is: each registry crate by name, version, source and features;
 /// a path or git dependency by its features and its files' paths and contents, which can
 /// change.
-pub(super) fn set_identity(selected: &[Dependency]) -> Vec<u8> {
+pub(crate) fn set_identity(selected: &[Dependency]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for dep in selected {
         bytes.extend(dep.name.as_bytes());

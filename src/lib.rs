@@ -38,6 +38,8 @@ pub use input::MAX_FILE_BYTES;
 pub use pool::{on_parser_pool, parser_pool};
 pub use rules::{Applicability, Edit, Finding, Fix, Label, Rule, Severity, RULES};
 pub use source::Span;
+use summary::read::Compiled;
+pub use summary::read::{summarize_files, summarize_path, summarize_text};
 pub use vocab::Vocabulary;
 
 use input::build::{FileBuild, Targets};
@@ -46,7 +48,6 @@ use input::source_file::read_bytes;
 use input::{discover, SourceFile};
 use store::cache::Cache;
 use store::memo;
-use summary::bounds::Refusal;
 use summary::FileSummary;
 
 /// What the engine needs to know besides the paths.
@@ -62,8 +63,8 @@ pub struct Config {
     pub dependencies: Option<deps::DependencyGraph>,
     /// Also report findings inside dependencies.
     pub include_deps: bool,
-    /// The dependency set the last run solved, decoded ahead (see [`deps::Prefetch`]).
-    pub prefetched: deps::Prefetched,
+    /// The dependency set the last run solved, decoded ahead (see [`callgraph::Prefetch`]).
+    pub prefetched: callgraph::Prefetched,
     /// What cargo's target, feature and package flags select (see [`input::build`]);
     /// `None`: every target and every `#[cfg]` branch of the scanned code, all reported.
     pub build: Option<input::build::Build>,
@@ -181,14 +182,15 @@ fn analyze_on_pool(
     match &config.dependencies {
         // Findings inside dependencies are wanted: they are walked with the scanned code.
         Some(graph) if config.include_deps => {
-            let loaded = deps::load(graph, &named, config, cache);
+            let loaded = deps::load(graph, &named, &config.vocab, cache);
             dependencies = loaded.stats;
             file_crates.extend(loaded.modules.into_iter().map(Some));
             files.extend(loaded.files);
             summaries.extend(loaded.summaries);
         }
         Some(graph) => {
-            let (deps, stats) = deps::solved(graph, &named, config, cache);
+            let (deps, stats) =
+                callgraph::solved(graph, &named, &config.vocab, &config.prefetched, cache);
             dependencies = stats;
             file_crates.extend(deps.modules.into_iter().map(Some));
             files.extend(deps.files);
@@ -436,19 +438,6 @@ fn explain_edition(error: Error, packages: &[PathBuf]) -> Error {
     }
 }
 
-/// Summarises files in parallel (on the parser pool when called inside
-/// [`on_parser_pool`]); results keep the file order.
-pub fn summarize_files(
-    files: &[PathBuf],
-    vocab: &Vocabulary,
-    cache: Option<&Cache>,
-) -> Vec<Result<FileSummary, Error>> {
-    files
-        .par_iter()
-        .map(|path| summarize_source(path, vocab, cache, None).0)
-        .collect()
-}
-
 /// Reads a file once and summarises it as `build` compiles it (items it leaves out are
 /// blanked first, so positions stay); its text comes back, as compiled, when it parsed and
 /// may hold suppressions, so `suppress` need not read it again.
@@ -465,26 +454,8 @@ fn summarize_source(
     let compile = |text: &str| build.map_or(Compiled::Whole, |b| compiled(text, b));
     // Summaries are cached by the text as written and the build, so a hit needs no scan.
     let namespace = build.map_or_else(|| "file".to_string(), FileBuild::cache_namespace);
-    let key = cache.map(|c| c.key(&namespace, source.text.as_bytes()));
-    let mut worked_out = None;
-    let summary = match cache.zip(key).and_then(|(c, k)| c.get(k)) {
-        Some(summary) => Ok(summary),
-        None => {
-            let compiled = compile(&source.text);
-            let summary = match &compiled {
-                Compiled::Whole => summarize_text(path, &source.text, vocab),
-                Compiled::Blanked(text) => summarize_text(path, text, vocab),
-                // The whole file is left out (`#![cfg(test)]`): nothing of it is analysed.
-                Compiled::LeftOut => Ok(FileSummary::default()),
-            };
-            if let (Some(c), Some(k), Ok(s)) = (cache, key, &summary) {
-                // A cache that cannot be written only costs time on the next run.
-                let _ = c.put(k, s);
-            }
-            worked_out = Some(compiled);
-            summary
-        }
-    };
+    let (summary, worked_out) =
+        summary::read::summarize_cached(path, &source.text, &namespace, vocab, cache, compile);
     if summary.is_err() || !suppress::may_hold_directives(&source.text) {
         return (summary, None);
     }
@@ -496,16 +467,6 @@ fn summarize_source(
     }
     source.text.shrink_to_fit();
     (summary, Some(source))
-}
-
-/// What a build compiles of a scanned file.
-enum Compiled {
-    /// All of it.
-    Whole,
-    /// Its text with the items left out blanked (positions kept).
-    Blanked(String),
-    /// Nothing: `#![cfg(..)]` at its top does not hold.
-    LeftOut,
 }
 
 /// What `build` compiles of `text`: items under a `#[cfg(..)]` that does not hold, and test
@@ -529,45 +490,4 @@ fn compiled(text: &str, build: FileBuild<'_>) -> Compiled {
         }) => Compiled::Blanked(blanked),
         Ok(_) | Err(_) => Compiled::Whole,
     }
-}
-
-/// Reads, checks and summarises one file. Never panics on bad input.
-pub fn summarize_path(path: &Path, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    let source = SourceFile::read(path)?;
-    summarize_text(path, &source.text, vocab)
-}
-
-/// Summarises source text that claims to come from `path`.
-pub fn summarize_text(path: &Path, text: &str, vocab: &Vocabulary) -> Result<FileSummary, Error> {
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        summary::summarize_file(text, vocab)
-    }));
-    let outcome = match result {
-        // A clone is allocated to size: the summary, kept for the whole run, drops the
-        // spare capacity its vectors and strings grew while it was built.
-        Ok(Ok(s)) => Ok(s.clone()),
-        Ok(Err(Refusal::Syntax(e))) => {
-            let span = source::LineIndex::new(text).span(e.span());
-            Err(Error::Syntax {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-                span,
-            })
-        }
-        Ok(Err(Refusal::TooComplex(message, at))) => Err(Error::TooComplex {
-            path: path.to_path_buf(),
-            message,
-            span: Some(source::LineIndex::new(text).span(at)),
-        }),
-        Err(_) => Err(Error::TooComplex {
-            path: path.to_path_buf(),
-            message: "the parser gave up".into(),
-            span: None,
-        }),
-    };
-    // No span of this file is alive any more (they were converted on this thread): let
-    // proc-macro2 drop the copy of the text and line table it keeps per file parsed, which
-    // would otherwise grow with every file the thread parses.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    outcome
 }

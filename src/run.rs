@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use cancelsafe_engine::deps;
+use cancelsafe_engine::callgraph;
 use cancelsafe_engine::gate::baseline::Baseline;
 use cancelsafe_engine::gate::diff_base::ChangedLines;
 use cancelsafe_engine::gate::{config, levels};
@@ -60,7 +60,7 @@ pub fn run() -> miette::Result<u8> {
     let prefetch = (in_workspace && !cli.no_deps && !cli.include_deps)
         .then(|| cache_dir.clone())
         .flatten()
-        .map(deps::Prefetch::start);
+        .map(callgraph::Prefetch::start);
     let cargo = Cargo::new(cli.fetch);
     let t = cancelsafe_engine::timings::phase("cargo metadata --no-deps");
     let members = if in_workspace {

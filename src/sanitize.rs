@@ -20,8 +20,6 @@ use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::{Finding, Label};
-
 /// Characters that do more than show a glyph: C0 controls but tab and LF, DEL, C1
 /// controls, bidirectional marks, embeddings, overrides and isolates, and the Unicode line
 /// and paragraph separators.
@@ -119,26 +117,6 @@ fn escape(text: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// `f` with every text field safe to print ([`line`]; [`text`] for help). Paths are kept,
-/// since they name files; print them with [`path`].
-pub fn finding(f: &Finding) -> Finding {
-    Finding {
-        function: line(&f.function).into_owned(),
-        message: line(&f.message).into_owned(),
-        primary_label: line(&f.primary_label).into_owned(),
-        labels: f
-            .labels
-            .iter()
-            .map(|l| Label {
-                message: line(&l.message).into_owned(),
-                ..l.clone()
-            })
-            .collect(),
-        help: text(&f.help).into_owned(),
-        ..f.clone()
-    }
 }
 
 /// Serialised JSON with the unsafe characters serde writes raw (DEL, C1, bidirectional,

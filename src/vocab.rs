@@ -230,6 +230,18 @@ const SHARED_TYPES: &[&str] = &[
     "RefMut",
 ];
 
+/// Channel ends (tokio's and futures' `mpsc`, `broadcast`, `watch`, `oneshot`; `flume`,
+/// `async-channel`, std's `SyncSender`): a `send` or `recv`/`next` on one moves a whole
+/// message or none (tokio documents their cancel safety), so it is never a connection's write
+/// or read.
+const CHANNEL_TYPES: &[&str] = &[
+    "Sender",
+    "Receiver",
+    "UnboundedSender",
+    "UnboundedReceiver",
+    "SyncSender",
+];
+
 /// deadpool's `Manager::recycle`, bb8's `ManageConnection::is_valid`, mobc's
 /// `Manager::check`: a check dropped half-way drops the connection with it.
 const POOL_CHECKS: &[&str] = &[
@@ -345,6 +357,12 @@ impl Vocabulary {
 
     pub fn is_spawner(&self, name: &str) -> bool {
         self.spawners.iter().any(|t| t == name)
+    }
+
+    /// `ty` (as written, maybe with its path: `mpsc::Sender`) is a channel end.
+    pub fn is_channel(&self, ty: &str) -> bool {
+        let last = ty.rsplit("::").next().unwrap_or(ty);
+        CHANNEL_TYPES.contains(&last)
     }
 
     pub fn is_lock(&self, name: &str) -> bool {

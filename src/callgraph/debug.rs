@@ -2,14 +2,14 @@
 //! [`crate::debug_effects`]).
 
 use super::calls::Recorded;
-use super::{Section, Workspace};
+use super::{PlaceLog, Workspace};
 
 impl Workspace {
     /// Renders effects and raw sections of matching units (see [`crate::debug_effects`]).
     pub fn debug(&self, filter: &str, files: &[std::path::PathBuf]) -> String {
         let effects = self.fixpoint();
         let mut rec = Recorded::default();
-        let found: Vec<Vec<Section>> = (0..self.units.len())
+        let found: Vec<Vec<PlaceLog>> = (0..self.units.len())
             .map(|i| {
                 let body = &self.bodies[i];
                 self.analyse_body(i, body, &effects, Some(&mut rec), None).1
@@ -17,7 +17,7 @@ impl Workspace {
             .collect();
         let exposed = self.exposure(std::slice::from_ref(&rec.calls));
         let mut out = String::new();
-        for (i, sections) in found.iter().enumerate() {
+        for (i, logs) in found.iter().enumerate() {
             let u = &self.units[i];
             let name = self.units[self.owner_fn(i)].unit.display_name();
             if !name.contains(filter) {
@@ -37,12 +37,12 @@ impl Workspace {
             ));
             out.push_str(&format!("   local types={:?}\n", self.local_types.get(&i)));
             out.push_str(&format!("   body={:?}\n", self.bodies[i]));
-            for s in sections {
+            for s in logs.iter().flat_map(PlaceLog::sections) {
                 out.push_str(&format!(
                     "   section {:?} write@{} outlives={}\n",
                     s.stream,
                     s.write.span.line,
-                    self.stream_outlives(s, &exposed)
+                    self.stream_outlives(&s, &exposed)
                 ));
             }
         }

@@ -197,11 +197,15 @@ impl Walker<'_> {
         let Some(place) = recv else { return Vec::new() };
         // `lock.write()` / `lock.read()` take no argument; `stream.write(buf)` does.
         let is_lock = self.ws.vocab.is_lock(name) && nargs == 0 && matches!(name, "read" | "write");
+        let owner = self.ws.type_of(self.unit_index, place);
+        // A channel's `send`/`next` moves a whole message or none: not a connection's I/O.
+        let is_channel = owner
+            .as_deref()
+            .is_some_and(|t| self.ws.vocab.is_channel(t));
         let mut ev = match self.ws.vocab.io_of(name) {
-            Some(io) if !is_lock => vec![Event::Io(io, place.clone(), None)],
+            Some(io) if !is_lock && !is_channel => vec![Event::Io(io, place.clone(), None)],
             _ => Vec::new(),
         };
-        let owner = self.ws.type_of(self.unit_index, place);
         if let Some(fact) = self.ws.vocab.cancel_fact(name, owner.as_deref(), nargs) {
             if let Verdict::Loses(cost) = fact.verdict {
                 ev.push(Event::Lossy(

@@ -1,6 +1,6 @@
 //! The tables resolution looks things up in, built per set of files and appended: the
 //! dependencies' tables are built once, off the main thread when they can be (see
-//! [`crate::deps::Prefetch`]), and appended to the scanned code's.
+//! [`crate::callgraph::Prefetch`]), and appended to the scanned code's.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

@@ -11,6 +11,7 @@
 //! One concern per module, in the order they run: `index` (lookup tables), `typing`
 //! (traits of a type, types of locals), `resolve` (which units a call can run), `effects`
 //! (what awaiting a callee does to the caller's places), `walk` (one body in source order),
+//! `facts` (what the last walk records per place, and what the rules derive from it),
 //! `fixpoint` (every unit's effects), `calls` (what the last walk records), `exposure`
 //! (which sections a caller can reach with a stream that outlives the call) and `reach`
 //! (which cancellation site reaches them).
@@ -23,17 +24,22 @@ mod calls;
 mod debug;
 mod effects;
 mod exposure;
+mod facts;
 mod fixpoint;
 mod index;
+mod interface;
+mod prefetch;
 mod reach;
 mod resolve;
 mod typing;
 mod walk;
 
 pub use effects::{Effects, RootFx};
+pub use facts::{Cancellation, Fact, FactKind, Harm, PlaceLog, Race, Section, Step};
 pub use index::Index;
+pub use interface::{solved, Interface, SolvedDependencies};
+pub use prefetch::{Prefetch, Prefetched};
 pub use reach::{Hop, Link, Reach};
-pub use walk::{Harm, Raced, Section, Step};
 
 use crate::summary::{FileSummary, GuardEvent, Node, Place, RootRef, Unit, UnitKind};
 use crate::vocab::{Io, Vocabulary};
@@ -80,6 +86,10 @@ pub struct Workspace {
     by_name: HashSet<(u32, u32)>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
+    /// Per type: the `self` flags its methods set inside a loop (a drain waiting for the
+    /// reply that clears the mark: `loop { .. self.is_ready = true; break }`), with the value
+    /// and the unit, for the owed-reply mark (see `Walker::marks_owed`).
+    drain_flags: HashMap<String, Vec<(String, bool, usize)>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
     /// call resolves to by name alone.
     by_home_and_name: HashMap<u64, Vec<usize>>,
@@ -105,7 +115,7 @@ pub struct Workspace {
 }
 
 /// Units solved beforehand, indexed: a dependency set solved on its own (see
-/// [`crate::deps::Interface`]). Their effects are given and they are never walked. They are
+/// [`crate::callgraph::Interface`]). Their effects are given and they are never walked. They are
 /// the workspace's first units; their files come after the others.
 #[derive(Debug, Default)]
 pub struct Solved {
@@ -122,11 +132,8 @@ pub struct Solved {
 /// The result of the workspace pass: the facts the rules read.
 pub struct Outcome {
     pub effects: Vec<Effects>,
-    /// Cancellation sites (`select!` branches, `timeout`) racing a lossy future, in every
-    /// walked unit.
-    pub raced: Vec<Raced>,
-    /// Write→read sections with no guard active between them, in every walked unit.
-    pub sections: Vec<Section>,
+    /// What happened to each place of every walked unit, in unit order (see [`PlaceLog`]).
+    pub logs: Vec<PlaceLog>,
     /// (fn, slot) pairs some caller can bind to a stream that outlives the call.
     exposed: HashSet<(usize, usize)>,
     /// How cancellation sites in the scanned code reach units.
@@ -206,6 +213,7 @@ impl Workspace {
             resolved: Vec::new(),
             by_name: HashSet::default(),
             cleared_flags: Vec::new(),
+            drain_flags: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
             by_home_and_name: HashMap::default(),
@@ -217,6 +225,16 @@ impl Workspace {
             crate_dependencies: solved.crate_dependencies,
         };
         ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
+        for (i, (u, body)) in ws.units.iter().zip(&ws.bodies).enumerate() {
+            if let (Some(ty), true) = (&u.unit.self_ty, u.unit.has_self) {
+                let mut flags = Vec::new();
+                collect_drain_flags(body, false, &mut flags);
+                if !flags.is_empty() {
+                    let known = ws.drain_flags.entry(ty.clone()).or_default();
+                    known.extend(flags.into_iter().map(|(f, v)| (f, v, i)));
+                }
+            }
+        }
         for i in solved_units..ws.units.len() {
             let unit = &ws.units[i].unit;
             if matches!(unit.kind, UnitKind::Fn { .. }) && unit.self_ty.is_some() && unit.has_self {
@@ -308,28 +326,26 @@ impl Workspace {
             .map(|&i| std::mem::take(&mut self.bodies[i]))
             .collect();
         let ws = &*self;
-        let parts: Vec<(Vec<Section>, Vec<Raced>, Recorded)> = walked
+        let parts: Vec<(Vec<PlaceLog>, Recorded)> = walked
             .into_par_iter()
             .zip(bodies)
             .chunks(FINAL_WALK_CHUNK)
             .map(|chunk| {
                 let mut rec = Recorded::default();
-                let (mut sections, mut raced) = (Vec::new(), Vec::new());
+                let mut logs = Vec::new();
                 for (i, body) in chunk {
-                    let (_, found, r) = ws.analyse_body(i, &body, &effects, Some(&mut rec), None);
-                    sections.extend(found);
-                    raced.extend(r);
+                    let (_, found) = ws.analyse_body(i, &body, &effects, Some(&mut rec), None);
+                    logs.extend(found);
                 }
-                (sections, raced, rec)
+                (logs, rec)
             })
             .collect();
         self.resolved = Vec::new();
         self.methods_memo = Default::default();
         let (mut calls, mut starts) = (Vec::with_capacity(parts.len()), Vec::new());
-        let (mut sections, mut raced) = (Vec::new(), Vec::new());
-        for (found, r, part) in parts {
-            sections.extend(found);
-            raced.extend(r);
+        let mut logs = Vec::new();
+        for (found, part) in parts {
+            logs.extend(found);
             calls.push(part.calls);
             starts.extend(part.starts);
         }
@@ -339,15 +355,14 @@ impl Workspace {
         let reach = Reach::new(self, starts, &calls);
         Outcome {
             effects,
-            raced,
-            sections,
+            logs,
             exposed,
             reach,
         }
     }
 
     /// Every unit's effects, solved on their own (for a dependency set, see
-    /// [`crate::deps::Interface`]), and which units are counting helpers.
+    /// [`crate::callgraph::Interface`]), and which units are counting helpers.
     pub fn solve_effects(&self) -> (Vec<Effects>, Vec<bool>) {
         let counting = (0..self.units.len())
             .map(|i| self.counting_helpers.contains(&i))
@@ -405,6 +420,31 @@ fn has_counter(nodes: &[Node]) -> bool {
         Node::Loop(b) => has_counter(b),
         _ => false,
     })
+}
+
+/// The flags of `self` a body assigns inside a loop, with the values, each once.
+fn collect_drain_flags(nodes: &[Node], in_loop: bool, out: &mut Vec<(String, bool)>) {
+    for n in nodes {
+        let (p, f, value) = match n {
+            Node::Guard(GuardEvent::FlagSet(p, f)) => (p, f, true),
+            Node::Guard(GuardEvent::FlagClear(p, f)) => (p, f, false),
+            Node::Branch(arms) => {
+                arms.iter()
+                    .for_each(|a| collect_drain_flags(a, in_loop, out));
+                continue;
+            }
+            Node::Loop(b) => {
+                collect_drain_flags(b, true, out);
+                continue;
+            }
+            _ => continue,
+        };
+        // A flag of `self` itself (`self.is_ready`), kept under `self`'s type.
+        let own = p.root == RootRef::Slot(0) && p.fields.len() == 1;
+        if in_loop && own && !out.iter().any(|(g, v)| g == f && *v == value) {
+            out.push((f.clone(), value));
+        }
+    }
 }
 
 fn collect_cleared_flags(nodes: &[Node]) -> HashSet<(Place, String)> {

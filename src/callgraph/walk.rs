@@ -1,8 +1,9 @@
 //! One walk of a unit's body in source order, with a small flow state (which streams have
 //! an unanswered write, whether a guard is active): branches are joined, loops run zero or
-//! one time. It exports the unit's effects, and records the facts the rules read: each
-//! unguarded write→read exchange ([`Section`]) and each cancellation site racing a future
-//! whose drop loses something ([`Raced`]). Whether a fact is reported is the rules' call.
+//! one time. It exports the unit's effects; its last walk also records, per place, what
+//! happened to it ([`PlaceLog`]: writes that leave a request owed, the reads that answer
+//! them with no guard between, cancellation sites racing a lossy future). Whether a fact is
+//! reported is the rules' call.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,78 +11,18 @@ use rustc_hash::FxHashSet as HashSet;
 
 use super::calls::{Bound, CallSite, Callee, Recorded};
 use super::effects::{worst, Event};
+use super::facts::{Cancellation, Fact, FactKind, Logs, PlaceLog, Step};
 use super::{reach, Effects, RootFx, Workspace};
 use crate::source::Span;
 use crate::summary::{
-    CancelSite, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
+    Await, CancelSite, GuardEvent, Node, Origin, Place, RootKind, RootRef, Target, Unit, UnitKind,
 };
 use crate::vocab::{Cost, Io};
 
-/// A write→read pair found in one unit, with no guard active between them.
-#[derive(Debug, Clone)]
-pub struct Section {
-    pub unit: usize,
-    pub stream: Place,
-    pub write: Step,
-    pub reads: Vec<Step>,
-    /// The section became concrete here: a generic callee was bound to a type whose method
-    /// is itself a section.
-    pub via_deferred: bool,
-}
-
-/// A fresh future raced where it can be dropped (no guard active), whose drop loses
-/// something: the worst of what its await loses.
-#[derive(Debug, Clone)]
-pub struct Raced {
-    pub unit: usize,
-    pub site: CancelSite,
-    pub span: Span,
-    pub text: String,
-    pub cost: Cost,
-    /// The future is a whole write→read exchange (not just one lossy I/O call).
-    pub exchange: bool,
-    pub stream: Option<Place>,
-    /// The crate fn the loss happens in, or the lossy method's citation.
-    pub callee: Option<usize>,
-    pub source: Option<String>,
-}
-
-/// What dropping a raced future costs, worst first. Each harm is one rule's to report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Harm {
-    /// A whole write→read exchange: the reply stays on the stream.
-    Exchange,
-    /// Bytes already moved.
-    Data,
-    /// The item being sent.
-    Item,
-    /// Only a place in a fair queue (nothing is corrupted).
-    QueuePlace,
-}
-
-impl Raced {
-    pub fn harm(&self) -> Harm {
-        match (self.exchange, self.cost) {
-            (true, _) => Harm::Exchange,
-            (false, Cost::LosesData) => Harm::Data,
-            (false, Cost::LosesItem) => Harm::Item,
-            (false, Cost::LosesQueuePlace) => Harm::QueuePlace,
-        }
-    }
-}
-
-/// One await taking part in a section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    pub span: Span,
-    pub text: String,
-    /// The crate function that does the I/O, when it is not this await's own method.
-    pub callee: Option<usize>,
-}
-
 impl Workspace {
     /// Analyses unit `i` whose body is `body` (taken out of the unit for its last walk)
-    /// against the current effects of everything else.
+    /// against the current effects of everything else. With `rec` (the last walk), also
+    /// records the calls and the places' logs.
     pub(super) fn analyse_body(
         &self,
         i: usize,
@@ -89,7 +30,7 @@ impl Workspace {
         effects: &[Effects],
         mut rec: Option<&mut Recorded>,
         reads: Option<&mut Vec<usize>>,
-    ) -> (Effects, Vec<Section>, Vec<Raced>) {
+    ) -> (Effects, Vec<PlaceLog>) {
         let unit = &self.units[i].unit;
         if let Some(rec) = rec.as_deref_mut() {
             rec.starts.extend(self.declared_starts(i));
@@ -100,8 +41,8 @@ impl Workspace {
             unit,
             effects,
             out: Effects::default(),
-            sections: Vec::new(),
-            raced: Vec::new(),
+            logs: Logs::default(),
+            recording: rec.is_some(),
             rec,
             flags_cleared: &self.cleared_flags[i],
             at: unit.span,
@@ -123,7 +64,7 @@ impl Workspace {
                 }
             }
         }
-        let (mut sections, mut raced) = (walker.sections, walker.raced);
+        let mut logs = walker.logs.0;
         if self.is_guarded(i) {
             // A guarded exchange recovers on the next call: callers see a complete one, and
             // the guard is active over the whole body.
@@ -133,10 +74,9 @@ impl Workspace {
                 fx.read = None;
             }
             out.internal_section = false;
-            sections.clear();
-            raced.clear();
+            logs.clear();
         }
-        (out, sections, raced)
+        (out, logs)
     }
 }
 
@@ -152,13 +92,24 @@ pub(super) struct State {
 
 #[derive(Clone)]
 pub(super) struct Pending {
-    pub(super) place: Place,
-    pub(super) write: Step,
+    /// The await that wrote.
+    pub(super) write: Span,
+    /// In the last walk: its [`FactKind::Write`], as (log, fact) indices into the walk's logs.
+    pub(super) fact: Option<(u32, u32)>,
     /// A read followed the write on every path so far.
     pub(super) answered: bool,
 }
 
 impl State {
+    /// The reply owed on `root` is recorded where the next call drains it: what follows is
+    /// guarded, and callers do not see the write as unanswered.
+    fn record_owed(&mut self, root: RootRef) {
+        self.guarded = true;
+        if let Some(p) = self.pending.get_mut(&root) {
+            p.answered = true;
+        }
+    }
+
     /// Merges two paths: anything pending on either is pending; guarded only if both are.
     pub(super) fn join(a: State, b: State) -> State {
         let mut pending = a.pending;
@@ -186,8 +137,9 @@ pub(super) struct Walker<'w> {
     pub(super) unit: &'w Unit,
     pub(super) effects: &'w [Effects],
     pub(super) out: Effects,
-    pub(super) sections: Vec<Section>,
-    pub(super) raced: Vec<Raced>,
+    /// What happened to each place, kept by the last walk only (`recording`).
+    pub(super) logs: Logs,
+    pub(super) recording: bool,
     pub(super) rec: Option<&'w mut Recorded>,
     pub(super) flags_cleared: &'w HashSet<(Place, String)>,
     /// The await or call being walked (where the calls it makes happen).
@@ -201,11 +153,6 @@ impl Walker<'_> {
         for n in nodes {
             match n {
                 Node::Await(a) => {
-                    let step = Step {
-                        span: a.span,
-                        text: a.text.clone(),
-                        callee: None,
-                    };
                     self.at = a.span;
                     let first_call = self.rec.as_ref().map_or(0, |r| r.calls.len());
                     let events = self.events(&a.target, state.guarded);
@@ -216,7 +163,7 @@ impl Walker<'_> {
                         }
                     }
                     let buffered = reads_into_outliving_buffer(self.unit, &a.target);
-                    self.apply(events, step, state, buffered);
+                    self.apply(events, a, state, buffered);
                 }
                 Node::Call(c) => {
                     self.at = c.span;
@@ -246,6 +193,12 @@ impl Walker<'_> {
                     self.nodes(body, &mut s);
                     *state = State::join(state.clone(), s);
                 }
+                Node::Guard(GuardEvent::FlagClear(p, f)) if self.marks_owed(state, p, f, false) => {
+                    state.record_owed(p.root);
+                }
+                Node::Guard(GuardEvent::FlagSet(p, f)) if self.marks_owed(state, p, f, true) => {
+                    state.record_owed(p.root);
+                }
                 Node::Guard(GuardEvent::FlagClear(p, f)) => {
                     // The busy mark is lifted: what follows is unguarded again.
                     if self.flags_cleared.contains(&(p.clone(), f.clone())) {
@@ -264,6 +217,37 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+
+    /// `self.<flag> = value` right after a request is written on `self`, with no mark active,
+    /// when another method of the type sets the flag back inside a loop, the drain waiting for
+    /// the owed reply (sqlx's `self.is_ready = false` after the flush, set `true` again by
+    /// `wait_until_ready` when it reads `ReadyForQuery`): the owed reply is recorded, and the
+    /// next call drains it. Under an active mark the assignment is the mark's own reset
+    /// (`self.busy = false`), which ends it; a flag set back only outside a loop is a mode
+    /// (`self.pubsub = false`), not a mark.
+    fn marks_owed(&self, state: &State, place: &Place, flag: &str, value: bool) -> bool {
+        let owed = state.pending.get(&place.root).is_some_and(|p| !p.answered);
+        if !owed || state.guarded {
+            return false;
+        }
+        // The type whose flag this is: `self`'s, or that of the field holding it
+        // (`self.stream.is_ready` is the stream's flag).
+        let owner = Place {
+            root: place.root,
+            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
+        };
+        let ty = if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self
+        {
+            self.unit.self_ty.clone()
+        } else {
+            self.ws.type_of(self.unit_index, &owner)
+        };
+        ty.and_then(|ty| self.ws.drain_flags.get(&ty))
+            .is_some_and(|set| {
+                set.iter()
+                    .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
+            })
     }
 
     pub(super) fn is_guard(&self, g: &GuardEvent) -> bool {
@@ -304,24 +288,24 @@ impl Walker<'_> {
     pub(super) fn apply(
         &mut self,
         events: Vec<Event>,
-        mut step: Step,
+        a: &Await,
         state: &mut State,
         buffered: bool,
     ) {
+        if self.recording {
+            for e in &events {
+                if let Event::Io(_, place, _) | Event::Section(place, ..) = e {
+                    self.note_use(place, a);
+                }
+            }
+        }
         for e in &events {
             match e {
                 Event::Section(place, callee, deferred) => {
-                    step.callee = *callee;
                     if !state.guarded {
-                        self.fx(place.root).section.get_or_insert(step.span);
+                        self.fx(place.root).section.get_or_insert(a.span);
                         if *deferred {
-                            self.sections.push(Section {
-                                unit: self.unit_index,
-                                stream: place.clone(),
-                                write: step.clone(),
-                                reads: vec![step.clone()],
-                                via_deferred: true,
-                            });
+                            self.log(Some(place), a, *callee, FactKind::Exchange);
                         }
                     }
                 }
@@ -342,10 +326,6 @@ impl Walker<'_> {
             let Event::Io(Io::Read, place, callee) = e else {
                 continue;
             };
-            let read = Step {
-                callee: *callee,
-                ..step.clone()
-            };
             if !buffered && !state.guarded && !state.consumed.insert(place.root) {
                 // An earlier read of this future already took bytes off the stream; dropped
                 // here, the future loses them (a frame read in pieces).
@@ -354,48 +334,43 @@ impl Walker<'_> {
             }
             let Some(pending) = state.pending.get_mut(&place.root) else {
                 // Nothing of ours is owed here: this read may answer a caller's request.
-                self.fx(place.root).read.get_or_insert(step.span);
+                self.fx(place.root).read.get_or_insert(a.span);
                 continue;
             };
             pending.answered = true;
             if state.guarded {
                 continue;
             }
-            let (wplace, write) = (pending.place.clone(), pending.write.clone());
-            self.fx(place.root).section.get_or_insert(write.span);
+            let (write, fact) = (pending.write, pending.fact);
+            self.fx(place.root).section.get_or_insert(write);
             if self.is_outliving_local(place.root) {
                 self.out.internal_section = true;
             }
-            match self
-                .sections
-                .iter_mut()
-                .find(|s| s.write == write && !s.via_deferred)
-            {
-                Some(s) if !s.reads.iter().any(|r| r.span == read.span) => s.reads.push(read),
-                Some(_) => {}
-                None => self.sections.push(Section {
-                    unit: self.unit_index,
-                    stream: wplace,
-                    write,
-                    reads: vec![read],
-                    via_deferred: false,
-                }),
+            if let Some((log, answers)) = fact {
+                let log = &mut self.logs.0[log as usize];
+                let known = log.facts.iter().any(|f| {
+                    matches!(f.kind, FactKind::Read { answers: w } if w == answers)
+                        && f.step.span == a.span
+                });
+                if !known {
+                    log.facts.push(Fact {
+                        step: step(a, *callee),
+                        kind: FactKind::Read { answers },
+                    });
+                }
             }
         }
         for e in events {
             if let Event::Io(Io::Write, place, callee) = e {
-                let write = Step {
-                    callee,
-                    ..step.clone()
-                };
                 match state.pending.get_mut(&place.root) {
                     Some(p) if !p.answered => {}
                     _ => {
+                        let fact = self.log(Some(&place), a, callee, FactKind::Write);
                         state.pending.insert(
                             place.root,
                             Pending {
-                                place,
-                                write,
+                                write: a.span,
+                                fact,
                                 answered: false,
                             },
                         );
@@ -403,6 +378,54 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+
+    /// In the last walk: I/O by await `a` on a place a cancellation site raced earlier in
+    /// the walk is a use of it after the site ([`FactKind::Used`]), kept once per await.
+    fn note_use(&mut self, place: &Place, a: &Await) {
+        let Some(log) = self
+            .logs
+            .0
+            .iter_mut()
+            .find(|l| l.place.as_ref() == Some(place))
+        else {
+            return;
+        };
+        let raced_before = log
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Cancelled(_)) && f.step.span != a.span);
+        let noted = log
+            .facts
+            .iter()
+            .any(|f| matches!(f.kind, FactKind::Used) && f.step.span == a.span);
+        if raced_before && !noted {
+            log.facts.push(Fact {
+                step: step(a, None),
+                kind: FactKind::Used,
+            });
+        }
+    }
+
+    /// In the last walk, appends a fact about `place` made by await `a`; says where it is
+    /// (log, fact).
+    fn log(
+        &mut self,
+        place: Option<&Place>,
+        a: &Await,
+        callee: Option<usize>,
+        kind: FactKind,
+    ) -> Option<(u32, u32)> {
+        if !self.recording {
+            return None;
+        }
+        let at = self.logs.index_of(self.unit_index, place);
+        let facts = &mut self.logs.0[at].facts;
+        facts.push(Fact {
+            step: step(a, callee),
+            kind,
+        });
+        Some((at as u32, facts.len() as u32 - 1))
     }
 
     pub(super) fn is_counting_helper(&self, target: &Target) -> bool {
@@ -416,46 +439,70 @@ impl Walker<'_> {
                 .all(|c| self.ws.counting_helpers.contains(c))
     }
 
-    /// Records a race whose losing future drops something, with the worst it drops.
-    pub(super) fn record_race(
-        &mut self,
-        site: CancelSite,
-        a: &crate::summary::Await,
-        events: &[Event],
-    ) {
-        let mut found: Option<Raced> = None;
+    /// In the last walk, records a race whose losing future drops something, with the worst
+    /// it drops, on the place it drops it from.
+    pub(super) fn record_race(&mut self, site: CancelSite, a: &Await, events: &[Event]) {
+        if !self.recording {
+            return;
+        }
+        let mut found: Option<(Cancellation, Option<&Place>, Option<usize>)> = None;
         for e in events {
             let (cost, exchange, stream, callee, source) = match e {
-                Event::Section(p, c, _) => (Cost::LosesData, true, Some(p.clone()), *c, None),
+                Event::Section(p, c, _) => (Cost::LosesData, true, Some(p), *c, None),
                 Event::Internal => (Cost::LosesData, true, None, None, None),
-                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p.clone()), *c, src.clone()),
+                Event::Lossy(p, cost, c, src) => (*cost, false, Some(p), *c, src.as_ref()),
                 _ => continue,
             };
             let better = found
                 .as_ref()
-                .is_none_or(|f| (exchange, cost) > (f.exchange, f.cost));
+                .is_none_or(|(f, ..)| (exchange, cost) > (f.exchange, f.cost));
             if better {
-                found = Some(Raced {
-                    unit: self.unit_index,
+                let cancellation = Cancellation {
                     site,
-                    span: a.span,
-                    text: a.text.clone(),
                     cost,
                     exchange,
-                    stream,
-                    callee,
-                    source,
-                });
+                    source: source.cloned(),
+                    on_elapsed: a.on_elapsed,
+                    moved: false,
+                };
+                found = Some((cancellation, stream, callee));
             }
         }
-        self.raced.extend(found);
+        if let Some((mut cancellation, stream, callee)) = found {
+            cancellation.moved = match (stream, callee) {
+                (Some(place), Some(c)) => self.moved_into(&a.target, c, place),
+                _ => false,
+            };
+            self.log(stream, a, callee, FactKind::Cancelled(cancellation));
+        }
+    }
+
+    /// The awaited call hands `place` by value to callee `c` (`process(framed)`, `self` by
+    /// value): the future owns it. A generic parameter (`reader: impl AsyncRead`) may be
+    /// given `&mut place`, which the summary does not tell apart, so it is not a move.
+    fn moved_into(&self, target: &Target, c: usize, place: &Place) -> bool {
+        let callee = &self.ws.units[c].unit;
+        let bound: Vec<&Option<Place>> = match target {
+            // `Type::method(x, ..)` binds x to self like `x.method(..)` does.
+            Target::Method { recv, args, .. } => std::iter::once(recv)
+                .skip(usize::from(!callee.has_self))
+                .chain(args)
+                .collect(),
+            Target::Path { args, .. } => args.iter().collect(),
+            Target::Block(_) | Target::Opaque => return false,
+        };
+        bound.iter().zip(&callee.slots).any(|(b, slot)| {
+            b.as_ref() == Some(place)
+                && matches!(slot.kind, RootKind::ParamOwned | RootKind::SelfOwned)
+                && !slot.generic
+        })
     }
 
     /// Exports the writes still unanswered when the body ends.
     pub(super) fn finish(&mut self, state: &State) {
         for (r, p) in &state.pending {
             if !p.answered {
-                self.fx(*r).write.get_or_insert(p.write.span);
+                self.fx(*r).write.get_or_insert(p.write);
             }
         }
     }
@@ -521,6 +568,15 @@ impl Walker<'_> {
                 span,
             });
         }
+    }
+}
+
+/// Await `a` as a step of a fact, its I/O done in `callee` (or by its own method).
+fn step(a: &Await, callee: Option<usize>) -> Step {
+    Step {
+        span: a.span,
+        text: a.text.clone(),
+        callee,
     }
 }
 

@@ -6,16 +6,17 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::select::ReadAhead;
-use super::{cfg, discover, elide, Cache, Config, Dependency, FileSummary, Loaded};
+use super::{cfg, discover, elide, Cache, Dependency, FileSummary, Loaded};
+use crate::vocab::Vocabulary;
 
 /// Summarises `selected` (a registry crate's summaries cached whole). The files of every
 /// crate not in the cache are parsed in one parallel pass, so small crates keep both
 /// threads busy. With `read_ahead` (what selection read), only what an [`Interface`] needs
 /// is read ([`prepared_sources`]); without, every body, for `--include-deps`.
-pub(super) fn load_selected(
+pub(crate) fn load_selected(
     selected: &[Dependency],
     read_ahead: Option<ReadAhead>,
-    config: &Config,
+    vocab: &Vocabulary,
     cache: Option<&Cache>,
 ) -> Loaded {
     let _t = crate::timings::phase("load dependencies");
@@ -63,10 +64,10 @@ pub(super) fn load_selected(
     let mut by_file: HashMap<PathBuf, FileSummary> = HashMap::new();
     let from_texts: Vec<_> = texts
         .par_iter()
-        .map(|(path, text)| crate::summarize_text(path, text, &config.vocab))
+        .map(|(path, text)| crate::summary::read::summarize_text(path, text, vocab))
         .collect();
     // Path and git crates are cached per file by content; registry ones whole, below.
-    let from_paths = crate::summarize_files(&paths, &config.vocab, cache);
+    let from_paths = crate::summary::read::summarize_files(&paths, vocab, cache);
     let files = texts.into_iter().map(|(p, _)| p).chain(paths);
     for (path, result) in files.zip(from_texts.into_iter().chain(from_paths)) {
         loaded.stats.failed_files += usize::from(result.is_err());

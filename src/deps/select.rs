@@ -12,12 +12,12 @@ use super::{Cache, Dependency, DependencyGraph};
 use crate::lex::crate_names;
 
 /// Dependency sources selection has read, prepared for parsing, by package id.
-pub(super) type ReadAhead = HashMap<String, Vec<(PathBuf, String)>>;
+pub(crate) type ReadAhead = HashMap<String, Vec<(PathBuf, String)>>;
 
 /// The dependencies the scanned code (and, one level down, those dependencies) names, that
 /// have async code; with the sources of the chosen ones read for selection, kept for
 /// parsing. Each level's crates are read in one parallel pass.
-pub(super) fn select(
+pub(crate) fn select(
     graph: &DependencyGraph,
     named: &BTreeSet<String>,
     cache: Option<&Cache>,

@@ -22,7 +22,6 @@ use std::time::Duration;
 use similar::{Algorithm, DiffOp, TextDiff};
 
 use crate::error::GateError;
-use crate::rules::UNANALYSED_RULE_ID;
 use crate::source::Span;
 use crate::Finding;
 
@@ -107,15 +106,15 @@ impl ChangedLines {
         }
     }
 
-    /// The findings whose primary span or any label touches a changed line. A file that
-    /// could not be analysed is kept whenever it changed at all: its finding points at
-    /// the place analysis stopped (or line 1), not at the change that broke it, and the
-    /// gate must not pass a changed file nobody read.
+    /// The findings whose primary span or any label touches a changed line. A finding
+    /// about a whole file (one that could not be analysed: it points at the place analysis
+    /// stopped, not at the change that broke it) is kept whenever the file changed at all,
+    /// so the gate never passes a changed file nobody read.
     pub fn filter(&self, findings: Vec<Finding>) -> Vec<Finding> {
         findings
             .into_iter()
             .filter(|f| {
-                (f.rule.id == UNANALYSED_RULE_ID && self.changed_at_all(&f.file))
+                (f.rule.whole_file && self.changed_at_all(&f.file))
                     || self.touches(&f.file, &f.span)
                     || f.labels.iter().any(|l| self.touches(&l.file, &l.span))
             })
@@ -350,7 +349,10 @@ pub(crate) fn git(dir: &Path, args: &[&str], input: Option<Vec<u8>>) -> Result<V
     if out.status.success() {
         Ok(out.stdout)
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        // git's message can quote the tree's file names: printed, it must not be able to
+        // move the cursor or start a workflow command.
+        let message = String::from_utf8_lossy(&out.stderr);
+        Err(crate::sanitize::text(message.trim()).into_owned())
     }
 }
 

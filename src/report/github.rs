@@ -29,7 +29,7 @@ pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
 }
 
 fn finding(f: &Finding) -> String {
-    let f = &sanitize::finding(f);
+    let f = &super::sanitized(f);
     let mut text = format!("{}\nhelp: {}", f.message, f.help);
     for l in &f.labels {
         text.push('\n');

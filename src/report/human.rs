@@ -164,7 +164,7 @@ pub fn render_finding_with(
     style: &Style,
     read: impl Fn(&Path) -> Option<String>,
 ) -> String {
-    let f = &sanitize::finding(f);
+    let f = &super::sanitized(f);
     let elsewhere = f
         .labels
         .iter()

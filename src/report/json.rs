@@ -126,7 +126,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
 /// Renders the whole analysis as one JSON object. Paths are the files' real names; text
 /// goes through [`sanitize`].
 pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
-    let safe: Vec<Finding> = findings.iter().map(|f| sanitize::finding(f)).collect();
+    let safe: Vec<Finding> = findings.iter().map(|f| super::sanitized(f)).collect();
     let report = Report {
         version: 1,
         files_scanned: a.files_scanned,

@@ -10,6 +10,7 @@ pub mod json;
 pub mod rustc_json;
 pub mod sarif;
 
+use crate::rules::{Finding, Label};
 use crate::sanitize;
 
 /// `file:line:column: message` of a secondary location, as the line-oriented formats print
@@ -22,4 +23,24 @@ pub(crate) fn label_line(l: &crate::Label) -> String {
         l.span.column,
         sanitize::line(&l.message)
     )
+}
+
+/// `f` with every text field safe to print ([`sanitize::line`]; [`sanitize::text`] for help). Paths are kept,
+/// since they name files; print them with [`sanitize::path`].
+pub(crate) fn sanitized(f: &Finding) -> Finding {
+    Finding {
+        function: sanitize::line(&f.function).into_owned(),
+        message: sanitize::line(&f.message).into_owned(),
+        primary_label: sanitize::line(&f.primary_label).into_owned(),
+        labels: f
+            .labels
+            .iter()
+            .map(|l| Label {
+                message: sanitize::line(&l.message).into_owned(),
+                ..l.clone()
+            })
+            .collect(),
+        help: sanitize::text(&f.help).into_owned(),
+        ..f.clone()
+    }
 }

@@ -158,7 +158,7 @@ pub fn render(a: &Analysis, findings: &[&Finding], packages: &[Package]) -> Stri
 
 fn finding(f: &Finding, quote: &mut dyn FnMut(&Path, &Span) -> Value) -> Value {
     // `rendered` is printed as it is by cargo's readers: all its text is made safe.
-    let f = &sanitize::finding(f);
+    let f = &super::sanitized(f);
     let code = format!("cancelsafe::{}", f.rule.id);
     let level = f.severity.as_str();
     let mut spans = vec![span(&f.file, &f.span, true, Some(&f.primary_label))];

@@ -28,7 +28,7 @@ pub fn render(a: &Analysis, findings: &[&Finding]) -> String {
             "invocations": [invocation(&a.errors)],
             // Our columns count characters, not UTF-16 code units (SARIF's default).
             "columnKind": "unicodeCodePoints",
-            "results": findings.iter().map(|f| result(&sanitize::finding(f))).collect::<Vec<_>>(),
+            "results": findings.iter().map(|f| result(&super::sanitized(f))).collect::<Vec<_>>(),
         }],
     });
     sanitize::json(serde_json::to_string_pretty(&log).expect("SARIF serialises")) + "\n"

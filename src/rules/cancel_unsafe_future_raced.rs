@@ -3,7 +3,7 @@
 
 use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, Label, RuleCx, Severity};
-use crate::callgraph::{Harm, Raced};
+use crate::callgraph::{Harm, PlaceLog, Race};
 
 declare_rule! {
     pub CANCEL_UNSAFE_FUTURE_RACED: CancelUnsafeFutureRaced,
@@ -16,20 +16,26 @@ declare_rule! {
 }
 
 impl Check for CancelUnsafeFutureRaced {
-    fn race(&self, cx: &RuleCx<'_>, r: &Raced, out: &mut Vec<Finding>) {
-        match r.harm() {
-            Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, r)),
-            // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
-            Harm::QueuePlace => {}
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
+        for r in log.races() {
+            if !r.place_used_again(&cx.workspace.units[r.unit].unit) {
+                // Nothing is left to read the reply or the rest of the frame.
+                continue;
+            }
+            match r.harm() {
+                Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, &r)),
+                // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
+                Harm::QueuePlace => {}
+            }
         }
     }
 }
 
-fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
+fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
     let ws = cx.workspace;
     let unit = &ws.units[r.unit];
     let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
-    let stream = r.stream.as_ref().map(|p| unit.unit.render_place(p));
+    let stream = r.stream.map(|p| unit.unit.render_place(p));
     let on = stream
         .as_deref()
         .map(|s| format!(" on `{s}`"))
@@ -44,6 +50,15 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
         _ => Severity::Error,
     };
     let file = cx.files[unit.file].clone();
+    // Where the stream is used again after the site, when this fn does it.
+    let used_again = r.used_again_at.zip(stream.as_deref()).map(|(span, s)| Label {
+        file: file.clone(),
+        span,
+        message: format!(
+            "`{s}` is used again here, after the {} may have dropped the future half-way",
+            r.site.describe()
+        ),
+    });
     let found = Finding::build(&CANCEL_UNSAFE_FUTURE_RACED, file, r.span, owner)
         .severity(severity)
         .primary_label(dropped_label(cx, r))
@@ -56,7 +71,7 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
                 found_in.name,
                 found_in.what
             ))
-            .labels(vec![found_in.label])
+            .labels(std::iter::once(found_in.label).chain(used_again).collect())
             .help(found_in.help),
         None => found
             .message(format!(
@@ -64,9 +79,10 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
                 r.site.describe(),
                 r.text
             ))
+            .labels(used_again.into_iter().collect())
             .help(help(r)),
     };
-    found.fingerprint(&[&r.text])
+    found.fingerprint(&[r.text])
 }
 
 /// The incident's shape: the exchange is in a dependency, the cancellation here. Named by
@@ -78,7 +94,7 @@ struct InDependency {
     help: String,
 }
 
-fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency> {
+fn in_dependency(cx: &RuleCx<'_>, r: &Race<'_>, what: &str) -> Option<InDependency> {
     let ws = cx.workspace;
     let callee = r.callee?;
     let module = ws.dependency_of(callee)?;
@@ -108,7 +124,7 @@ fn in_dependency(cx: &RuleCx<'_>, r: &Raced, what: &str) -> Option<InDependency>
     })
 }
 
-fn help(r: &Raced) -> &'static str {
+fn help(r: &Race<'_>) -> &'static str {
     match r.harm() {
         Harm::Exchange => "guard the exchange with `#[cancelsafe::guard(..)]` so the next call recovers; for a client \
                 you do not own, make the call through `cancelsafe::Guarded::exchange`, so the connection is discarded \
@@ -117,5 +133,108 @@ fn help(r: &Raced) -> &'static str {
                             or create the future once and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`)",
         Harm::Item => "reserve capacity first (`let permit = tx.reserve().await?; permit.send(item)`), \
                             or pin the send future outside the loop",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::vocab::Vocabulary;
+
+    /// The message names the future the site drops, not the `timeout(..)` around it: a stored
+    /// future given to `timeout`, and a `select!` branch racing a `timeout`.
+    #[test]
+    fn the_message_names_the_raced_future() {
+        let code = r#"
+            pub struct Conn { sock: tokio::net::TcpStream }
+            impl Conn {
+                async fn frame(&mut self) -> std::io::Result<u32> {
+                    let mut b = [0u8; 4];
+                    self.sock.read_exact(&mut b).await?;
+                    Ok(u32::from_be_bytes(b))
+                }
+                pub async fn stored(&mut self) {
+                    let next = self.frame();
+                    let _ = tokio::time::timeout(PATIENCE, next).await;
+                }
+                pub async fn branch(&mut self, stop: &mut Receiver<()>) {
+                    tokio::select! {
+                        _ = tokio::time::timeout(PATIENCE, self.frame()) => {}
+                        _ = stop.recv() => {}
+                    }
+                }
+            }
+        "#;
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let messages: Vec<(&str, &str)> = findings
+            .iter()
+            .filter(|f| f.rule.id == "cancel_unsafe_future_raced")
+            .map(|f| (f.function.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    "Conn::stored",
+                    "this `timeout` can drop `next`, which loses the bytes it already moved on `self` when dropped"
+                ),
+                (
+                    "Conn::branch",
+                    "this `select!` branch can drop `self.frame()`, which loses the bytes it already moved on `self` when dropped"
+                ),
+            ],
+            "{findings:#?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod used_again {
+    use std::path::PathBuf;
+
+    use crate::vocab::Vocabulary;
+
+    /// The finding shows where the stream is used again after the site, when the same fn
+    /// does it.
+    #[test]
+    fn the_finding_shows_where_the_stream_is_used_again() {
+        let code = r#"
+            pub struct Conn { sock: tokio::net::TcpStream }
+            impl Conn {
+                async fn frame(&mut self) -> std::io::Result<u32> {
+                    let mut b = [0u8; 4];
+                    self.sock.read_exact(&mut b).await?;
+                    Ok(u32::from_be_bytes(b))
+                }
+                pub async fn retry(&mut self) -> u32 {
+                    match tokio::time::timeout(PATIENCE, self.frame()).await {
+                        Ok(r) => r.unwrap(),
+                        Err(_) => self.frame().await.unwrap(),
+                    }
+                }
+            }
+        "#;
+        let vocab = Vocabulary::default();
+        let file = PathBuf::from("conn.rs");
+        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let labels: Vec<(u32, u32, &str)> = findings
+            .iter()
+            .filter(|f| f.rule.id == "cancel_unsafe_future_raced")
+            .flat_map(|f| f.labels.iter().map(move |l| (f.span.line, l.span.line, l.message.as_str())))
+            .collect();
+        assert_eq!(
+            labels,
+            [(
+                10,
+                12,
+                "`self` is used again here, after the `timeout` may have dropped the future half-way"
+            )],
+            "{findings:#?}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::callgraph::{Outcome, Raced, Section, UnitRef, Workspace};
+use crate::callgraph::{Outcome, PlaceLog, UnitRef, Workspace};
 use crate::error::Error;
 
 mod describe;
@@ -58,6 +58,9 @@ pub struct Rule {
     /// A finding of this rule hides one of the rule with this id at the same file and span
     /// (the more specific report of the same code).
     pub supersedes: Option<&'static str>,
+    /// The finding is about its whole file (its span only says where to look): a diff
+    /// keeps it whenever the file changed at all.
+    pub whole_file: bool,
     /// What the rule looks at and decides.
     pub(crate) check: &'static dyn Check,
 }
@@ -99,11 +102,9 @@ impl Rule {
 /// nothing unless the rule overrides it (as oxc's `Rule` trait does). A hook reads the fact
 /// and the workspace, decides, and pushes what it reports.
 pub(crate) trait Check: Sync {
-    /// A write→read section with no guard active between the write and the read.
-    fn section(&self, _cx: &RuleCx<'_>, _s: &Section, _out: &mut Vec<Finding>) {}
-
-    /// A cancellation site racing a fresh future whose drop loses something.
-    fn race(&self, _cx: &RuleCx<'_>, _r: &Raced, _out: &mut Vec<Finding>) {}
+    /// What happened to one place of a unit, in walk order: a rule derives what it reports
+    /// from the facts (`log.sections()`, `log.races()`, or its own reading of them).
+    fn place(&self, _cx: &RuleCx<'_>, _log: &PlaceLog, _out: &mut Vec<Finding>) {}
 
     /// A unit of the workspace, with what its summary records (`guarded_sites`…).
     fn unit(&self, _cx: &RuleCx<'_>, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
@@ -120,7 +121,7 @@ pub(crate) trait Check: Sync {
 /// Declares a rule: its check (a unit struct of that name, which implements [`Check`]) and
 /// its static, with its docs from `lints/<id>.md`.
 macro_rules! declare_rule {
-    ($(#[$m:meta])* $vis:vis $name:ident: $check:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? $(supersedes: $sup:literal,)? summary: $sum:literal $(,)?) => {
+    ($(#[$m:meta])* $vis:vis $name:ident: $check:ident, id: $id:literal, code: $code:literal, category: $cat:literal, default: $def:ident, $(enabled_by_default: $on:literal,)? $(supersedes: $sup:literal,)? $(whole_file: $whole:literal,)? summary: $sum:literal $(,)?) => {
         /// The check of the rule of the same name.
         $vis struct $check;
 
@@ -135,6 +136,7 @@ macro_rules! declare_rule {
             summary: $sum,
             docs: include_str!(concat!("../../lints/", $id, ".md")),
             supersedes: $crate::rules::declare_rule!(@sup $($sup)?),
+            whole_file: $crate::rules::declare_rule!(@whole $($whole)?),
             check: &$check,
         };
     };
@@ -142,6 +144,8 @@ macro_rules! declare_rule {
     (@on $on:literal) => { $on };
     (@sup) => { None };
     (@sup $sup:literal) => { Some($sup) };
+    (@whole) => { false };
+    (@whole $whole:literal) => { $whole };
 }
 pub(crate) use declare_rule;
 
@@ -190,11 +194,8 @@ pub struct RuleCx<'a> {
 pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in RULES {
-        for s in &cx.outcome.sections {
-            rule.check.section(cx, s, &mut out);
-        }
-        for r in &cx.outcome.raced {
-            rule.check.race(cx, r, &mut out);
+        for log in &cx.outcome.logs {
+            rule.check.place(cx, log, &mut out);
         }
         for unit in &cx.workspace.units {
             rule.check.unit(cx, unit, &mut out);

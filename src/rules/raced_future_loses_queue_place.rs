@@ -4,7 +4,8 @@
 
 use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, RuleCx};
-use crate::callgraph::{Harm, Raced};
+use crate::callgraph::{Harm, PlaceLog, Race};
+use crate::summary::OnElapsed;
 
 declare_rule! {
     pub RACED_FUTURE_LOSES_QUEUE_PLACE: RacedFutureLosesQueuePlace,
@@ -17,14 +18,17 @@ declare_rule! {
 }
 
 impl Check for RacedFutureLosesQueuePlace {
-    fn race(&self, cx: &RuleCx<'_>, r: &Raced, out: &mut Vec<Finding>) {
-        if r.harm() == Harm::QueuePlace {
-            out.push(finding(cx, r));
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
+        for r in log.races() {
+            // When the site fires and the thread unwinds, no one waits in the queue again.
+            if r.harm() == Harm::QueuePlace && r.on_elapsed != OnElapsed::Panics {
+                out.push(finding(cx, &r));
+            }
         }
     }
 }
 
-fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
+fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
     let ws = cx.workspace;
     let unit = &ws.units[r.unit];
     let owner = ws.units[ws.owner_fn(r.unit)].unit.display_name();
@@ -41,5 +45,5 @@ fn finding(cx: &RuleCx<'_>, r: &Raced) -> Finding {
              and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`), or take the lock or permit \
              before the `select!`",
         )
-        .fingerprint(&[&r.text])
+        .fingerprint(&[r.text])
 }

@@ -11,6 +11,7 @@ declare_rule! {
     code: "CS200",
     category: "coverage",
     default: Error,
+    whole_file: true,
     summary: "a file could not be analysed, so its code is unchecked",
 }
 

@@ -4,7 +4,7 @@
 use super::describe::by_name_note;
 use super::guard_fix::guard_attribute;
 use super::{Check, Finding, Label, RuleCx};
-use crate::callgraph::{Hop, Link, Section, Step, Workspace};
+use crate::callgraph::{Hop, Link, PlaceLog, Section, Step, Workspace};
 use crate::summary::{CancelSite, Place, RootKind, RootRef, Unit, UnitKind};
 
 declare_rule! {
@@ -17,17 +17,19 @@ declare_rule! {
 }
 
 impl Check for UnguardedWriteThenRead {
-    /// Reported when dropping the future can leave the reply for the next call: the section
-    /// is not in a spawned task, its fn is not guarded, and its stream outlives the future.
-    fn section(&self, cx: &RuleCx<'_>, s: &Section, out: &mut Vec<Finding>) {
+    /// Each write→read exchange on the place is reported when dropping the future can leave
+    /// the reply for the next call: it is not in a spawned task, its fn is not guarded, and
+    /// its stream outlives the future.
+    fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         let ws = cx.workspace;
-        if ws.is_spawned(s.unit)
-            || ws.is_guarded(ws.owner_fn(s.unit))
-            || !cx.outcome.stream_outlives(ws, s)
-        {
+        if ws.is_spawned(log.unit) || ws.is_guarded(ws.owner_fn(log.unit)) {
             return;
         }
-        out.push(finding(cx, s));
+        for s in log.sections() {
+            if cx.outcome.stream_outlives(ws, &s) {
+                out.push(finding(cx, &s));
+            }
+        }
     }
 }
 
@@ -36,16 +38,16 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     let unit_ref = &ws.units[s.unit];
     let owner = &ws.units[ws.owner_fn(s.unit)].unit;
     let file = cx.files[unit_ref.file].clone();
-    let stream = unit_ref.unit.render_place(&s.stream);
+    let stream = unit_ref.unit.render_place(s.stream);
     let (message, primary_label) = if s.via_deferred {
         (
             format!("`{}` writes a request to `{stream}` and awaits its reply with no cancellation guard", s.write.text),
-            format!("request written and reply awaited here{}", via(ws, s.unit, &s.write)),
+            format!("request written and reply awaited here{}", via(ws, s.unit, s.write)),
         )
     } else {
         (
             format!("a request written to `{stream}` is followed by an awaited reply with no cancellation guard"),
-            format!("request written to `{stream}` here{}", via(ws, s.unit, &s.write)),
+            format!("request written to `{stream}` here{}", via(ws, s.unit, s.write)),
         )
     };
     let mut labels = if s.via_deferred {
@@ -75,12 +77,12 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
         .labels(labels)
         .help(format!(
             "{}\n{}",
-            help(owner, &s.stream),
+            help(owner, s.stream),
             reach_note(cx, reached_by.as_deref())
         ))
         .reached(reached_by.is_some())
         .resolved_by_name(rests_on_a_name(ws, s, chain))
-        .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, &s.stream))
+        .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, s.stream))
         .fingerprint(&texts)
 }
 
@@ -182,7 +184,7 @@ fn by_name_suffix(ws: &Workspace, caller: usize, callee: usize) -> &'static str 
 
 /// Whether a call the finding rests on, in its chain or its I/O, was resolved by name.
 fn rests_on_a_name(ws: &Workspace, s: &Section, chain: &[Link]) -> bool {
-    let steps = std::iter::once(&s.write).chain(&s.reads);
+    let steps = std::iter::once(s.write).chain(s.reads.iter().copied());
     let io = steps.filter_map(|st| st.callee).any(|c| ws.resolved_by_name(s.unit, c));
     io || chain.iter().any(|l| match l.hop {
         Hop::Call { callee: to } | Hop::Site { target: to, .. } => ws.resolved_by_name(l.unit, to),

@@ -27,6 +27,7 @@ mod attrs;
 mod awaits;
 mod bindings;
 mod drain;
+mod elapsed;
 mod exprs;
 mod homes;
 mod items;
@@ -106,4 +107,7 @@ struct BodyBuilder<'c, 'a> {
     /// Roots declared with or made as a guard wrapper (`cancelsafe::Guarded`), or a pool
     /// of them.
     wrappers: HashMap<RootRef, wrappers::Wrapped>,
+    /// `let r = timeout(..).await;`: `r` and the await, until the next statement (see
+    /// `elapsed.rs`).
+    timeout_result: Option<(String, crate::source::Span)>,
 }

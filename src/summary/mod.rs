@@ -8,6 +8,7 @@
 pub mod bounds;
 mod build;
 mod macros;
+pub mod read;
 mod templates;
 
 pub use build::summarize_file;
@@ -288,6 +289,23 @@ pub struct Await {
     pub target: Target,
     /// Set when this await races the future against something that can drop it.
     pub site: Option<CancelSite>,
+    /// For a `timeout`: what the code does when it fires, read from how the result is used.
+    pub on_elapsed: OnElapsed,
+}
+
+/// What the code does when a `timeout` fires (its `Err(Elapsed)`), read from how the awaited
+/// result is used where it is awaited.
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnElapsed {
+    /// Goes on (a `match`, a `let`, `.ok()`): what the dropped future was working on may be
+    /// used again.
+    #[default]
+    GoesOn,
+    /// Panics (`.expect(..)`, `.unwrap()`, asserted `Ok`): nothing runs on.
+    Panics,
+    /// Returns the error from the unit (`timeout(..).await?`, `.map_err(..)?`): what the unit
+    /// owns is dropped with it.
+    Returns,
 }
 
 /// A construct that can drop a future before it completes.

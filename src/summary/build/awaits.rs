@@ -9,7 +9,7 @@ use super::paths::last_segment;
 use super::places::strip_postfix;
 use super::sites::{combinator_operands, combinator_site};
 use super::BodyBuilder;
-use crate::summary::{Await, CancelSite, Node, Target};
+use crate::summary::{Await, CancelSite, Node, OnElapsed, Target};
 
 impl BodyBuilder<'_, '_> {
     /// An await of `e` (the whole expression `whole`, for spans and text). `built`: the
@@ -34,6 +34,7 @@ impl BodyBuilder<'_, '_> {
                     text: normalise(whole),
                     target,
                     site: Some(CancelSite::Handed),
+                    on_elapsed: OnElapsed::GoesOn,
                 })));
             }
         }
@@ -52,6 +53,7 @@ impl BodyBuilder<'_, '_> {
                         text: normalise(op),
                         target: self.target_of(op),
                         site: (fresh || site == CancelSite::TryJoin).then_some(site),
+                        on_elapsed: OnElapsed::GoesOn,
                     }))
                 })
                 .collect();
@@ -65,7 +67,9 @@ impl BodyBuilder<'_, '_> {
         }
         let target = self.target_of(e);
         let text = match site {
-            Some(CancelSite::Timeout) => self.raced_text(e, whole),
+            // A `select!` branch may race a `timeout(..)` too: either way the future that
+            // loses something is the one inside.
+            Some(CancelSite::Timeout | CancelSite::Select) => self.raced_text(e, whole),
             _ => normalise(whole),
         };
         out.push(Node::Await(Box::new(Await {
@@ -73,10 +77,12 @@ impl BodyBuilder<'_, '_> {
             text,
             target,
             site,
+            on_elapsed: OnElapsed::GoesOn,
         })));
     }
 
-    /// The raced future's own text for a `timeout` site (`conn.get(k)`), else the await's.
+    /// The raced future's own text for a `timeout` (`conn.get(k)`, the last argument of
+    /// `timeout(d, fut)` even when it is a stored future), else the await's.
     fn raced_text(&mut self, e: &Expr, whole: &Expr) -> String {
         let fut = match strip_postfix(e) {
             Expr::Call(c) => match &*c.func {
@@ -87,7 +93,7 @@ impl BodyBuilder<'_, '_> {
                     ) =>
                 {
                     let args: Vec<&Expr> = c.args.iter().collect();
-                    self.wrapped_future_expr(&args)
+                    self.wrapped_future_expr(&args).or(args.last().copied())
                 }
                 _ => None,
             },

@@ -35,6 +35,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             spawned: false,
             spawn_handles: HashMap::new(),
             wrappers: HashMap::new(),
+            timeout_result: None,
         }
     }
 
@@ -184,6 +185,11 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                     }
                     if is_constructor(&segs) {
                         let ty = Some(segs[segs.len() - 2].clone());
+                        // The guard wrapper owns what it is lent: every use goes through
+                        // its own exchange (`bind_wrapper`), not a view of the connection.
+                        if self.guard_wrapper_made_by(&segs).is_some() {
+                            return (Origin::Owned, ty);
+                        }
                         // A value that borrows a connection (`TokenStream::new(&mut
                         // self.conn)`) reads and writes it: a view of that place.
                         if let Some(lent) = self.view_source(e) {

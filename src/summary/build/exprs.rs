@@ -25,11 +25,14 @@ impl BodyBuilder<'_, '_> {
     }
 
     fn stmt(&mut self, stmt: &Stmt, out: &mut Vec<Node>) {
+        // A timeout's result is asserted by the statement right after its `let`, if at all.
+        let timeout_result = self.timeout_result.take();
         match stmt {
             Stmt::Local(local) => {
                 if let Some(init) = &local.init {
                     let before = self.cx.out.units.len();
                     self.expr(&init.expr, out);
+                    self.remember_timeout_result(&local.pat, &init.expr, out);
                     self.remember_spawn(&local.pat, &init.expr, before);
                     if let Some((_, diverge)) = &init.diverge {
                         self.expr(diverge, out);
@@ -42,8 +45,14 @@ impl BodyBuilder<'_, '_> {
                 }
             }
             Stmt::Item(item) => self.cx.item(item, &Scope::default()),
-            Stmt::Expr(e, _) => self.expr(e, out),
-            Stmt::Macro(m) => self.mac(&m.mac, out),
+            Stmt::Expr(e, _) => {
+                self.timeout_result = timeout_result;
+                self.expr(e, out)
+            }
+            Stmt::Macro(m) => {
+                self.timeout_result = timeout_result;
+                self.mac(&m.mac, out)
+            }
         }
     }
 
@@ -75,6 +84,7 @@ impl BodyBuilder<'_, '_> {
             spawned: false,
             spawn_handles: HashMap::new(),
             wrappers: self.wrappers.clone(),
+            timeout_result: None,
         };
         let mut nodes = Vec::new();
         child.block(block, &mut nodes);
@@ -94,6 +104,7 @@ impl BodyBuilder<'_, '_> {
             }
             Expr::MethodCall(m) => {
                 self.expr(&m.receiver, out);
+                self.panics_on_elapsed(m, out);
                 let name = m.method.to_string();
                 let spawner = self.cx.vocab.is_spawner(&name);
                 let before = self.cx.out.units.len();
@@ -293,6 +304,7 @@ impl BodyBuilder<'_, '_> {
                 } else {
                     self.expr(&m.receiver, out);
                 }
+                self.panics_on_elapsed(m, out);
                 for a in &m.args {
                     self.operand(a, out);
                 }
@@ -305,7 +317,10 @@ impl BodyBuilder<'_, '_> {
             Expr::Paren(p) => self.operands(&p.expr, out),
             Expr::Group(g) => self.operands(&g.expr, out),
             Expr::Reference(r) => self.expr(&r.expr, out),
-            Expr::Try(t) => self.expr(&t.expr, out),
+            Expr::Try(t) => {
+                self.expr(&t.expr, out);
+                self.returns_on_elapsed(&t.expr, out);
+            }
             Expr::Unary(u) => self.expr(&u.expr, out),
             Expr::Field(f) => self.expr(&f.base, out),
             Expr::Index(i) => {
@@ -356,6 +371,7 @@ impl BodyBuilder<'_, '_> {
 
     pub(super) fn mac(&mut self, mac: &syn::Macro, out: &mut Vec<Node>) {
         let name = path_segments(&mac.path).last().cloned().unwrap_or_default();
+        self.asserted_ok(&name, &mac.tokens, out);
         if name == "pin" || name == "pin_mut" {
             // `tokio::pin!(fut)` shadows `fut` with a pinned reference to it.
             let pinned: Punctuated<syn::Ident, Token![,]> = mac

@@ -179,17 +179,7 @@ impl BodyBuilder<'_, '_> {
         };
         let made = match strip_postfix(init) {
             Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => match path_segments(&p.path).split_last() {
-                    Some((new, ty)) if new == "new" => {
-                        match &self.cx.guard_wrappers.resolve(ty)[..] {
-                            [krate, ty] if self.cx.vocab.is_guard_wrapper_type(krate, ty) => {
-                                Some(Wrapped::Conn(ty.clone()))
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                },
+                Expr::Path(p) => self.guard_wrapper_made_by(&path_segments(&p.path)),
                 _ => None,
             },
             Expr::Await(a) => match strip_postfix(&a.base) {
@@ -206,6 +196,19 @@ impl BodyBuilder<'_, '_> {
         };
         if let (Some(w), Some(l)) = (annotated.or(made), self.unit.locals.len().checked_sub(1)) {
             self.wrappers.insert(RootRef::Local(l), w);
+        }
+    }
+
+    /// `Guarded::new` (however the wrapper's type is named here) makes a guard wrapper.
+    pub(super) fn guard_wrapper_made_by(&self, call: &[String]) -> Option<Wrapped> {
+        match call.split_last() {
+            Some((new, ty)) if new == "new" => match &self.cx.guard_wrappers.resolve(ty)[..] {
+                [krate, ty] if self.cx.vocab.is_guard_wrapper_type(krate, ty) => {
+                    Some(Wrapped::Conn(ty.clone()))
+                }
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -5,14 +5,57 @@
 //! result is cached by the set's identity, so a warm run neither decodes their bodies nor
 //! walks them again.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use bincode::{Decode, Encode};
 
-use super::{DependencyStats, Loaded};
-use crate::callgraph::{Effects, Index, Solved, Workspace};
+use super::prefetch::{self, Prefetched};
+use super::{Effects, Index, Solved, Workspace};
+use crate::deps::{load_selected, select, set_identity, DependencyGraph, DependencyStats, Loaded};
+use crate::store::cache::Cache;
 use crate::summary::{FileSummary, UnitKind};
 use crate::vocab::Vocabulary;
+
+/// The dependencies the scanned code `named`, solved on their own (see [`Interface`]):
+/// decoded ahead, or from the cache, when this set was solved before.
+pub fn solved(
+    graph: &DependencyGraph,
+    named: &BTreeSet<String>,
+    vocab: &Vocabulary,
+    prefetched: &Prefetched,
+    cache: Option<&Cache>,
+) -> (SolvedDependencies, DependencyStats) {
+    let t = crate::timings::phase("select dependencies");
+    let (selected, read_ahead) = select(graph, named, cache);
+    drop(t);
+    let key = cache.map(|c| c.key("dep-interface", &set_identity(&selected)));
+    let t = crate::timings::phase("decode solved dependencies");
+    let found = key.and_then(|k| prefetched.take(k)).or_else(|| {
+        let (c, k) = cache.zip(key)?;
+        let found = c.get::<Interface>(k)?;
+        let _ = c.remember(prefetch::LAST_SET, k);
+        Some(found.index())
+    });
+    drop(t);
+    if let Some(found) = found {
+        let stats = found.stats(found.crates());
+        return (found, stats);
+    }
+    let loaded = load_selected(&selected, Some(read_ahead), vocab, cache);
+    let cached = loaded.stats.cached;
+    let t = crate::timings::phase("solve dependencies");
+    let solved = Interface::solve(loaded, vocab);
+    drop(t);
+    if let (Some(c), Some(k)) = (cache, key) {
+        // A cache that cannot be written only costs time on the next run.
+        let _ = c.put(k, &solved);
+        let _ = c.remember(prefetch::LAST_SET, k);
+    }
+    let solved = solved.index();
+    let stats = solved.stats(cached);
+    (solved, stats)
+}
 
 /// What the scanned code sees of its dependencies: per file its types and trait impls, and
 /// the fns other crates can call (`pub` ones and trait methods; not `async` blocks, whose

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use super::{Interface, SolvedDependencies};
+use super::interface::{Interface, SolvedDependencies};
 use crate::store::cache::{Cache, Key};
 use crate::vocab::Vocabulary;
 

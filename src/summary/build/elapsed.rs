@@ -1,0 +1,129 @@
+//! What the code does when a `timeout` fires ([`OnElapsed`]), read from how the awaited
+//! result is used. It panics: `timeout(d, f).await.expect("..")`, `.unwrap()`, or the result
+//! asserted `Ok` right after (`let r = timeout(d, f).await; assert!(r.is_ok())`,
+//! `assert!(matches!(r, Ok(..)))`); the thread unwinds and nothing uses what the dropped
+//! future was working on again (a test's watchdog). It returns: `timeout(d, f).await?`,
+//! `.map_err(..)?`, `.context(..)?`; what the unit owns is dropped with it.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use super::BodyBuilder;
+use crate::source::Span;
+use crate::summary::{CancelSite, Node, OnElapsed};
+
+/// Methods that panic on an `Err` (the timeout's `Elapsed`).
+const PANICKING: &[&str] = &["unwrap", "expect"];
+
+/// Methods that map a `Result`'s error, and leave `?` to return it.
+const ERROR_MAPS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+];
+
+/// Macros that panic when their condition is false.
+const ASSERTS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "assert_matches",
+];
+
+impl BodyBuilder<'_, '_> {
+    /// `timeout(..).await.expect(..)`: called once the receiver's nodes are in `out`.
+    pub(super) fn panics_on_elapsed(&mut self, m: &syn::ExprMethodCall, out: &mut [Node]) {
+        if !PANICKING.contains(&m.method.to_string().as_str()) {
+            return;
+        }
+        let awaited = strip_parens(&m.receiver);
+        if matches!(awaited, Expr::Await(_)) {
+            mark(out, self.cx.lines.span(awaited.span()), OnElapsed::Panics);
+        }
+    }
+
+    /// `timeout(..).await?`, `.map_err(..)?`: called once the operand's nodes are in `out`.
+    pub(super) fn returns_on_elapsed(&mut self, tried: &Expr, out: &mut [Node]) {
+        let mut e = strip_parens(tried);
+        while let Expr::MethodCall(m) = e {
+            if !ERROR_MAPS.contains(&m.method.to_string().as_str()) {
+                return;
+            }
+            e = strip_parens(&m.receiver);
+        }
+        if matches!(e, Expr::Await(_)) {
+            mark(out, self.cx.lines.span(e.span()), OnElapsed::Returns);
+        }
+    }
+
+    /// `let r = timeout(..).await;`: remembers `r` and the await, for an assert that follows.
+    pub(super) fn remember_timeout_result(&mut self, pat: &syn::Pat, init: &Expr, out: &[Node]) {
+        self.timeout_result = None;
+        let awaited = strip_parens(init);
+        let (syn::Pat::Ident(id), Expr::Await(_)) = (pat, awaited) else {
+            return;
+        };
+        let span = self.cx.lines.span(awaited.span());
+        if last_timeout(out).is_some_and(|s| s == span) {
+            self.timeout_result = Some((id.ident.to_string(), span));
+        }
+    }
+
+    /// `assert!(r.is_ok())`, `assert!(matches!(r, Ok(..)))` on the remembered result.
+    pub(super) fn asserted_ok(&mut self, name: &str, tokens: &TokenStream, out: &mut [Node]) {
+        if !ASSERTS.contains(&name) {
+            return;
+        }
+        let Some((result, span)) = self.timeout_result.take() else {
+            return;
+        };
+        let mut idents = Vec::new();
+        idents_of(tokens.clone(), &mut idents);
+        let names_result = idents.contains(&result);
+        let wants_ok = idents.iter().any(|i| i == "is_ok" || i == "Ok");
+        if names_result && wants_ok {
+            mark(out, span, OnElapsed::Panics);
+        }
+    }
+}
+
+/// Marks the `timeout` await at `span`, the last await in `out`; a panic, once seen, stays.
+fn mark(out: &mut [Node], span: Span, then: OnElapsed) {
+    if let Some(Node::Await(a)) = out.iter_mut().rev().find(|n| matches!(n, Node::Await(_))) {
+        if a.span == span
+            && a.site == Some(CancelSite::Timeout)
+            && a.on_elapsed != OnElapsed::Panics
+        {
+            a.on_elapsed = then;
+        }
+    }
+}
+
+/// The span of the last await in `out` when it is a `timeout`.
+fn last_timeout(out: &[Node]) -> Option<Span> {
+    match out.iter().rev().find(|n| matches!(n, Node::Await(_)))? {
+        Node::Await(a) if a.site == Some(CancelSite::Timeout) => Some(a.span),
+        _ => None,
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        other => other,
+    }
+}
+
+fn idents_of(tokens: TokenStream, out: &mut Vec<String>) {
+    for t in tokens {
+        match t {
+            TokenTree::Ident(i) => out.push(i.to_string()),
+            TokenTree::Group(g) => idents_of(g.stream(), out),
+            _ => {}
+        }
+    }
+}
