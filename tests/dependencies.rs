@@ -401,7 +401,11 @@ fn a_deadpool_checkout_reused_after_a_timeout_is_reported_at_the_timeout() {
     let (_dir, root) = fixture("bb8_redis_pool");
     let (_, report) = scan(&root, &[]);
     let found = places(&report);
-    let at_timeout = ("deadpool_reused/src/lib.rs".to_string(), 13, "CS002".to_string());
+    let at_timeout = (
+        "deadpool_reused/src/lib.rs".to_string(),
+        13,
+        "CS002".to_string(),
+    );
     assert!(found.contains(&at_timeout), "{found:#?}");
 }
 

@@ -95,7 +95,11 @@ fn a_race_found_through_a_call_resolved_by_name_is_marked_so() {
     let human = scan_as(dir.path(), "human");
     let through = |what: &str| human.matches(what).count();
     assert_eq!(through("(through `Conn::exchange`)"), 1, "{human}");
-    assert_eq!(through("(through `Conn::exchange`, resolved by name)"), 1, "{human}");
+    assert_eq!(
+        through("(through `Conn::exchange`, resolved by name)"),
+        1,
+        "{human}"
+    );
 }
 
 /// With only the untyped race, the chain of the section inside `Conn::exchange` starts at
@@ -129,7 +133,10 @@ fn a_call_resolved_by_name_never_reaches_another_crate() {
             "[workspace]\nmembers = [\"app\", \"other\"]\nresolver = \"2\"\n".into(),
         ),
         ("app/Cargo.toml", package("app")),
-        ("app/src/lib.rs", RACES.replace("&mut Conn", "&mut other::Conn")),
+        (
+            "app/src/lib.rs",
+            RACES.replace("&mut Conn", "&mut other::Conn"),
+        ),
         ("other/Cargo.toml", package("other")),
         ("other/src/lib.rs", CONN.to_string()),
     ]);

@@ -64,7 +64,8 @@ impl Workspace {
                 for (&i, (mut calls, next, names)) in chunk.iter().zip(resolved) {
                     calls.sort_unstable_by_key(|r| r.at);
                     let by_name = calls.iter().filter(|r| r.by_name);
-                    let pairs = by_name.flat_map(|r| r.callees.iter().map(|&c| (i as u32, c as u32)));
+                    let pairs =
+                        by_name.flat_map(|r| r.callees.iter().map(|&c| (i as u32, c as u32)));
                     self.by_name.extend(pairs);
                     self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
@@ -157,7 +158,8 @@ impl Workspace {
     }
 
     pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
-        self.resolve_target_how(caller, target).map(|(callees, _)| callees)
+        self.resolve_target_how(caller, target)
+            .map(|(callees, _)| callees)
     }
 
     /// The crate units a call can run, and whether they were found by the method's name

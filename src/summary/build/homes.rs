@@ -131,8 +131,14 @@ mod tests {
                     pub type Pool = bb8::Pool<RedisConnectionManager>;\n\
                     use deadpool_redis::Pool as DeadPool;";
         assert_eq!(home_in(file, "&Pool").as_deref(), Some("bb8_redis"));
-        assert_eq!(home_in(file, "Arc<DeadPool>").as_deref(), Some("deadpool_redis"));
-        assert_eq!(home_in(file, "&mut redis::aio::Connection").as_deref(), Some("redis"));
+        assert_eq!(
+            home_in(file, "Arc<DeadPool>").as_deref(),
+            Some("deadpool_redis")
+        );
+        assert_eq!(
+            home_in(file, "&mut redis::aio::Connection").as_deref(),
+            Some("redis")
+        );
     }
 
     #[test]

@@ -154,7 +154,9 @@ impl<'a> FileCx<'a> {
 
     /// The home crates of named fields' types (`pool: bb8::Pool<M>` -> `bb8`).
     fn field_homes(&self, fields: &syn::Fields) -> Vec<(String, String)> {
-        let named = fields.iter().filter_map(|f| Some((f.ident.as_ref()?, &f.ty)));
+        let named = fields
+            .iter()
+            .filter_map(|f| Some((f.ident.as_ref()?, &f.ty)));
         named
             .filter_map(|(name, ty)| Some((name.to_string(), self.type_homes.home(ty)?)))
             .collect()
