@@ -84,6 +84,9 @@ struct FileCx<'a> {
 #[derive(Default, Clone)]
 struct Scope {
     self_ty: Option<String>,
+    /// The impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
+    /// `[M, W]`).
+    self_args: Vec<String>,
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,

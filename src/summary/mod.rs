@@ -78,6 +78,9 @@ pub struct Unit {
     /// The fn's own name (for an `async` block: the enclosing fn's).
     pub name: String,
     pub self_ty: Option<String>,
+    /// Its impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
+    /// `[M, W]`): a return type naming one is the receiver's argument at that position.
+    pub self_args: Vec<String>,
     pub trait_name: Option<String>,
     pub kind: UnitKind,
     pub is_pub: bool,
@@ -217,6 +220,9 @@ pub struct Root {
     /// Pool = bb8::Pool<M>` and `use bb8_redis::bb8`): its methods are that crate's or a
     /// crate it depends on, not another dependency's type of the same name.
     pub ty_home: Option<String>,
+    /// The generic arguments of its written type, by name (`&Pool<Manager, Conn>` ->
+    /// `[Manager, Conn]`): what a method of `impl<M, W> Pool<M, W>` returning `W` returns.
+    pub ty_args: Vec<String>,
     /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
     pub generic: bool,
     /// Its generic type is bounded by a read-only (`AsyncRead`, `Stream`) or write-only

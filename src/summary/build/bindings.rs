@@ -9,7 +9,7 @@ use super::paths::{last_segment, path_segments};
 use super::patterns::{pat_names, pattern_parts};
 use super::places::{is_constructor, strip_postfix, strip_value};
 use super::targets::{call_shape, is_call_target};
-use super::types::type_name;
+use super::types::{type_args, type_name};
 use super::{BodyBuilder, FileCx};
 use crate::summary::*;
 use crate::vocab::words::WRAPPERS;
@@ -52,6 +52,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             name: name.clone(),
             kind: RootKind::Local(origin),
             ty,
+            ty_args: Vec::new(),
             ty_home: None,
             generic: false,
             bound_io: None,
@@ -122,15 +123,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             _ => None,
         };
         let single = names.len() == 1;
-        let home = match pat {
-            Pat::Type(pt) if single => self.cx.type_homes.home(&pt.ty),
+        let written = match pat {
+            Pat::Type(pt) if single => Some(&pt.ty),
             _ => None,
         };
         for name in names {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
         }
-        if let (Some(home), Some(last)) = (home, self.unit.locals.last_mut()) {
-            last.ty_home = Some(home);
+        if let (Some(written), Some(last)) = (written, self.unit.locals.last_mut()) {
+            last.ty_home = self.cx.type_homes.home(written);
+            last.ty_args = type_args(written);
         }
         if single {
             self.bind_wrapper(pat, init_core);
@@ -303,6 +305,19 @@ mod tests {
         let unit = &file.units[0];
         assert_eq!(unit.slots[0].ty_home.as_deref(), Some("deadpool_redis"));
         assert_eq!(unit.locals[0].ty_home.as_deref(), Some("bb8_redis"));
+    }
+
+    #[test]
+    fn generic_arguments_are_kept_by_position() {
+        let src = "impl<M, W> Pool<M, Conn, W> { async fn get(&self) -> Result<W, E> { todo!() } }\n\
+                   async fn f(p: &Arc<Pool<Manager, Conn, Pooled>>) { let q: Pool<(), X> = make(); }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        assert_eq!(file.units[0].self_args, ["M", "", "W"]);
+        assert_eq!(
+            file.units[1].slots[0].ty_args,
+            ["Manager", "Conn", "Pooled"]
+        );
+        assert_eq!(file.units[1].locals[0].ty_args, ["", "X"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::patterns::pat_ident;
 use super::sites::{handler_of, service_trait};
 use super::types::{
     generic_names, io_bound, is_generic, outer_type_name, output_type, return_type,
-    returned_wrapper, strip_group, type_name,
+    returned_wrapper, strip_group, type_args, type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
 use crate::summary::macros::parse_items;
@@ -38,6 +38,7 @@ impl<'a> FileCx<'a> {
                     head_start(&f.vis, None, &f.sig),
                     &Scope {
                         self_ty: None,
+                        self_args: Vec::new(),
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
@@ -46,10 +47,24 @@ impl<'a> FileCx<'a> {
                 );
             }
             Item::Impl(imp) => {
+                let generics = generic_names(&imp.generics);
+                // Only the impl's own parameters are placeholders (`impl<M> Pool<M, Conn>`
+                // -> `[M, ""]`).
+                let self_args = type_args(&imp.self_ty)
+                    .into_iter()
+                    .map(|a| {
+                        if generics.contains(&a) {
+                            a
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect();
                 let scope = Scope {
                     self_ty: type_name(&imp.self_ty),
+                    self_args,
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
-                    generics: generic_names(&imp.generics),
+                    generics,
                     in_trait_impl: imp.trait_.is_some(),
                     service: imp
                         .trait_
@@ -69,6 +84,7 @@ impl<'a> FileCx<'a> {
             Item::Trait(t) => {
                 let scope = Scope {
                     self_ty: Some(t.ident.to_string()),
+                    self_args: Vec::new(),
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
@@ -204,6 +220,7 @@ impl<'a> FileCx<'a> {
                             RootKind::SelfOwned
                         },
                         ty: scope.self_ty.clone(),
+                        ty_args: Vec::new(),
                         ty_home: None,
                         generic: false,
                         bound_io: None,
@@ -221,6 +238,7 @@ impl<'a> FileCx<'a> {
         let unit = Unit {
             name: sig.ident.to_string(),
             self_ty: scope.self_ty.clone(),
+            self_args: scope.self_args.clone(),
             trait_name: scope.trait_name.clone(),
             kind: UnitKind::Fn {
                 is_async: sig.asyncness.is_some(),
@@ -302,6 +320,7 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
+            ty_args: type_args(ty),
             ty_home: self.type_homes.home(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
