@@ -9,7 +9,7 @@ use super::paths::{last_segment, path_segments};
 use super::patterns::{pat_names, pattern_parts};
 use super::places::{is_constructor, strip_postfix, strip_value};
 use super::targets::{call_shape, is_call_target};
-use super::types::{type_args, type_name};
+use super::types::type_name;
 use super::{BodyBuilder, FileCx};
 use crate::summary::*;
 use crate::vocab::words::WRAPPERS;
@@ -132,7 +132,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         }
         if let (Some(written), Some(last)) = (written, self.unit.locals.last_mut()) {
             last.ty_home = self.cx.type_homes.home(written);
-            last.ty_args = type_args(written);
+            last.ty_args = self.cx.type_homes.args(written);
         }
         if single {
             self.bind_wrapper(pat, init_core);

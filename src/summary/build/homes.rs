@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use syn::{GenericArgument, Item, PathArguments, Type, UseTree};
 
 use super::paths::path_segments;
-use super::types::strip_group;
+use super::types::{strip_group, type_args};
 use crate::vocab::words::WRAPPERS;
 
 /// First segments that name no crate of the dependency graph.
@@ -24,6 +24,8 @@ const ALIAS_DEPTH: usize = 4;
 pub(super) struct TypeHomes {
     imports: HashMap<String, Vec<String>>,
     aliases: HashMap<String, Vec<String>>,
+    /// The generic arguments an alias gives its target (`type P = Pool<M, C>` -> `[M, C]`).
+    alias_args: HashMap<String, Vec<String>>,
 }
 
 impl TypeHomes {
@@ -40,6 +42,10 @@ impl TypeHomes {
                 Item::Type(t) => {
                     if let Some(path) = written_path(&t.ty) {
                         self.aliases.insert(t.ident.to_string(), path);
+                    }
+                    let args = type_args(&t.ty);
+                    if !args.is_empty() {
+                        self.alias_args.insert(t.ident.to_string(), args);
                     }
                 }
                 Item::Mod(m) => {
@@ -69,6 +75,26 @@ impl TypeHomes {
             UseTree::Rename(r) => add(r.rename.to_string(), r.ident.to_string(), prefix),
             UseTree::Glob(_) => {}
         }
+    }
+
+    /// The generic arguments of `ty` as written, or those of the alias of this file it names
+    /// (`&AppPool` after `type AppPool = Pool<Manager, Conn>`).
+    pub(super) fn args(&self, ty: &Type) -> Vec<String> {
+        let written = type_args(ty);
+        if !written.is_empty() {
+            return written;
+        }
+        let mut path = written_path(ty);
+        for _ in 0..ALIAS_DEPTH {
+            let Some([one]) = path.as_deref() else {
+                break;
+            };
+            if let Some(args) = self.alias_args.get(one) {
+                return args.clone();
+            }
+            path = self.aliases.get(one).cloned();
+        }
+        Vec::new()
     }
 
     /// The crate `ty` is named through, when its path (once resolved) starts with one.
@@ -139,6 +165,17 @@ mod tests {
             home_in(file, "&mut redis::aio::Connection").as_deref(),
             Some("redis")
         );
+    }
+
+    #[test]
+    fn an_alias_of_this_file_gives_its_generic_arguments() {
+        let file: syn::File =
+            syn::parse_str("type Inner = Pool<Manager, Conn>; type Outer = Inner;").expect("file");
+        let homes = TypeHomes::of(&file.items);
+        let args = |ty: &str| homes.args(&syn::parse_str(ty).expect("type"));
+        assert_eq!(args("&Outer"), ["Manager", "Conn"]);
+        assert_eq!(args("Pool<A, B>"), ["A", "B"]);
+        assert!(args("Other").is_empty());
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
-            ty_args: type_args(ty),
+            ty_args: self.type_homes.args(ty),
             ty_home: self.type_homes.home(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
