@@ -725,3 +725,25 @@ fn json_output_is_byte_identical_across_runs() {
         "human output differs between runs"
     );
 }
+
+/// A label in another file (the cancellation site, a call on the way) follows the finding
+/// as a note with its own code, never under an empty `Advice:` header.
+#[test]
+fn labels_in_other_files_follow_the_finding_as_notes() {
+    let run = cancelsafe_here(&[
+        "cancelsafe",
+        "--no-cache",
+        "--color",
+        "never",
+        "tests/fixtures/unguarded_write_then_read/sites_handlers",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.transcript());
+    assert!(!run.stdout.contains("Advice:"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("  ☞ cancelled here: the axum handler")),
+        "{}",
+        run.stdout
+    );
+}

@@ -20,11 +20,10 @@ pub struct Style {
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
     source: NamedSource<String>,
-    /// Labels in other files (a callee in a dependency), each shown with its own source.
-    elsewhere: Vec<Elsewhere>,
 }
 
-/// A label in another file than the finding's, rendered as a related advice.
+/// A label in another file than the finding's (a callee in a dependency, the cancellation
+/// site), rendered after it as a note with its own source.
 struct Elsewhere {
     message: String,
     source: Option<NamedSource<String>>,
@@ -117,15 +116,6 @@ impl Diagnostic for FindingDiagnostic<'_> {
         Some(&self.source)
     }
 
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.elsewhere.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.elsewhere.iter().map(|e| e as &dyn Diagnostic),
-        ))
-    }
-
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
         let primary =
@@ -165,7 +155,7 @@ pub fn render_finding_with(
     read: impl Fn(&Path) -> Option<String>,
 ) -> String {
     let f = &super::sanitized(f);
-    let elsewhere = f
+    let elsewhere: Vec<Elsewhere> = f
         .labels
         .iter()
         .filter(|l| l.file != f.file)
@@ -191,12 +181,19 @@ pub fn render_finding_with(
     let diag = FindingDiagnostic {
         finding: f,
         source: named_source(&f.file, text),
-        elsewhere,
     };
+    let handler = handler(style);
     let mut out = String::new();
-    handler(style)
+    handler
         .render_report(&mut out, &diag)
         .expect("render to string");
+    // Each label in another file follows as a note with its own code (miette's related
+    // diagnostics would each open with an empty `Advice:` header).
+    for note in elsewhere {
+        handler
+            .render_report(&mut out, &note)
+            .expect("render to string");
+    }
     out
 }
 
