@@ -321,6 +321,22 @@ mod tests {
     }
 
     #[test]
+    fn an_extractor_parameter_binds_what_it_holds() {
+        let src = "async fn f(State(db): State<Db>, Extension(p): axum::Extension<Arc<Pool>>, \
+                   Json(a): Json<A, B>) {}";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let slots: Vec<_> = file.units[0]
+            .slots
+            .iter()
+            .map(|s| (s.name.as_str(), s.ty.as_deref()))
+            .collect();
+        assert_eq!(
+            slots,
+            [("db", Some("Db")), ("p", Some("Pool")), ("_", Some("Json"))]
+        );
+    }
+
+    #[test]
     fn a_pooled_checkout_keeps_the_call_that_makes_it() {
         let src = "async fn f(pool: &Pool) { let conn = pool.get().await.ok()?; }";
         let file = summarize_file(src, &Vocabulary::default()).expect("parses");

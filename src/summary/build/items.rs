@@ -228,9 +228,10 @@ impl<'a> FileCx<'a> {
                     });
                 }
                 FnArg::Typed(pt) => {
-                    let name = pat_ident(&pt.pat).unwrap_or_else(|| "_".into());
-                    let mut root = self.param_root(name, &pt.ty, &generics);
-                    root.bound_io = io_bound(&pt.ty, &sig.generics);
+                    let (pat, ty) = newtype_unwrapped(&pt.pat, &pt.ty);
+                    let name = pat_ident(pat).unwrap_or_else(|| "_".into());
+                    let mut root = self.param_root(name, ty, &generics);
+                    root.bound_io = io_bound(ty, &sig.generics);
                     slots.push(root);
                 }
             }
@@ -326,6 +327,33 @@ impl<'a> FileCx<'a> {
             bound_io: None,
             made_by: None,
         }
+    }
+}
+
+/// A parameter destructuring a newtype of its own type, as web extractors are taken
+/// (`State(db): State<Db>`, `Extension(pool): Extension<Pool>`): the binding and the type
+/// it holds. Any other parameter as it is.
+fn newtype_unwrapped<'p>(pat: &'p syn::Pat, ty: &'p Type) -> (&'p syn::Pat, &'p Type) {
+    let (syn::Pat::TupleStruct(ts), Type::Path(tp)) = (pat, strip_group(ty)) else {
+        return (pat, ty);
+    };
+    let (Some(wrapper), Some(seg), [inner]) = (
+        ts.path.segments.last(),
+        tp.path.segments.last(),
+        &ts.elems.iter().collect::<Vec<_>>()[..],
+    ) else {
+        return (pat, ty);
+    };
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return (pat, ty);
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (types.next(), types.next()) {
+        (Some(held), None) if wrapper.ident == seg.ident => (inner, held),
+        _ => (pat, ty),
     }
 }
 
