@@ -7,7 +7,7 @@ use syn::Expr;
 use super::paths::{last_segment, path_segments};
 use super::places::{strip_postfix, strip_value};
 use super::BodyBuilder;
-use crate::summary::{Place, RootRef, Target};
+use crate::summary::Target;
 use crate::vocab::words::{is_time_word, WRAPPERS};
 
 impl BodyBuilder<'_, '_> {
@@ -24,17 +24,9 @@ impl BodyBuilder<'_, '_> {
                     return self.target_of(&m.receiver);
                 }
                 let recv = self.place_of(&m.receiver);
-                let recv_view = self.view_of(&m.receiver);
-                // A wrapper made of a borrowed connection (`Guarded::new(client)`) is a view
-                // of it: the call is named through the view's local.
-                let view_place = recv_view.map(|l| Place {
-                    root: RootRef::Local(l as usize),
-                    fields: Vec::new(),
-                });
                 if recv
-                    .iter()
-                    .chain(&view_place)
-                    .any(|p| self.is_guard_wrapper_call(p, &name))
+                    .as_ref()
+                    .is_some_and(|p| self.is_guard_wrapper_call(p, &name))
                 {
                     // `cancelsafe::Guarded::exchange` (or a checkout of a pool of them): the
                     // wrapper marks the exchange and discards a connection it was cut on,
@@ -52,7 +44,7 @@ impl BodyBuilder<'_, '_> {
                     recv,
                     recv_generic,
                     recv_call,
-                    recv_view,
+                    recv_view: self.view_of(&m.receiver),
                     name,
                     args: m.args.iter().map(|a| self.place_of(a)).collect(),
                 }
