@@ -198,6 +198,9 @@ fn analyze_on_pool(
         }
         None => {}
     }
+    if let Some(graph) = &config.dependencies {
+        solved.crate_dependencies = graph.crate_dependencies();
+    }
     let file_packages = crates::package_numbers(&files[..files_scanned]);
     let t = timings::phase("index, type and resolve");
     let mut workspace = callgraph::Workspace::with_solved(

@@ -178,6 +178,7 @@ const FINDING_KEYS: &[&str] = &[
     "url",
     "fingerprint",
     "reached",
+    "resolved_by_name",
     "fix",
 ];
 const FIX_KEYS: &[&str] = &["message", "applicability", "edits"];

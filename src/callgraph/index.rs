@@ -15,6 +15,8 @@ pub struct Index {
     pub units: Vec<UnitRef>,
     /// Field types by struct name.
     pub fields: HashMap<String, HashMap<String, String>>,
+    /// Home crates of field types by struct name (see [`crate::summary::Root::ty_home`]).
+    pub field_homes: HashMap<String, HashMap<String, String>>,
     pub drop_types: HashSet<String>,
     pub by_method: HashMap<String, Vec<usize>>,
     /// Types with methods (impls of their own).
@@ -60,6 +62,10 @@ impl Index {
         for (k, summary) in files.into_iter().enumerate() {
             let base = self.units.len();
             for s in summary.structs {
+                if !s.homes.is_empty() {
+                    let homes = self.field_homes.entry(s.name.clone()).or_default();
+                    homes.extend(s.homes);
+                }
                 self.fields.entry(s.name).or_default().extend(s.fields);
             }
             self.drop_types.extend(summary.drop_types);

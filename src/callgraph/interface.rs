@@ -166,6 +166,8 @@ impl Interface {
                 index: Index::new(self.summaries),
                 effects: self.effects,
                 counting_helpers: self.counting_helpers,
+                // The graph's, set by the run.
+                crate_dependencies: Default::default(),
             },
             crates: self.crates,
             failed_files: self.failed_files,

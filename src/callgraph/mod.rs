@@ -80,6 +80,10 @@ pub struct Workspace {
     /// resolution does not depend on effects, so it is done once, not every round. Per
     /// unit, so the walk of a unit looks up a small table of its own.
     resolved: Vec<Box<[Resolution]>>,
+    /// (caller, callee) pairs some call of the caller links by the method's name alone (its
+    /// receiver's type unknown): kept after the resolutions are freed, so a finding can say
+    /// which links of its chain are guesses.
+    by_name: HashSet<(u32, u32)>,
     /// Flags each unit resets (`self.busy = false`), for the poison-flag guard.
     cleared_flags: Vec<HashSet<(Place, String)>>,
     /// Per type: the `self` flags its methods set inside a loop (a drain waiting for the
@@ -102,6 +106,9 @@ pub struct Workspace {
     file_crates: Vec<Option<String>>,
     /// Per scanned file: its cargo package's number.
     file_packages: Vec<u32>,
+    /// Per dependency crate, the crates it depends on: where a type named through it can
+    /// come from.
+    crate_dependencies: std::collections::HashMap<String, Vec<String>>,
     /// Units `0..solved_units` are solved beforehand, with these effects.
     solved_units: usize,
     solved_effects: Vec<Effects>,
@@ -117,6 +124,9 @@ pub struct Solved {
     pub effects: Vec<Effects>,
     /// Per solved unit: a sync fn that bumps an owed-replies counter (its body is gone).
     pub counting_helpers: Vec<bool>,
+    /// Per dependency crate, the crates it depends on (see
+    /// [`crate::deps::DependencyGraph::crate_dependencies`]).
+    pub crate_dependencies: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// The result of the workspace pass: the facts the rules read.
@@ -201,6 +211,7 @@ impl Workspace {
             index,
             counting_helpers,
             resolved: Vec::new(),
+            by_name: HashSet::default(),
             cleared_flags: Vec::new(),
             drain_flags: HashMap::default(),
             handwritten_io: Vec::new(),
@@ -211,6 +222,7 @@ impl Workspace {
             file_packages,
             solved_units,
             solved_effects: solved.effects,
+            crate_dependencies: solved.crate_dependencies,
         };
         ws.cleared_flags = ws.bodies.iter().map(|b| collect_cleared_flags(b)).collect();
         for (i, (u, body)) in ws.units.iter().zip(&ws.bodies).enumerate() {
@@ -244,6 +256,13 @@ impl Workspace {
         let _t = crate::timings::phase("type and resolve reachable units");
         ws.in_scope = ws.prepare_reachable(start);
         ws
+    }
+
+    /// Whether some call of unit `caller` runs `callee` only because the method has its
+    /// name: the receiver's type is unknown, so the link is a guess (within the caller's
+    /// crate and package, never across crates).
+    pub fn resolved_by_name(&self, caller: usize, callee: usize) -> bool {
+        self.by_name.contains(&(caller as u32, callee as u32))
     }
 
     /// A sync fn with no `async` block: it returns a hand-written future we cannot see into.

@@ -32,6 +32,8 @@ pub(super) struct Resolution {
     /// What a call by path says it does by its name (`Framed::new(stream)`): asked when it
     /// runs no crate unit.
     pub(super) path_io: Option<Io>,
+    /// Its callees were found by the method's name alone: its receiver's type is unknown.
+    pub(super) by_name: bool,
 }
 
 impl Workspace {
@@ -61,6 +63,10 @@ impl Workspace {
                 let resolved: Vec<_> = chunk.par_iter().map(|&i| self.resolve_unit(i)).collect();
                 for (&i, (mut calls, next, names)) in chunk.iter().zip(resolved) {
                     calls.sort_unstable_by_key(|r| r.at);
+                    let by_name = calls.iter().filter(|r| r.by_name);
+                    let pairs =
+                        by_name.flat_map(|r| r.callees.iter().map(|&c| (i as u32, c as u32)));
+                    self.by_name.extend(pairs);
                     self.resolved[i] = calls.into_boxed_slice();
                     next_frontier.extend(next.into_iter().filter(|&c| !seen[c]));
                     // A method call deferred to the caller's type may run any method of its
@@ -116,7 +122,7 @@ impl Workspace {
                 if let Target::Method { name, .. } = target {
                     names.push(name);
                 }
-                if let Some(c) = ws.resolve_target(i, target) {
+                if let Some((c, by_name)) = ws.resolve_target_how(i, target) {
                     next.extend(c.iter().copied());
                     let io = match target {
                         Target::Path { segments, .. } => path_word_io(segments),
@@ -126,6 +132,7 @@ impl Workspace {
                         at: target as *const Target as usize,
                         callees: c.into_boxed_slice(),
                         path_io: io,
+                        by_name,
                     });
                 }
             }
@@ -151,6 +158,13 @@ impl Workspace {
     }
 
     pub(crate) fn resolve_target(&self, caller: usize, target: &Target) -> Option<Vec<usize>> {
+        self.resolve_target_how(caller, target)
+            .map(|(callees, _)| callees)
+    }
+
+    /// The crate units a call can run, and whether they were found by the method's name
+    /// alone (its receiver's type unknown).
+    fn resolve_target_how(&self, caller: usize, target: &Target) -> Option<(Vec<usize>, bool)> {
         match target {
             Target::Method {
                 recv,
@@ -161,9 +175,14 @@ impl Workspace {
             } => {
                 let ty =
                     self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
-                Some(self.resolve_method(caller, ty, name))
+                let by_name = ty.is_none();
+                let mut callees = self.resolve_method(caller, ty, name);
+                if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
+                    self.keep_homed(home, &mut callees);
+                }
+                Some((callees, by_name))
             }
-            Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
+            Target::Path { segments, .. } => Some((self.resolve_path(caller, segments), false)),
             _ => None,
         }
     }
@@ -337,6 +356,42 @@ impl Workspace {
             (Some(p), _) => self.type_of(caller, p),
             (None, Some(t)) => self.call_type(caller, t),
             (None, None) => None,
+        }
+    }
+
+    /// The crate the receiver's written type is named through: a root's, or a struct
+    /// field's (`self.pool`); not a view's, whose type is its own.
+    fn receiver_home(
+        &self,
+        caller: usize,
+        recv: Option<&Place>,
+        recv_view: Option<u32>,
+    ) -> Option<&str> {
+        let recv = recv.filter(|_| recv_view.is_none())?;
+        let Some((field, owner)) = recv.fields.split_last() else {
+            return self.units[caller].unit.root(recv.root).ty_home.as_deref();
+        };
+        let owner = Place {
+            root: recv.root,
+            fields: owner.to_vec(),
+        };
+        let owner_ty = self.type_of(caller, &owner)?;
+        let homes = self.index.field_homes.get(self.unaliased(&owner_ty))?;
+        homes.get(field).map(String::as_str)
+    }
+
+    /// Keeps the callees of the receiver's home crate or the crates it depends on: two
+    /// dependencies' types of one name (`Pool`) share their methods' table, and the home
+    /// says whose the receiver is. When none is, the home says nothing we can use (a
+    /// crate this run did not read) and all are kept.
+    fn keep_homed(&self, home: &str, callees: &mut Vec<usize>) {
+        let deps = self.crate_dependencies.get(home);
+        let homed = |c: &usize| {
+            self.crate_of(*c)
+                .is_some_and(|k| k == home || deps.is_some_and(|d| d.iter().any(|n| n == k)))
+        };
+        if callees.iter().any(homed) {
+            callees.retain(homed);
         }
     }
 

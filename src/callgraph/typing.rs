@@ -172,9 +172,37 @@ impl Workspace {
             }
         }
         let candidates = self.resolve_target(caller, target)?;
-        let mut types = candidates.iter().map(|&c| self.value_type(c));
+        let args = self.receiver_args(caller, target);
+        let mut types = candidates
+            .iter()
+            .map(|&c| Some(self.substituted(c, self.value_type(c)?, args)));
         let first = types.next()??;
         types.all(|t| t.as_deref() == Some(&first)).then_some(first)
+    }
+
+    /// The generic arguments of a method call's receiver, as its type is written (a root's
+    /// own, not a field's nor a view's).
+    fn receiver_args(&self, caller: usize, target: &Target) -> &[String] {
+        match target {
+            Target::Method {
+                recv: Some(p),
+                recv_view: None,
+                ..
+            } if p.fields.is_empty() => &self.units[caller].unit.root(p.root).ty_args,
+            _ => &[],
+        }
+    }
+
+    /// `ty` returned by method `c`, with its impl's generic parameters replaced by the
+    /// receiver's arguments at their positions (`impl<M, W> Pool<M, W> { fn get(&self) -> W }`
+    /// on a `Pool<Manager, Conn>` gives a `Conn`).
+    fn substituted(&self, c: usize, ty: String, args: &[String]) -> String {
+        let params = &self.units[c].unit.self_args;
+        let at = params.iter().position(|p| *p == ty);
+        match at.and_then(|k| args.get(k)) {
+            Some(arg) if !arg.is_empty() => arg.clone(),
+            _ => ty,
+        }
     }
 
     /// What calling unit `c` gives, awaited: a sync fn returning a hand-written future

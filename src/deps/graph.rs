@@ -240,6 +240,19 @@ impl DependencyGraph {
         dep.deps.iter().filter_map(|(_, id)| self.by_id.get(id))
     }
 
+    /// Per crate (by the name code uses for it), the crates it depends on: a type named
+    /// through a crate is that crate's or one of these (re-exported, aliased).
+    pub fn crate_dependencies(&self) -> HashMap<String, Vec<String>> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for dep in self.crates() {
+            let names = out.entry(dep.name.clone()).or_default();
+            names.extend(self.dependencies_of(dep).map(|d| d.name.clone()));
+            names.sort_unstable();
+            names.dedup();
+        }
+        out
+    }
+
     /// The dependencies `wanted` accepts: direct ones, then the ones those depend on.
     /// `wanted(parent, candidate)` answers whether `candidate` is worth summarising for code
     /// in `parent` (`None`: the workspace), e.g. because that code names it.

@@ -130,6 +130,7 @@ mod tests {
             help: String::new(),
             fingerprint: String::new(),
             reached: None,
+            resolved_by_name: false,
             fix: None,
         }
     }

@@ -32,6 +32,9 @@ struct FindingRecord<'a> {
     url: String,
     fingerprint: &'a str,
     reached: Option<bool>,
+    /// A call the finding rests on was resolved by the method's name alone (its receiver's
+    /// type unknown): a guess to check.
+    resolved_by_name: bool,
     /// `null` where the rule has no fix.
     fix: Option<FixRecord>,
 }
@@ -115,6 +118,7 @@ fn record(f: &Finding) -> FindingRecord<'_> {
         url: f.rule.url(),
         fingerprint: &f.fingerprint,
         reached: f.reached,
+        resolved_by_name: f.resolved_by_name,
         fix: f.fix.as_ref().map(fix_record),
     }
 }

@@ -1,7 +1,7 @@
 //! `cancel_unsafe_future_raced`: a fresh future that loses data or an item when dropped,
 //! raced where it can be dropped (`select!` branch, `timeout`, a combinator it is handed to).
 
-use super::describe::dropped_label;
+use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, Label, RuleCx, Severity};
 use crate::callgraph::{Harm, PlaceLog, Race};
 
@@ -61,7 +61,8 @@ fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
     });
     let found = Finding::build(&CANCEL_UNSAFE_FUTURE_RACED, file, r.span, owner)
         .severity(severity)
-        .primary_label(dropped_label(cx, r));
+        .primary_label(dropped_label(cx, r))
+        .resolved_by_name(raced_by_name(cx, r));
     let found = match in_dependency(cx, r, &what) {
         Some(found_in) => found
             .message(format!(

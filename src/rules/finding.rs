@@ -35,6 +35,10 @@ pub struct Finding {
     /// Whether a cancellation site in the scanned code reaches the code at fault (`None`
     /// where the rule does not ask).
     pub reached: Option<bool>,
+    /// A call the finding rests on (a link of its chain, or the call the I/O happens
+    /// through) was resolved by the method's name alone, its receiver's type unknown: a
+    /// guess within the caller's crate, to be checked by reading the code.
+    pub resolved_by_name: bool,
     /// The fix as edits, where the rule has one.
     pub fix: Option<Fix>,
 }
@@ -105,6 +109,7 @@ impl Finding {
             help: String::new(),
             fingerprint: String::new(),
             reached: None,
+            resolved_by_name: false,
             fix: None,
         })
     }
@@ -140,6 +145,12 @@ impl Builder {
     /// A severity other than the rule's default.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.0.severity = severity;
+        self
+    }
+
+    /// Whether a call the finding rests on was resolved by name alone.
+    pub fn resolved_by_name(mut self, by_name: bool) -> Self {
+        self.0.resolved_by_name = by_name;
         self
     }
 

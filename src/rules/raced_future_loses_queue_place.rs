@@ -2,7 +2,7 @@
 //! `Mutex::lock`, `Semaphore::acquire`, `mpsc::Sender::reserve`…), raced where it can be
 //! dropped. Nothing is corrupted, so the rule is a note and off by default.
 
-use super::describe::dropped_label;
+use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, RuleCx};
 use crate::callgraph::{Harm, PlaceLog, Race};
 use crate::summary::OnElapsed;
@@ -39,6 +39,7 @@ fn finding(cx: &RuleCx<'_>, r: &Race<'_>) -> Finding {
             r.text
         ))
         .primary_label(dropped_label(cx, r))
+        .resolved_by_name(raced_by_name(cx, r))
         .help(
             "if waiting in order matters (a fair lock, a bounded channel's senders), create the future once \
              and pin it outside the loop (`tokio::pin!(fut)`, then `&mut fut`), or take the lock or permit \

@@ -1,6 +1,7 @@
 //! `unguarded_write_then_read`: a request written to a stream that outlives the future,
 //! then its reply awaited, with nothing to recover if the future is dropped in between.
 
+use super::describe::by_name_note;
 use super::guard_fix::guard_attribute;
 use super::{Check, Finding, Label, RuleCx};
 use crate::callgraph::{Hop, Link, PlaceLog, Section, Step, Workspace};
@@ -41,12 +42,12 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     let (message, primary_label) = if s.via_deferred {
         (
             format!("`{}` writes a request to `{stream}` and awaits its reply with no cancellation guard", s.write.text),
-            format!("request written and reply awaited here{}", via(ws, s.write)),
+            format!("request written and reply awaited here{}", via(ws, s.unit, s.write)),
         )
     } else {
         (
             format!("a request written to `{stream}` is followed by an awaited reply with no cancellation guard"),
-            format!("request written to `{stream}` here{}", via(ws, s.write)),
+            format!("request written to `{stream}` here{}", via(ws, s.unit, s.write)),
         )
     };
     let mut labels = if s.via_deferred {
@@ -57,7 +58,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             .map(|r| Label {
                 file: file.clone(),
                 span: r.span,
-                message: format!("reply awaited here{}: if the future is dropped at this point the reply stays on `{stream}`", via(ws, r)),
+                message: format!("reply awaited here{}: if the future is dropped at this point the reply stays on `{stream}`", via(ws, s.unit, r)),
             })
             .collect()
     };
@@ -66,7 +67,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
     labels.extend(chain.iter().map(|l| Label {
         file: cx.files[ws.units[l.unit].file].clone(),
         span: l.span,
-        message: hop_label(ws, l.hop),
+        message: hop_label(ws, l),
     }));
     let mut texts: Vec<&str> = vec![&s.write.text];
     texts.extend(s.reads.iter().map(|r| r.text.as_str()));
@@ -80,6 +81,7 @@ fn finding(cx: &RuleCx<'_>, s: &Section) -> Finding {
             reach_note(cx, reached_by.as_deref())
         ))
         .reached(reached_by.is_some())
+        .resolved_by_name(rests_on_a_name(ws, s, chain))
         .fix(guard_attribute(cx, ws.owner_fn(s.unit), s.unit, s.stream))
         .fingerprint(&texts)
 }
@@ -113,9 +115,10 @@ fn reach_note(cx: &RuleCx<'_>, reached_by: Option<&[Link]>) -> String {
                         UnitKind::Fn { .. } => format!("`{}`", unit.display_name()),
                         UnitKind::AsyncBlock { .. } => "an `async` block".into(),
                     };
-                    format!("the {} of {what} {at}", site.describe())
+                    let guess = by_name_suffix(ws, l.unit, target);
+                    format!("the {} of {what}{guess} {at}", site.describe())
                 }
-                Hop::Call { .. } => format!("{} {at}", hop_label(ws, l.hop)),
+                Hop::Call { .. } => format!("{} {at}", hop_label(ws, l)),
             }
         })
         .collect();
@@ -126,8 +129,8 @@ fn reach_note(cx: &RuleCx<'_>, reached_by: Option<&[Link]>) -> String {
 }
 
 /// The label on one link of the chain from a cancellation site.
-fn hop_label(ws: &Workspace, hop: Hop) -> String {
-    match hop {
+fn hop_label(ws: &Workspace, link: &Link) -> String {
+    match link.hop {
         Hop::Site { site, .. } => match site {
             CancelSite::Select => "cancelled here by `select!`, when another branch wins".into(),
             CancelSite::Timeout => "cancelled here by `timeout`, when the time runs out".into(),
@@ -147,19 +150,45 @@ fn hop_label(ws: &Workspace, hop: Hop) -> String {
         Hop::Call { callee } => {
             let unit = &ws.units[callee].unit;
             match unit.kind {
-                UnitKind::Fn { .. } => format!("calls `{}`", unit.display_name()),
+                UnitKind::Fn { .. } => format!(
+                    "calls `{}`{}",
+                    unit.display_name(),
+                    by_name_suffix(ws, link.unit, callee)
+                ),
                 UnitKind::AsyncBlock { .. } => "runs this `async` block".into(),
             }
         }
     }
 }
 
-/// ` (in `Type::f`)` when the I/O happens inside a crate function.
-fn via(ws: &Workspace, step: &Step) -> String {
+/// ` (through `Type::f`)` when the I/O happens inside a crate function of unit `caller`.
+fn via(ws: &Workspace, caller: usize, step: &Step) -> String {
     match step.callee {
-        Some(c) => format!(" (through `{}`)", ws.units[c].unit.display_name()),
+        Some(c) => format!(
+            " (through `{}`{})",
+            ws.units[c].unit.display_name(),
+            by_name_note(ws, caller, c)
+        ),
         None => String::new(),
     }
+}
+
+/// ` (resolved by name)` after a chain link that is a guess.
+fn by_name_suffix(ws: &Workspace, caller: usize, callee: usize) -> &'static str {
+    if ws.resolved_by_name(caller, callee) {
+        " (resolved by name)"
+    } else {
+        ""
+    }
+}
+
+/// Whether a call the finding rests on, in its chain or its I/O, was resolved by name.
+fn rests_on_a_name(ws: &Workspace, s: &Section, chain: &[Link]) -> bool {
+    let steps = std::iter::once(s.write).chain(s.reads.iter().copied());
+    let io = steps.filter_map(|st| st.callee).any(|c| ws.resolved_by_name(s.unit, c));
+    io || chain.iter().any(|l| match l.hop {
+        Hop::Call { callee: to } | Hop::Site { target: to, .. } => ws.resolved_by_name(l.unit, to),
+    })
 }
 
 /// Names the fix with the exact attribute for this function's shape.

@@ -112,6 +112,7 @@ struct StoredFinding {
     help: String,
     fingerprint: String,
     reached: Option<bool>,
+    resolved_by_name: bool,
     fix: Option<Fix>,
 }
 
@@ -129,6 +130,7 @@ impl From<&Finding> for StoredFinding {
             help: f.help.clone(),
             fingerprint: f.fingerprint.clone(),
             reached: f.reached,
+            resolved_by_name: f.resolved_by_name,
             fix: f.fix.clone(),
         }
     }
@@ -148,6 +150,7 @@ impl StoredFinding {
             help: self.help,
             fingerprint: self.fingerprint,
             reached: self.reached,
+            resolved_by_name: self.resolved_by_name,
             fix: self.fix,
         })
     }

@@ -29,6 +29,7 @@ mod bindings;
 mod drain;
 mod elapsed;
 mod exprs;
+mod homes;
 mod items;
 mod paths;
 mod patterns;
@@ -50,6 +51,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         guard_methods: items::guard_methods(&file.items, vocab),
         taking_methods: drain::taking_methods(&file.items),
         guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
+        type_homes: homes::TypeHomes::of(&file.items),
         inline_mods: Vec::new(),
     };
     cx.items(&file.items, &Scope::default());
@@ -74,12 +76,17 @@ struct FileCx<'a> {
     inline_mods: Vec<String>,
     /// Names `use` items and `type` aliases give guard wrapper paths.
     guard_wrappers: wrappers::WrapperNames,
+    /// The crates written types are named through.
+    type_homes: homes::TypeHomes,
 }
 
 /// The impl or trait a fn sits in.
 #[derive(Default, Clone)]
 struct Scope {
     self_ty: Option<String>,
+    /// The impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
+    /// `[M, W]`).
+    self_args: Vec<String>,
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,

@@ -67,6 +67,9 @@ pub struct ModDecl {
 pub struct StructDef {
     pub name: String,
     pub fields: Vec<(String, String)>,
+    /// The home crates of fields whose written type is named through one (see
+    /// [`Root::ty_home`]).
+    pub homes: Vec<(String, String)>,
 }
 
 /// One function, method or `async` block.
@@ -75,6 +78,9 @@ pub struct Unit {
     /// The fn's own name (for an `async` block: the enclosing fn's).
     pub name: String,
     pub self_ty: Option<String>,
+    /// Its impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
+    /// `[M, W]`): a return type naming one is the receiver's argument at that position.
+    pub self_args: Vec<String>,
     pub trait_name: Option<String>,
     pub kind: UnitKind,
     pub is_pub: bool,
@@ -210,6 +216,13 @@ pub struct Root {
     pub kind: RootKind,
     /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
     pub ty: Option<String>,
+    /// The crate its written type is named through (`bb8_redis` for `&Pool` after `type
+    /// Pool = bb8::Pool<M>` and `use bb8_redis::bb8`): its methods are that crate's or a
+    /// crate it depends on, not another dependency's type of the same name.
+    pub ty_home: Option<String>,
+    /// The generic arguments of its written type, by name (`&Pool<Manager, Conn>` ->
+    /// `[Manager, Conn]`): what a method of `impl<M, W> Pool<M, W>` returning `W` returns.
+    pub ty_args: Vec<String>,
     /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
     pub generic: bool,
     /// Its generic type is bounded by a read-only (`AsyncRead`, `Stream`) or write-only

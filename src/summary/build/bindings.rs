@@ -52,6 +52,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             name: name.clone(),
             kind: RootKind::Local(origin),
             ty,
+            ty_args: Vec::new(),
+            ty_home: None,
             generic: false,
             bound_io: None,
             made_by: None,
@@ -121,8 +123,16 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             _ => None,
         };
         let single = names.len() == 1;
+        let written = match pat {
+            Pat::Type(pt) if single => Some(&pt.ty),
+            _ => None,
+        };
         for name in names {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
+        }
+        if let (Some(written), Some(last)) = (written, self.unit.locals.last_mut()) {
+            last.ty_home = self.cx.type_homes.home(written);
+            last.ty_args = self.cx.type_homes.args(written);
         }
         if single {
             self.bind_wrapper(pat, init_core);
@@ -282,6 +292,48 @@ mod tests {
         assert_eq!(pooled.ty.as_deref(), Some("Connection"));
         let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
         assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
+    }
+
+    #[test]
+    fn written_types_keep_the_crate_they_are_named_through() {
+        let src = "use bb8_redis::bb8;\n\
+                   struct Sessions { pool: bb8::Pool<M>, n: u8 }\n\
+                   async fn f(p: &deadpool_redis::Pool) { let q: Arc<bb8::Pool<M>> = make(); }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let homes = &file.structs[0].homes;
+        assert_eq!(homes, &vec![("pool".to_string(), "bb8_redis".to_string())]);
+        let unit = &file.units[0];
+        assert_eq!(unit.slots[0].ty_home.as_deref(), Some("deadpool_redis"));
+        assert_eq!(unit.locals[0].ty_home.as_deref(), Some("bb8_redis"));
+    }
+
+    #[test]
+    fn generic_arguments_are_kept_by_position() {
+        let src = "impl<M, W> Pool<M, Conn, W> { async fn get(&self) -> Result<W, E> { todo!() } }\n\
+                   async fn f(p: &Arc<Pool<Manager, Conn, Pooled>>) { let q: Pool<(), X> = make(); }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        assert_eq!(file.units[0].self_args, ["M", "", "W"]);
+        assert_eq!(
+            file.units[1].slots[0].ty_args,
+            ["Manager", "Conn", "Pooled"]
+        );
+        assert_eq!(file.units[1].locals[0].ty_args, ["", "X"]);
+    }
+
+    #[test]
+    fn an_extractor_parameter_binds_what_it_holds() {
+        let src = "async fn f(State(db): State<Db>, Extension(p): axum::Extension<Arc<Pool>>, \
+                   Json(a): Json<A, B>) {}";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let slots: Vec<_> = file.units[0]
+            .slots
+            .iter()
+            .map(|s| (s.name.as_str(), s.ty.as_deref()))
+            .collect();
+        assert_eq!(
+            slots,
+            [("db", Some("Db")), ("p", Some("Pool")), ("_", Some("Json"))]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::patterns::pat_ident;
 use super::sites::{handler_of, service_trait};
 use super::types::{
     generic_names, io_bound, is_generic, outer_type_name, output_type, return_type,
-    returned_wrapper, strip_group, type_name,
+    returned_wrapper, strip_group, type_args, type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
 use crate::summary::macros::parse_items;
@@ -38,6 +38,7 @@ impl<'a> FileCx<'a> {
                     head_start(&f.vis, None, &f.sig),
                     &Scope {
                         self_ty: None,
+                        self_args: Vec::new(),
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
@@ -46,10 +47,24 @@ impl<'a> FileCx<'a> {
                 );
             }
             Item::Impl(imp) => {
+                let generics = generic_names(&imp.generics);
+                // Only the impl's own parameters are placeholders (`impl<M> Pool<M, Conn>`
+                // -> `[M, ""]`).
+                let self_args = type_args(&imp.self_ty)
+                    .into_iter()
+                    .map(|a| {
+                        if generics.contains(&a) {
+                            a
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect();
                 let scope = Scope {
                     self_ty: type_name(&imp.self_ty),
+                    self_args,
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
-                    generics: generic_names(&imp.generics),
+                    generics,
                     in_trait_impl: imp.trait_.is_some(),
                     service: imp
                         .trait_
@@ -69,6 +84,7 @@ impl<'a> FileCx<'a> {
             Item::Trait(t) => {
                 let scope = Scope {
                     self_ty: Some(t.ident.to_string()),
+                    self_args: Vec::new(),
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
@@ -148,7 +164,18 @@ impl<'a> FileCx<'a> {
         self.out.structs.push(StructDef {
             name: s.ident.to_string(),
             fields: field_types(&s.fields, ""),
+            homes: self.field_homes(&s.fields),
         });
+    }
+
+    /// The home crates of named fields' types (`pool: bb8::Pool<M>` -> `bb8`).
+    fn field_homes(&self, fields: &syn::Fields) -> Vec<(String, String)> {
+        let named = fields
+            .iter()
+            .filter_map(|f| Some((f.ident.as_ref()?, &f.ty)));
+        named
+            .filter_map(|(name, ty)| Some((name.to_string(), self.type_homes.home(ty)?)))
+            .collect()
     }
 
     /// An enum's variant fields are fields named `Variant.0` / `Variant.name`, so a match
@@ -162,6 +189,7 @@ impl<'a> FileCx<'a> {
         self.out.structs.push(StructDef {
             name: e.ident.to_string(),
             fields,
+            homes: Vec::new(),
         });
     }
 
@@ -192,15 +220,18 @@ impl<'a> FileCx<'a> {
                             RootKind::SelfOwned
                         },
                         ty: scope.self_ty.clone(),
+                        ty_args: Vec::new(),
+                        ty_home: None,
                         generic: false,
                         bound_io: None,
                         made_by: None,
                     });
                 }
                 FnArg::Typed(pt) => {
-                    let name = pat_ident(&pt.pat).unwrap_or_else(|| "_".into());
-                    let mut root = self.param_root(name, &pt.ty, &generics);
-                    root.bound_io = io_bound(&pt.ty, &sig.generics);
+                    let (pat, ty) = newtype_unwrapped(&pt.pat, &pt.ty);
+                    let name = pat_ident(pat).unwrap_or_else(|| "_".into());
+                    let mut root = self.param_root(name, ty, &generics);
+                    root.bound_io = io_bound(ty, &sig.generics);
                     slots.push(root);
                 }
             }
@@ -208,6 +239,7 @@ impl<'a> FileCx<'a> {
         let unit = Unit {
             name: sig.ident.to_string(),
             self_ty: scope.self_ty.clone(),
+            self_args: scope.self_args.clone(),
             trait_name: scope.trait_name.clone(),
             kind: UnitKind::Fn {
                 is_async: sig.asyncness.is_some(),
@@ -289,10 +321,39 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
+            ty_args: self.type_homes.args(ty),
+            ty_home: self.type_homes.home(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
         }
+    }
+}
+
+/// A parameter destructuring a newtype of its own type, as web extractors are taken
+/// (`State(db): State<Db>`, `Extension(pool): Extension<Pool>`): the binding and the type
+/// it holds. Any other parameter as it is.
+fn newtype_unwrapped<'p>(pat: &'p syn::Pat, ty: &'p Type) -> (&'p syn::Pat, &'p Type) {
+    let (syn::Pat::TupleStruct(ts), Type::Path(tp)) = (pat, strip_group(ty)) else {
+        return (pat, ty);
+    };
+    let (Some(wrapper), Some(seg), [inner]) = (
+        ts.path.segments.last(),
+        tp.path.segments.last(),
+        &ts.elems.iter().collect::<Vec<_>>()[..],
+    ) else {
+        return (pat, ty);
+    };
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return (pat, ty);
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (types.next(), types.next()) {
+        (Some(held), None) if wrapper.ident == seg.ident => (inner, held),
+        _ => (pat, ty),
     }
 }
 

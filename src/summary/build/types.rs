@@ -91,6 +91,40 @@ pub(super) fn type_name(t: &Type) -> Option<String> {
     }
 }
 
+/// The generic type arguments of the type that holds the methods, by their type names
+/// (`&Pool<Manager, Conn>` -> `[Manager, Conn]`; `""` for an argument with no name, such as
+/// a tuple). Lifetimes and const arguments are not type arguments.
+pub(super) fn type_args(t: &Type) -> Vec<String> {
+    match strip_group(t) {
+        Type::Reference(r) => type_args(&r.elem),
+        Type::Path(p) => {
+            let Some(seg) = p.path.segments.last() else {
+                return Vec::new();
+            };
+            let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+                return Vec::new();
+            };
+            let types = args.args.iter().filter_map(|a| match a {
+                syn::GenericArgument::Type(inner) => Some(inner),
+                _ => None,
+            });
+            let types: Vec<&Type> = types.collect();
+            if WRAPPERS.contains(&seg.ident.to_string().as_str()) {
+                if let Some(inner) = types.first() {
+                    if type_name(inner).is_some() {
+                        return type_args(inner);
+                    }
+                }
+            }
+            types
+                .into_iter()
+                .map(|t| type_name(t).unwrap_or_default())
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `dyn Client + Send` -> `dyn Client`: a call on it runs any impl of the trait's method.
 fn trait_object_name(t: &syn::TypeTraitObject) -> Option<String> {
     t.bounds.iter().find_map(|b| match b {
