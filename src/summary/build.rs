@@ -106,4 +106,6 @@ struct BodyBuilder<'c, 'a> {
     /// `let r = timeout(..).await;`: `r` and the await, until the next statement (see
     /// `elapsed.rs`).
     timeout_result: Option<(String, crate::source::Span)>,
+    /// How many loops enclose what is being built.
+    loop_depth: u32,
 }

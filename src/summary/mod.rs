@@ -219,6 +219,13 @@ pub struct Root {
     /// For a local with no written type: the call whose (awaited, unwrapped) result it
     /// holds, so the workspace pass can type it from the callee's return type.
     pub made_by: Option<Box<Target>>,
+    /// The end byte of the last place the body names it (any expression, closure, macro
+    /// argument or `async` block, an alias's mentions included): past it, nothing uses,
+    /// returns, stores or hands it on.
+    pub last_mention: u32,
+    /// How many loops enclose its binding (0 for a parameter): an await nested deeper runs
+    /// again while it lives.
+    pub loop_depth: u32,
 }
 
 #[derive(Encode, Decode, Debug, Clone, PartialEq)]

@@ -36,6 +36,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             spawn_handles: HashMap::new(),
             wrappers: HashMap::new(),
             timeout_result: None,
+            loop_depth: 0,
         }
     }
 
@@ -47,6 +48,24 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
+    /// `name` is named at byte `end`: the root it binds to, and what that root aliases, are
+    /// mentioned there (see [`Root::last_mention`]).
+    pub(super) fn mention(&mut self, name: &str, end: u32) {
+        let mut next = self.lookup(name);
+        // An alias points at an earlier local; the bound is for safety's sake alone.
+        for _ in 0..=self.unit.locals.len() {
+            let Some(r) = next.take() else { break };
+            let root = match r {
+                RootRef::Slot(i) => &mut self.unit.slots[i],
+                RootRef::Local(l) => &mut self.unit.locals[l],
+            };
+            root.last_mention = root.last_mention.max(end);
+            if let RootKind::Local(Origin::Alias(p)) = &root.kind {
+                next = Some(p.root).filter(|&a| a != r);
+            }
+        }
+    }
+
     pub(super) fn bind(&mut self, name: String, origin: Origin, ty: Option<String>) {
         self.unit.locals.push(Root {
             name: name.clone(),
@@ -55,6 +74,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             generic: false,
             bound_io: None,
             made_by: None,
+            last_mention: 0,
+            loop_depth: self.loop_depth,
         });
         let r = RootRef::Local(self.unit.locals.len() - 1);
         self.scopes.last_mut().expect("scope").insert(name, r);

@@ -195,6 +195,8 @@ impl<'a> FileCx<'a> {
                         generic: false,
                         bound_io: None,
                         made_by: None,
+                        last_mention: 0,
+                        loop_depth: 0,
                     });
                 }
                 FnArg::Typed(pt) => {
@@ -292,6 +294,8 @@ impl<'a> FileCx<'a> {
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
+            last_mention: 0,
+            loop_depth: 0,
         }
     }
 }
