@@ -4,7 +4,7 @@
 //! cancellation sites racing a lossy future ([`Race`]).
 
 use crate::source::Span;
-use crate::summary::{CancelSite, OnElapsed, Origin, Place, RootKind, RootRef, Unit};
+use crate::summary::{CancelSite, OnElapsed, Origin, Place, RootKind, RootRef, Unit, UnitKind};
 use crate::vocab::Cost;
 
 /// What the last walk of unit `unit` saw happen to one place, in walk order (source order,
@@ -127,12 +127,16 @@ impl Race<'_> {
     /// unit `unit` (the race's): not when the code panics then; not when the raced call took
     /// the place by value (the future owned it); not when the unit owns the place itself
     /// (made in it, or taken by value) and either returns then or never names it again, so
-    /// it is dropped on the way out.
-    pub fn place_used_again(&self, unit: &Unit) -> bool {
+    /// it is dropped on the way out; not when a fn returns then and every caller lends it
+    /// a connection of its own (`exposed(slot)`: some caller can bind the slot to one that
+    /// outlives the call), which the error leaves through.
+    pub fn place_used_again(&self, unit: &Unit, exposed: impl Fn(usize) -> bool) -> bool {
         match (self.on_elapsed, self.stream) {
             (OnElapsed::Panics, _) => false,
             (_, Some(_)) if self.moved => false,
-            (OnElapsed::Returns, Some(place)) => !owned_by(unit, place),
+            (OnElapsed::Returns, Some(place)) => {
+                !owned_by(unit, place) && !lent_by_owners(unit, place, exposed)
+            }
             (OnElapsed::GoesOn, Some(place)) => {
                 !(owned_by(unit, place)
                     && self.used_again_at.is_none()
@@ -237,6 +241,17 @@ fn owned_by(unit: &Unit, place: &Place) -> bool {
             RootKind::ParamOwned | RootKind::SelfOwned
         ),
     }
+}
+
+/// `place` is a fn's reference parameter (or `&self`) that no caller binds to a connection
+/// outliving the call.
+fn lent_by_owners(unit: &Unit, place: &Place, exposed: impl Fn(usize) -> bool) -> bool {
+    let RootRef::Slot(i) = place.root else {
+        return false;
+    };
+    matches!(unit.kind, UnitKind::Fn { .. })
+        && matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef)
+        && !exposed(i)
 }
 
 /// The logs of one unit's last walk, one per place, in the order each place first met a fact.

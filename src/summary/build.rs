@@ -51,6 +51,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         taking_methods: drain::taking_methods(&file.items),
         guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
         inline_mods: Vec::new(),
+        inline_private: 0,
     };
     cx.items(&file.items, &Scope::default());
     cx.out.crate_names = crate::lex::crate_names(text).into_iter().collect();
@@ -72,6 +73,8 @@ struct FileCx<'a> {
     taking_methods: HashMap<String, HashSet<String>>,
     /// Inline `mod a { .. }` blocks around the current item.
     inline_mods: Vec<String>,
+    /// How many of `inline_mods` are not `pub`.
+    inline_private: usize,
     /// Names `use` items and `type` aliases give guard wrapper paths.
     guard_wrappers: wrappers::WrapperNames,
 }

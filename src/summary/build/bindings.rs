@@ -182,7 +182,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 }
                 (Origin::Owned, None)
             }
-            Expr::Struct(s) => (Origin::Owned, last_segment(&s.path)),
+            Expr::Struct(s) => (Origin::Owned, self.named_type(last_segment(&s.path))),
             // `match pool.checkout().await { Ok(c) => c, Err(e) => return .. }`
             Expr::Match(m) => self.origin_of(strip_postfix(&m.expr)),
             Expr::Call(c) => {
@@ -197,7 +197,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                         return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
                     }
                     if is_constructor(&segs) {
-                        let ty = Some(segs[segs.len() - 2].clone());
+                        let ty = self.named_type(Some(segs[segs.len() - 2].clone()));
                         // The guard wrapper owns what it is lent: every use goes through
                         // its own exchange (`bind_wrapper`), not a view of the connection.
                         if self.guard_wrapper_made_by(&segs).is_some() {
@@ -245,6 +245,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 Some(p) => (Origin::Alias(p), None),
                 None => (Origin::Owned, None),
             },
+        }
+    }
+
+    /// A type as written, with `Self` the impl's own type (`let c = Self { .. }`).
+    fn named_type(&self, ty: Option<String>) -> Option<String> {
+        match ty.as_deref() {
+            Some("Self") => self.unit.self_ty.clone(),
+            _ => ty,
         }
     }
 
