@@ -26,6 +26,12 @@ use crate::summary::{FileSummary, ModDecl};
 pub struct Reach {
     /// For each file, whether to analyse it.
     pub keep: Vec<bool>,
+    /// For each file, whether it is kept but only in modules no code outside its crate can
+    /// name: a `pub fn` there is not public API, unless `pub use` names its type or itself
+    /// ([`hide_private`]).
+    pub hidden: Vec<bool>,
+    /// What `pub use` items anywhere in the scan name ([`FileSummary::reexported`]).
+    pub reexported: HashSet<String>,
     pub outside: Vec<Error>,
 }
 
@@ -45,7 +51,7 @@ pub fn reachable(
     packages: &[Package<'_>],
     files: &[ModuleFile<'_>],
     trees: &[Tree],
-    targets: Option<&Targets>,
+    selection: Option<&Targets>,
 ) -> Reach {
     let mut outside = Vec::new();
     let mut check = |declarer: &Path, target: &Path, via: &str| {
@@ -65,14 +71,15 @@ pub fn reachable(
         .map(|(i, f)| (normalize(f.path), i))
         .collect();
     let package_dirs: HashSet<PathBuf> = packages.iter().map(|p| normalize(p.folder)).collect();
-    let mut keep: Vec<bool> = files
+    let in_package: Vec<bool> = files
         .iter()
         .map(|f| {
-            !normalize(f.path)
+            normalize(f.path)
                 .ancestors()
                 .any(|a| package_dirs.contains(a))
         })
         .collect();
+    let mut keep: Vec<bool> = in_package.iter().map(|p| !p).collect();
     // (file, the folder its `mod x;` declarations resolve in)
     let mut work: Vec<(usize, PathBuf)> = Vec::new();
     let reach = |path: &Path, dir: PathBuf, keep: &mut Vec<bool>, work: &mut Vec<_>| {
@@ -83,9 +90,10 @@ pub fn reachable(
             }
         }
     };
+    let mut roots = Vec::new();
     for package in packages {
-        let roots = package.manifest.targets.iter();
-        let selected = roots.filter(|(_, kind)| targets.is_none_or(|t| t.keeps(kind)));
+        let targets = package.manifest.targets.iter();
+        let selected = targets.filter(|(_, kind)| selection.is_none_or(|t| t.keeps(kind)));
         for (root, _) in selected {
             if check(
                 &package.folder.join("Cargo.toml"),
@@ -93,7 +101,8 @@ pub fn reachable(
                 "a target's `path`",
             ) {
                 let dir = module_dir(root, true);
-                reach(root, dir, &mut keep, &mut work);
+                reach(root, dir.clone(), &mut keep, &mut work);
+                roots.push((root.as_path(), dir));
             }
         }
     }
@@ -127,7 +136,77 @@ pub fn reachable(
             }
         }
     }
-    Reach { keep, outside }
+    let reexported: HashSet<String> = files
+        .iter()
+        .flat_map(|f| f.summary.reexported.iter().cloned())
+        .collect();
+    let public = public_files(files, &index, roots, &reexported);
+    // Files in no package are kept whole, as if public.
+    let hidden = (0..files.len())
+        .map(|i| keep[i] && in_package[i] && !public[i])
+        .collect();
+    Reach {
+        keep,
+        hidden,
+        reexported,
+        outside,
+    }
+}
+
+/// The units of a file in a private module ([`Reach::hidden`]) are not public API: each
+/// `pub` fn keeps its mark only when a `pub use` names it or its type.
+pub fn hide_private(summary: &mut FileSummary, reexported: &HashSet<String>) {
+    for unit in &mut summary.units {
+        let named = unit.self_ty.as_ref().unwrap_or(&unit.name);
+        unit.is_pub &= reexported.contains(named);
+    }
+}
+
+/// Which files code outside their crate can name: the crate roots, and what `pub mod`
+/// declarations reach from them. A private module a `pub use` anywhere in the scan names
+/// whole (`pub use worker::*`) counts as public, as does all under a file that failed
+/// to parse (its declarations are unknown). Paths are those [`reachable`] checked.
+fn public_files(
+    files: &[ModuleFile<'_>],
+    index: &HashMap<PathBuf, usize>,
+    roots: Vec<(&Path, PathBuf)>,
+    reexported: &HashSet<String>,
+) -> Vec<bool> {
+    let mut public = vec![false; files.len()];
+    let mut work: Vec<(usize, PathBuf)> = Vec::new();
+    let mut reach = |path: &Path, dir: PathBuf, work: &mut Vec<_>| {
+        if let Some(&i) = index.get(&normalize(path)) {
+            if !public[i] {
+                public[i] = true;
+                work.push((i, dir));
+            }
+        }
+    };
+    for (root, dir) in roots {
+        reach(root, dir, &mut work);
+    }
+    while let Some((i, dir)) = work.pop() {
+        let file = files[i];
+        if file.failed {
+            for (path, _) in index.iter().filter(|(p, _)| p.starts_with(&dir)) {
+                let mod_rs = path.file_name().is_some_and(|n| n == "mod.rs");
+                reach(path, module_dir(path, mod_rs), &mut work);
+            }
+            continue;
+        }
+        let named = |d: &ModDecl| d.is_pub || reexported.contains(&d.name);
+        for decl in file.summary.mods.iter().filter(|d| named(d)) {
+            for (path, mod_rs) in candidates(file.path, &dir, decl) {
+                reach(&path, module_dir(&path, mod_rs), &mut work);
+            }
+        }
+        let folder = file.path.parent().unwrap_or(Path::new(""));
+        for include in &file.summary.includes {
+            let path = folder.join(include);
+            reach(&path, module_dir(&path, true), &mut work);
+        }
+    }
+    public
 }
 
 /// The package folder a file belongs to: the nearest of `packages` above it.
@@ -242,6 +321,7 @@ mod tests {
             name: name.into(),
             path_attr: path_attr.map(Into::into),
             inline_parents: inline.iter().map(|s| s.to_string()).collect(),
+            is_pub: true,
         }
     }
 

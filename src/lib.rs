@@ -343,7 +343,15 @@ fn load_found(found: discover::Discovered, config: &Config, cache: Option<&Cache
         packages,
         unreported: HashSet::new(),
     };
-    for (i, (file, keep)) in summarised.into_iter().zip(reach.keep).enumerate() {
+    for (i, ((mut file, keep), hidden)) in summarised
+        .into_iter()
+        .zip(reach.keep)
+        .zip(reach.hidden.iter().copied())
+        .enumerate()
+    {
+        if hidden {
+            crates::hide_private(&mut file.summary, &reach.reexported);
+        }
         if keep {
             if selected.as_ref().is_some_and(|s| !s[i]) {
                 loaded.unreported.insert(file.path.clone());

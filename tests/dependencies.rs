@@ -412,7 +412,6 @@ fn a_deadpool_checkout_reused_after_a_timeout_is_reported_at_the_timeout() {
 /// The same lookup on a connection made for the call: nothing reads the connection after
 /// the timeout, so nothing is lost.
 #[test]
-#[ignore = "the walk still reports a race whose connection is dropped with the fn (issue 18, the walk's part)"]
 fn a_connection_made_per_call_and_dropped_is_not_reported() {
     let (_dir, root) = fixture("bb8_redis_pool");
     let (_, report) = scan(&root, &[]);

@@ -158,6 +158,7 @@ cases!(
         enum_dispatch,
         views_and_dyn,
         typed_receivers,
+        private_modules,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

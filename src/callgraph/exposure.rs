@@ -30,7 +30,7 @@ impl Workspace {
             if !matches!(u.unit.kind, UnitKind::Fn { .. }) {
                 continue;
             }
-            let api = u.unit.is_pub && u.unit.trait_name.is_none();
+            let api = u.unit.is_pub;
             let pool_check = u
                 .unit
                 .trait_name
@@ -103,5 +103,11 @@ impl Outcome {
     /// reference that a caller can bind to such a stream (see the module docs).
     pub fn stream_outlives(&self, ws: &Workspace, s: &Section) -> bool {
         ws.stream_outlives(s, &self.exposed)
+    }
+
+    /// Some caller can bind slot `slot` of the fn unit `unit` belongs to, to a stream that
+    /// outlives the call.
+    pub fn slot_exposed(&self, ws: &Workspace, unit: usize, slot: usize) -> bool {
+        self.exposed.contains(&(ws.owner_fn(unit), slot))
     }
 }

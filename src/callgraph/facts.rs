@@ -4,7 +4,7 @@
 //! cancellation sites racing a lossy future ([`Race`]).
 
 use crate::source::Span;
-use crate::summary::{CancelSite, OnElapsed, Origin, Place, RootKind, RootRef, Unit};
+use crate::summary::{CancelSite, OnElapsed, Origin, Place, RootKind, RootRef, Unit, UnitKind};
 use crate::vocab::Cost;
 
 /// What the last walk of unit `unit` saw happen to one place, in walk order (source order,
@@ -58,6 +58,8 @@ pub struct Cancellation {
     /// The raced call takes the place by value (`process(framed)`): the dropped future owns
     /// it, and drops it.
     pub moved: bool,
+    /// How many loops enclose the site in its unit.
+    pub loop_depth: u32,
 }
 
 /// One await taking part in a fact.
@@ -103,6 +105,8 @@ pub struct Race<'l> {
     pub moved: bool,
     /// The first await in the unit using the place after the site, if any.
     pub used_again_at: Option<Span>,
+    /// How many loops enclose the site in its unit.
+    pub loop_depth: u32,
 }
 
 /// What dropping a raced future costs, worst first. Each harm is one rule's to report.
@@ -121,15 +125,36 @@ pub enum Harm {
 impl Race<'_> {
     /// Whether what the dropped future was working on can be used after the site fires, in
     /// unit `unit` (the race's): not when the code panics then; not when the raced call took
-    /// the place by value (the future owned it); not when the unit returns then and owns the
-    /// place itself (made in it, or taken by value), so it is dropped on the way out.
-    pub fn place_used_again(&self, unit: &Unit) -> bool {
+    /// the place by value (the future owned it); not when the unit owns the place itself
+    /// (made in it, or taken by value) and either returns then or never names it again, so
+    /// it is dropped on the way out; not when a fn returns then and every caller lends it
+    /// a connection of its own (`exposed(slot)`: some caller can bind the slot to one that
+    /// outlives the call), which the error leaves through.
+    pub fn place_used_again(&self, unit: &Unit, exposed: impl Fn(usize) -> bool) -> bool {
         match (self.on_elapsed, self.stream) {
             (OnElapsed::Panics, _) => false,
             (_, Some(_)) if self.moved => false,
-            (OnElapsed::Returns, Some(place)) => !owned_by(unit, place),
+            (OnElapsed::Returns, Some(place)) => {
+                !owned_by(unit, place) && !lent_by_owners(unit, place, exposed)
+            }
+            (OnElapsed::GoesOn, Some(place)) => {
+                !(owned_by(unit, place)
+                    && self.used_again_at.is_none()
+                    && self.last_use(unit, place))
+            }
             _ => true,
         }
+    }
+
+    /// The site is the last the unit has of `place`: nothing after it names the place (to
+    /// use, return, store or hand it on), and no loop around the site runs it again while
+    /// the place lives.
+    fn last_use(&self, unit: &Unit, place: &Place) -> bool {
+        let root = match place.root {
+            RootRef::Local(l) => &unit.locals[l],
+            RootRef::Slot(i) => &unit.slots[i],
+        };
+        root.last_mention <= self.span.end_byte && root.loop_depth == self.loop_depth
     }
 
     pub fn harm(&self) -> Harm {
@@ -198,6 +223,7 @@ impl PlaceLog {
                 on_elapsed: c.on_elapsed,
                 moved: c.moved,
                 used_again_at,
+                loop_depth: c.loop_depth,
             })
         })
     }
@@ -215,6 +241,17 @@ fn owned_by(unit: &Unit, place: &Place) -> bool {
             RootKind::ParamOwned | RootKind::SelfOwned
         ),
     }
+}
+
+/// `place` is a fn's reference parameter (or `&self`) that no caller binds to a connection
+/// outliving the call.
+fn lent_by_owners(unit: &Unit, place: &Place, exposed: impl Fn(usize) -> bool) -> bool {
+    let RootRef::Slot(i) = place.root else {
+        return false;
+    };
+    matches!(unit.kind, UnitKind::Fn { .. })
+        && matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef)
+        && !exposed(i)
 }
 
 /// The logs of one unit's last walk, one per place, in the order each place first met a fact.

@@ -47,6 +47,7 @@ impl Workspace {
             flags_cleared: &self.cleared_flags[i],
             at: unit.span,
             reads,
+            loop_depth: 0,
         };
         let mut state = State::default();
         walker.nodes(body, &mut state);
@@ -146,6 +147,8 @@ pub(super) struct Walker<'w> {
     pub(super) at: Span,
     /// Units whose effects this walk read, when the fixpoint wants to know.
     pub(super) reads: Option<&'w mut Vec<usize>>,
+    /// How many loops enclose the node being walked.
+    pub(super) loop_depth: u32,
 }
 
 impl Walker<'_> {
@@ -190,7 +193,9 @@ impl Walker<'_> {
                 }
                 Node::Loop(body) => {
                     let mut s = state.clone();
+                    self.loop_depth += 1;
                     self.nodes(body, &mut s);
+                    self.loop_depth -= 1;
                     *state = State::join(state.clone(), s);
                 }
                 Node::Guard(GuardEvent::FlagClear(p, f)) if self.marks_owed(state, p, f, false) => {
@@ -464,6 +469,7 @@ impl Walker<'_> {
                     source: source.cloned(),
                     on_elapsed: a.on_elapsed,
                     moved: false,
+                    loop_depth: self.loop_depth,
                 };
                 found = Some((cancellation, stream, callee));
             }

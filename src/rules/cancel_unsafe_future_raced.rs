@@ -18,7 +18,8 @@ declare_rule! {
 impl Check for CancelUnsafeFutureRaced {
     fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         for r in log.races() {
-            if !r.place_used_again(&cx.workspace.units[r.unit].unit) {
+            let exposed = |slot| cx.outcome.slot_exposed(cx.workspace, r.unit, slot);
+            if !r.place_used_again(&cx.workspace.units[r.unit].unit, exposed) {
                 // Nothing is left to read the reply or the rest of the frame.
                 continue;
             }

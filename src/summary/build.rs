@@ -53,6 +53,7 @@ pub fn summarize_file(text: &str, vocab: &Vocabulary) -> Result<FileSummary, Ref
         guard_wrappers: wrappers::WrapperNames::of(&file.items, vocab),
         type_homes: homes::TypeHomes::of(&file.items),
         inline_mods: Vec::new(),
+        inline_private: 0,
     };
     cx.items(&file.items, &Scope::default());
     cx.out.crate_names = crate::lex::crate_names(text).into_iter().collect();
@@ -74,6 +75,8 @@ struct FileCx<'a> {
     taking_methods: HashMap<String, HashSet<String>>,
     /// Inline `mod a { .. }` blocks around the current item.
     inline_mods: Vec<String>,
+    /// How many of `inline_mods` are not `pub`.
+    inline_private: usize,
     /// Names `use` items and `type` aliases give guard wrapper paths.
     guard_wrappers: wrappers::WrapperNames,
     /// The crates written types are named through.
@@ -113,4 +116,6 @@ struct BodyBuilder<'c, 'a> {
     /// `let r = timeout(..).await;`: `r` and the await, until the next statement (see
     /// `elapsed.rs`).
     timeout_result: Option<(String, crate::source::Span)>,
+    /// How many loops enclose what is being built.
+    loop_depth: u32,
 }

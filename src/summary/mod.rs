@@ -38,6 +38,10 @@ pub struct FileSummary {
     /// Crates the file names as a path root (`redis::`, `use redis;`), sorted: which
     /// dependencies the code can call into (see `lex::crate_names`).
     pub crate_names: Vec<String>,
+    /// What `pub use` items make public again: the items they name (`pub use
+    /// worker::Handle` gives `Handle`), and the modules they name whole (`pub use
+    /// worker::*` and `pub use self::worker` give `worker`).
+    pub reexported: Vec<String>,
 }
 
 /// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
@@ -60,6 +64,8 @@ pub struct ModDecl {
     pub name: String,
     pub path_attr: Option<String>,
     pub inline_parents: Vec<String>,
+    /// It and every inline module around it are `pub`: code outside the crate can name it.
+    pub is_pub: bool,
 }
 
 /// Field types of a struct, by field name (tuple fields by index).
@@ -83,6 +89,8 @@ pub struct Unit {
     pub self_args: Vec<String>,
     pub trait_name: Option<String>,
     pub kind: UnitKind,
+    /// Declared `pub`; cleared by the facade for a file in a module that code outside its
+    /// crate cannot name, unless re-exported (`crates::hide_private`).
     pub is_pub: bool,
     /// The name of the fn (or the `async` keyword of a block).
     pub span: Span,
@@ -232,6 +240,13 @@ pub struct Root {
     /// For a local with no written type: the call whose (awaited, unwrapped) result it
     /// holds, so the workspace pass can type it from the callee's return type.
     pub made_by: Option<Box<Target>>,
+    /// The end byte of the last place the body names it (any expression, closure, macro
+    /// argument or `async` block, an alias's mentions included): past it, nothing uses,
+    /// returns, stores or hands it on.
+    pub last_mention: u32,
+    /// How many loops enclose its binding (0 for a parameter): an await nested deeper runs
+    /// again while it lives.
+    pub loop_depth: u32,
 }
 
 #[derive(Encode, Decode, Debug, Clone, PartialEq)]

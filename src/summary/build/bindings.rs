@@ -36,6 +36,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             spawn_handles: HashMap::new(),
             wrappers: HashMap::new(),
             timeout_result: None,
+            loop_depth: 0,
         }
     }
 
@@ -45,6 +46,24 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
 
     pub(super) fn lookup(&self, name: &str) -> Option<RootRef> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    /// `name` is named at byte `end`: the root it binds to, and what that root aliases, are
+    /// mentioned there (see [`Root::last_mention`]).
+    pub(super) fn mention(&mut self, name: &str, end: u32) {
+        let mut next = self.lookup(name);
+        // An alias points at an earlier local; the bound is for safety's sake alone.
+        for _ in 0..=self.unit.locals.len() {
+            let Some(r) = next.take() else { break };
+            let root = match r {
+                RootRef::Slot(i) => &mut self.unit.slots[i],
+                RootRef::Local(l) => &mut self.unit.locals[l],
+            };
+            root.last_mention = root.last_mention.max(end);
+            if let RootKind::Local(Origin::Alias(p)) = &root.kind {
+                next = Some(p.root).filter(|&a| a != r);
+            }
+        }
     }
 
     pub(super) fn bind(&mut self, name: String, origin: Origin, ty: Option<String>) {
@@ -57,6 +76,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             generic: false,
             bound_io: None,
             made_by: None,
+            last_mention: 0,
+            loop_depth: self.loop_depth,
         });
         let r = RootRef::Local(self.unit.locals.len() - 1);
         self.scopes.last_mut().expect("scope").insert(name, r);
@@ -171,7 +192,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 }
                 (Origin::Owned, None)
             }
-            Expr::Struct(s) => (Origin::Owned, last_segment(&s.path)),
+            Expr::Struct(s) => (Origin::Owned, self.named_type(last_segment(&s.path))),
             // `match pool.checkout().await { Ok(c) => c, Err(e) => return .. }`
             Expr::Match(m) => self.origin_of(strip_postfix(&m.expr)),
             Expr::Call(c) => {
@@ -186,7 +207,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                         return (Origin::Owned, self.origin_of(strip_postfix(&c.args[0])).1);
                     }
                     if is_constructor(&segs) {
-                        let ty = Some(segs[segs.len() - 2].clone());
+                        let ty = self.named_type(Some(segs[segs.len() - 2].clone()));
                         // The guard wrapper owns what it is lent: every use goes through
                         // its own exchange (`bind_wrapper`), not a view of the connection.
                         if self.guard_wrapper_made_by(&segs).is_some() {
@@ -234,6 +255,14 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
                 Some(p) => (Origin::Alias(p), None),
                 None => (Origin::Owned, None),
             },
+        }
+    }
+
+    /// A type as written, with `Self` the impl's own type (`let c = Self { .. }`).
+    fn named_type(&self, ty: Option<String>) -> Option<String> {
+        match ty.as_deref() {
+            Some("Self") => self.unit.self_ty.clone(),
+            _ => ty,
         }
     }
 

@@ -3,7 +3,8 @@
 //! asserted `Ok` right after (`let r = timeout(d, f).await; assert!(r.is_ok())`,
 //! `assert!(matches!(r, Ok(..)))`); the thread unwinds and nothing uses what the dropped
 //! future was working on again (a test's watchdog). It returns: `timeout(d, f).await?`,
-//! `.map_err(..)?`, `.context(..)?`; what the unit owns is dropped with it.
+//! `.map_err(..)?`, `.context(..)?`, or the await as a fn body's value; what the unit owns
+//! is dropped with it.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -57,6 +58,15 @@ impl BodyBuilder<'_, '_> {
         }
         if matches!(e, Expr::Await(_)) {
             mark(out, self.cx.lines.span(e.span()), OnElapsed::Returns);
+        }
+    }
+
+    /// `async fn f() -> Result<..> { ..; timeout(d, f).await }`: the body's value is the
+    /// awaited result, so the elapsed error is returned from the fn as with `?`. Called once
+    /// the body's nodes are in `out`.
+    pub(super) fn tail_returns_on_elapsed(&mut self, body: &syn::Block, out: &mut [Node]) {
+        if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() {
+            self.returns_on_elapsed(tail, out);
         }
     }
 

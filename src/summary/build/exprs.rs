@@ -85,10 +85,20 @@ impl BodyBuilder<'_, '_> {
             spawn_handles: HashMap::new(),
             wrappers: self.wrappers.clone(),
             timeout_result: None,
+            loop_depth: 0,
         };
         let mut nodes = Vec::new();
         child.block(block, &mut nodes);
         let mut unit = child.finish();
+        // Naming a captured root inside the block is naming it where the block is.
+        let captured = unit
+            .slots
+            .iter()
+            .chain(&unit.locals[..unit.captured_locals]);
+        let ours = self.unit.slots.iter_mut().chain(&mut self.unit.locals);
+        for (root, inner) in ours.zip(captured) {
+            root.last_mention = root.last_mention.max(inner.last_mention);
+        }
         unit.body = nodes;
         self.cx.out.units[idx] = unit;
         idx
@@ -96,6 +106,12 @@ impl BodyBuilder<'_, '_> {
 
     pub(super) fn expr(&mut self, e: &Expr, out: &mut Vec<Node>) {
         match e {
+            Expr::Path(p) => {
+                if let Some(id) = p.path.get_ident() {
+                    let end = self.cx.lines.span(id.span()).end_byte;
+                    self.mention(&id.to_string(), end);
+                }
+            }
             Expr::Await(a) => {
                 let before = self.cx.out.units.len();
                 self.operands(&a.base, out);
@@ -230,6 +246,7 @@ impl BodyBuilder<'_, '_> {
                 out.push(Node::Branch(arms));
             }
             Expr::While(w) => {
+                self.loop_depth += 1;
                 self.scopes.push(HashMap::new());
                 let mut body = Vec::new();
                 self.expr(&w.cond, &mut body);
@@ -238,10 +255,12 @@ impl BodyBuilder<'_, '_> {
                 }
                 self.block(&w.body, &mut body);
                 self.scopes.pop();
+                self.loop_depth -= 1;
                 out.push(Node::Loop(body));
             }
             Expr::ForLoop(f) => {
                 self.expr(&f.expr, out);
+                self.loop_depth += 1;
                 self.scopes.push(HashMap::new());
                 for name in pat_names(&f.pat) {
                     self.bind(name, Origin::Owned, None);
@@ -249,11 +268,14 @@ impl BodyBuilder<'_, '_> {
                 let mut body = Vec::new();
                 self.block(&f.body, &mut body);
                 self.scopes.pop();
+                self.loop_depth -= 1;
                 out.push(Node::Loop(body));
             }
             Expr::Loop(l) => {
+                self.loop_depth += 1;
                 let mut body = Vec::new();
                 self.block(&l.body, &mut body);
+                self.loop_depth -= 1;
                 out.push(Node::Loop(body));
             }
             Expr::Block(b) => self.block(&b.block, out),
@@ -314,6 +336,7 @@ impl BodyBuilder<'_, '_> {
                     self.operand(a, out);
                 }
             }
+            Expr::Path(_) => self.expr(e, out),
             Expr::Paren(p) => self.operands(&p.expr, out),
             Expr::Group(g) => self.operands(&g.expr, out),
             Expr::Reference(r) => self.expr(&r.expr, out),

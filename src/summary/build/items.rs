@@ -99,21 +99,32 @@ impl<'a> FileCx<'a> {
                     }
                 }
             }
-            Item::Mod(m) => match &m.content {
-                Some((_, items)) => {
-                    self.inline_mods.push(m.ident.to_string());
-                    self.items(items, scope);
-                    self.inline_mods.pop();
+            Item::Mod(m) => {
+                let private = usize::from(!matches!(m.vis, syn::Visibility::Public(_)));
+                match &m.content {
+                    Some((_, items)) => {
+                        self.inline_mods.push(m.ident.to_string());
+                        self.inline_private += private;
+                        self.items(items, scope);
+                        self.inline_private -= private;
+                        self.inline_mods.pop();
+                    }
+                    None => self.out.mods.push(ModDecl {
+                        name: m.ident.to_string(),
+                        path_attr: path_attr(&m.attrs),
+                        inline_parents: self.inline_mods.clone(),
+                        is_pub: private == 0 && self.inline_private == 0,
+                    }),
                 }
-                None => self.out.mods.push(ModDecl {
-                    name: m.ident.to_string(),
-                    path_attr: path_attr(&m.attrs),
-                    inline_parents: self.inline_mods.clone(),
-                }),
-            },
+            }
             Item::Struct(s) => self.structure(s),
             Item::Enum(e) => self.enumeration(e),
-            Item::Use(u) => type_renames(&u.tree, &mut self.out.type_renames),
+            Item::Use(u) => {
+                type_renames(&u.tree, &mut self.out.type_renames);
+                if matches!(u.vis, syn::Visibility::Public(_)) {
+                    use_names(&u.tree, &mut self.out.reexported);
+                }
+            }
             Item::Type(t) if t.generics.params.is_empty() => {
                 if let Some(target) = type_name(&t.ty) {
                     self.out.type_aliases.push((t.ident.to_string(), target));
@@ -225,6 +236,8 @@ impl<'a> FileCx<'a> {
                         generic: false,
                         bound_io: None,
                         made_by: None,
+                        last_mention: 0,
+                        loop_depth: 0,
                     });
                 }
                 FnArg::Typed(pt) => {
@@ -276,6 +289,7 @@ impl<'a> FileCx<'a> {
         b.wrappers.extend(wrappers);
         let mut nodes = Vec::new();
         b.block(block, &mut nodes);
+        b.tail_returns_on_elapsed(block, &mut nodes);
         let mut unit = b.finish();
         if unit.guard_attr {
             GuardedSite::collect(&nodes, &mut unit.guarded_sites);
@@ -326,6 +340,8 @@ impl<'a> FileCx<'a> {
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
+            last_mention: 0,
+            loop_depth: 0,
         }
     }
 }
@@ -369,6 +385,21 @@ fn type_renames(tree: &syn::UseTree, out: &mut Vec<(String, String)>) {
             }
         }
         _ => {}
+    }
+}
+
+/// What a `pub use` tree makes public: each item it names (a module named so is public
+/// whole), and the module of each glob (`a::{b, c as d, e::*}` gives `b`, `c`, `e`).
+fn use_names(tree: &syn::UseTree, out: &mut Vec<String>) {
+    match tree {
+        syn::UseTree::Path(p) if matches!(&*p.tree, syn::UseTree::Glob(_)) => {
+            out.push(p.ident.to_string())
+        }
+        syn::UseTree::Path(p) => use_names(&p.tree, out),
+        syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+        syn::UseTree::Rename(r) => out.push(r.ident.to_string()),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+        syn::UseTree::Glob(_) => {}
     }
 }
 
