@@ -32,9 +32,7 @@ pub fn run_engine(texts: &[String]) {
 /// every position, and summarises what is left, as a dependency's files are.
 pub fn run_dependency_preparation(text: &str) {
     let features = ["std".to_string(), "client".to_string()];
-    let prepared = prepare(text, &Build {
-        features: &features,
-    });
+    let prepared = prepare(text, &Build::dependency(&features));
     let Some(blanked) = prepared.text else {
         return;
     };
