@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use syn::{GenericArgument, Item, PathArguments, Type, UseTree};
+use syn::{GenericArgument, Item, PathArguments, Type};
 
-use super::paths::path_segments;
+use super::paths::{path_segments, use_imports};
 use super::types::{strip_group, type_args};
 use crate::vocab::words::WRAPPERS;
 
@@ -38,7 +38,9 @@ impl TypeHomes {
     fn collect(&mut self, items: &[Item]) {
         for item in items {
             match item {
-                Item::Use(u) => self.import(&u.tree, &mut Vec::new()),
+                Item::Use(u) => use_imports(&u.tree, &mut |name, path| {
+                    self.imports.insert(name, path);
+                }),
                 Item::Type(t) => {
                     if let Some(path) = written_path(&t.ty) {
                         self.aliases.insert(t.ident.to_string(), path);
@@ -55,25 +57,6 @@ impl TypeHomes {
                 }
                 _ => {}
             }
-        }
-    }
-
-    fn import(&mut self, tree: &UseTree, prefix: &mut Vec<String>) {
-        let mut add = |name: String, last: String, prefix: &[String]| {
-            let mut path = prefix.to_vec();
-            path.push(last);
-            self.imports.insert(name, path);
-        };
-        match tree {
-            UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                self.import(&p.tree, prefix);
-                prefix.pop();
-            }
-            UseTree::Group(g) => g.items.iter().for_each(|t| self.import(t, prefix)),
-            UseTree::Name(n) => add(n.ident.to_string(), n.ident.to_string(), prefix),
-            UseTree::Rename(r) => add(r.rename.to_string(), r.ident.to_string(), prefix),
-            UseTree::Glob(_) => {}
         }
     }
 

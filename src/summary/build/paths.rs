@@ -7,3 +7,31 @@ pub(super) fn path_segments(p: &syn::Path) -> Vec<String> {
 pub(super) fn last_segment(p: &syn::Path) -> Option<String> {
     p.segments.last().map(|s| s.ident.to_string())
 }
+
+/// Each name a `use` tree brings in, with the path it stands for (`use a::b::{C as D}`:
+/// `D` -> `a::b::C`); globs bring in no name.
+pub(super) fn use_imports(tree: &syn::UseTree, out: &mut impl FnMut(String, Vec<String>)) {
+    fn walk(
+        tree: &syn::UseTree,
+        prefix: &mut Vec<String>,
+        out: &mut impl FnMut(String, Vec<String>),
+    ) {
+        let path = |prefix: &[String], last: &syn::Ident| {
+            let mut path = prefix.to_vec();
+            path.push(last.to_string());
+            path
+        };
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                walk(&p.tree, prefix, out);
+                prefix.pop();
+            }
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, prefix, out)),
+            syn::UseTree::Name(n) => out(n.ident.to_string(), path(prefix, &n.ident)),
+            syn::UseTree::Rename(r) => out(r.rename.to_string(), path(prefix, &r.ident)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    walk(tree, &mut Vec::new(), out);
+}

@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
-use syn::{Expr, GenericArgument, Item, Pat, PathArguments, Type, UseTree};
+use syn::{Expr, GenericArgument, Item, Pat, PathArguments, Type};
 
-use super::paths::path_segments;
+use super::paths::{path_segments, use_imports};
 use super::places::strip_postfix;
 use super::types::strip_group;
 use super::{BodyBuilder, FileCx};
@@ -50,7 +50,12 @@ impl WrapperNames {
     fn collect_imports(&mut self, items: &[Item], vocab: &Vocabulary) {
         for item in items {
             match item {
-                Item::Use(u) => self.import(&u.tree, &mut Vec::new(), vocab),
+                // Only names of the crates that have guard wrappers matter here.
+                Item::Use(u) => use_imports(&u.tree, &mut |name, path| {
+                    if path.first().is_some_and(|k| vocab.has_guard_wrappers(k)) {
+                        self.imports.insert(name, path);
+                    }
+                }),
                 Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         self.collect_imports(inner, vocab);
@@ -58,27 +63,6 @@ impl WrapperNames {
                 }
                 _ => {}
             }
-        }
-    }
-
-    fn import(&mut self, tree: &UseTree, prefix: &mut Vec<String>, vocab: &Vocabulary) {
-        let mut add = |name: String, prefix: &[String], last: String| {
-            if prefix.first().is_some_and(|k| vocab.has_guard_wrappers(k)) {
-                let mut path = prefix.to_vec();
-                path.push(last);
-                self.imports.insert(name, path);
-            }
-        };
-        match tree {
-            UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                self.import(&p.tree, prefix, vocab);
-                prefix.pop();
-            }
-            UseTree::Group(g) => g.items.iter().for_each(|t| self.import(t, prefix, vocab)),
-            UseTree::Name(n) => add(n.ident.to_string(), prefix, n.ident.to_string()),
-            UseTree::Rename(r) => add(r.rename.to_string(), prefix, r.ident.to_string()),
-            UseTree::Glob(_) => {}
         }
     }
 
