@@ -118,21 +118,10 @@ mod tests {
     use crate::source::Span;
 
     fn finding(rule: &'static Rule, severity: Severity) -> Finding {
-        Finding {
-            rule,
-            severity,
-            file: "a.rs".into(),
-            span: Span::default(),
-            function: "f".into(),
-            message: String::new(),
-            primary_label: String::new(),
-            labels: Vec::new(),
-            help: String::new(),
-            fingerprint: String::new(),
-            reached: None,
-            resolved_by_name: false,
-            fix: None,
-        }
+        let mut f =
+            Finding::build(rule, "a.rs".into(), Span::default(), "f".into()).fingerprint(&[]);
+        f.severity = severity;
+        f
     }
 
     fn severities(findings: &[Finding]) -> Vec<Severity> {

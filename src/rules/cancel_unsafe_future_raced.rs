@@ -139,10 +139,6 @@ fn help(r: &Race<'_>) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
-    use crate::vocab::Vocabulary;
-
     /// The message names the future the site drops, not the `timeout(..)` around it: a stored
     /// future given to `timeout`, and a `select!` branch racing a `timeout`.
     #[test]
@@ -167,10 +163,7 @@ mod tests {
                 }
             }
         "#;
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
-        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let findings = crate::rules::findings_in(code);
         let messages: Vec<(&str, &str)> = findings
             .iter()
             .filter(|f| f.rule.id == "cancel_unsafe_future_raced")
@@ -191,13 +184,6 @@ mod tests {
             "{findings:#?}"
         );
     }
-}
-
-#[cfg(test)]
-mod used_again {
-    use std::path::PathBuf;
-
-    use crate::vocab::Vocabulary;
 
     /// The finding shows where the stream is used again after the site, when the same fn
     /// does it.
@@ -219,10 +205,7 @@ mod used_again {
                 }
             }
         "#;
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
-        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let findings = crate::rules::findings_in(code);
         let labels: Vec<(u32, u32, &str)> = findings
             .iter()
             .filter(|f| f.rule.id == "cancel_unsafe_future_raced")

@@ -97,10 +97,8 @@ pub(super) fn guard_attribute(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use crate::rules::{Applicability, Fix};
-    use crate::vocab::Vocabulary;
 
     /// A connection type with `fields`, and `method` in its impl (`{head}` stands for the
     /// line up to the name): the fixes of the findings, in order.
@@ -110,10 +108,7 @@ mod tests {
              pub struct Conn {{ stream: tokio::net::TcpStream, {fields} }}\n\
              impl Conn {{\n{method}\n}}\n"
         );
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
-        crate::findings_of(&[file], vec![summary], &vocab)
+        crate::rules::findings_in(&code)
             .into_iter()
             .map(|f| f.fix)
             .collect()
@@ -172,10 +167,7 @@ mod tests {
              impl Conn {{\r\n    async fn get(&mut self) -> std::io::Result<u8> {}\r\n}}\r\n",
             BODY.replace('\n', "\r\n")
         );
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
-        let found = crate::findings_of(&[file], vec![summary], &vocab);
+        let found = crate::rules::findings_in(&code);
         let fix = found[0].fix.as_ref().expect("a fix");
         assert_eq!(
             fix.edits[0].replacement,
@@ -214,10 +206,7 @@ mod tests {
              #[async_trait::async_trait]\n\
              impl Get for Conn {{\n{head}(&mut self) -> std::io::Result<u8> {BODY}\n}}\n"
         );
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, &code, &vocab).expect("parses");
-        let in_trait: Vec<_> = crate::findings_of(&[file], vec![summary], &vocab)
+        let in_trait: Vec<_> = crate::rules::findings_in(&code)
             .into_iter()
             .map(|f| sure(&f.fix))
             .collect();

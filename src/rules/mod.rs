@@ -258,12 +258,18 @@ mod tests {
     }
 }
 
+/// The findings of `code` analysed alone as `conn.rs`, with the default vocabulary (for the
+/// rules' unit tests).
+#[cfg(test)]
+pub(crate) fn findings_in(code: &str) -> Vec<Finding> {
+    let vocab = crate::vocab::Vocabulary::default();
+    let file = std::path::PathBuf::from("conn.rs");
+    let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
+    crate::findings_of(&[file], vec![summary], &vocab)
+}
+
 #[cfg(test)]
 mod superseding {
-    use std::path::PathBuf;
-
-    use crate::vocab::Vocabulary;
-
     /// A raced `write_all` that starts an exchange is one finding, the race rule's: the
     /// section at the same await is the same code reported less precisely.
     #[test]
@@ -280,10 +286,7 @@ mod superseding {
                 }
             }
         "#;
-        let vocab = Vocabulary::default();
-        let file = PathBuf::from("conn.rs");
-        let summary = crate::summarize_text(&file, code, &vocab).expect("parses");
-        let findings = crate::findings_of(&[file], vec![summary], &vocab);
+        let findings = super::findings_in(code);
         let ids: Vec<(&str, u32)> = findings.iter().map(|f| (f.rule.id, f.span.line)).collect();
         assert_eq!(ids, [("cancel_unsafe_future_raced", 6)], "{findings:#?}");
     }
