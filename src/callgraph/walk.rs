@@ -2,8 +2,15 @@
 //! an unanswered write, whether a guard is active): branches are joined, loops run zero or
 //! one time. It exports the unit's effects; its last walk also records, per place, what
 //! happened to it ([`PlaceLog`]: writes that leave a request owed, the reads that answer
-//! them with no guard between, cancellation sites racing a lossy future). Whether a fact is
-//! reported is the rules' call.
+//! them, cancellation sites racing a lossy future, the guard becoming active or not, the
+//! owed-reply mark). Whether a fact is reported, guarded or not, is the rules' call.
+//!
+//! The flow state itself stays here: the exported effects are computed from it for every
+//! round of the fixpoint (an unguarded section, a lossy future, a write left unanswered),
+//! and its joins of branches are what a log in walk order cannot replay. So the walk
+//! decides which write a read answers and whether a guard is active at each step (both
+//! recorded as facts), and whether an assignment is the owed-reply mark (it changes the
+//! exported effects).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +50,7 @@ impl Workspace {
             out: Effects::default(),
             logs: Logs::default(),
             recording: rec.is_some(),
+            guarded_fn: self.is_guarded(i),
             rec,
             flags_cleared: &self.cleared_flags[i],
             at: unit.span,
@@ -65,19 +73,16 @@ impl Workspace {
                 }
             }
         }
-        let mut logs = walker.logs.0;
-        if self.is_guarded(i) {
-            // A guarded exchange recovers on the next call: callers see a complete one, and
-            // the guard is active over the whole body.
+        if walker.guarded_fn {
+            // A guarded exchange recovers on the next call: callers see a complete one.
             for fx in out.roots.values_mut() {
                 fx.section = None;
                 fx.write = None;
                 fx.read = None;
             }
             out.internal_section = false;
-            logs.clear();
         }
-        (out, logs)
+        (out, walker.logs.logs)
     }
 }
 
@@ -141,6 +146,9 @@ pub(super) struct Walker<'w> {
     /// What happened to each place, kept by the last walk only (`recording`).
     pub(super) logs: Logs,
     pub(super) recording: bool,
+    /// The unit carries a guard attribute: its logs show a guard active over the whole body
+    /// (its flow state does not, so that its effects still say what dropping it loses).
+    pub(super) guarded_fn: bool,
     pub(super) rec: Option<&'w mut Recorded>,
     pub(super) flags_cleared: &'w HashSet<(Place, String)>,
     /// The await or call being walked (where the calls it makes happen).
@@ -161,8 +169,8 @@ impl Walker<'_> {
                     let events = self.events(&a.target, state.guarded);
                     if let Some(site) = a.site {
                         self.record_start(site, a.span, first_call);
-                        if site.races() && !state.guarded {
-                            self.record_race(site, a, &events);
+                        if site.races() {
+                            self.record_race(site, a, &events, state.guarded);
                         }
                     }
                     let buffered = reads_into_outliving_buffer(self.unit, &a.target);
@@ -199,9 +207,11 @@ impl Walker<'_> {
                     *state = State::join(state.clone(), s);
                 }
                 Node::Guard(GuardEvent::FlagClear(p, f)) if self.marks_owed(state, p, f, false) => {
+                    self.log_mark(state, p, f, false);
                     state.record_owed(p.root);
                 }
                 Node::Guard(GuardEvent::FlagSet(p, f)) if self.marks_owed(state, p, f, true) => {
+                    self.log_mark(state, p, f, true);
                     state.record_owed(p.root);
                 }
                 Node::Guard(GuardEvent::FlagClear(p, f)) => {
@@ -255,6 +265,32 @@ impl Walker<'_> {
             })
     }
 
+    /// In the last walk, records the owed-reply mark `place = value` in the log of the write
+    /// whose reply it marks owed ([`FactKind::StateChange`]).
+    fn log_mark(&mut self, state: &State, place: &Place, field: &str, value: bool) {
+        let Some((log, owed)) = state.pending.get(&place.root).and_then(|p| p.fact) else {
+            return;
+        };
+        let step = Step {
+            span: self.at,
+            text: format!("{} = {value}", self.unit.render_place(place)),
+            callee: None,
+        };
+        let kind = FactKind::StateChange {
+            field: field.to_string(),
+            value,
+            owed,
+        };
+        let guarded = self.guard_active(state.guarded);
+        self.logs.push(log as usize, guarded, Fact { step, kind });
+    }
+
+    /// Whether a guard is active at the step being walked, as the logs record it, when the
+    /// flow state's guard is `guarded`.
+    fn guard_active(&self, guarded: bool) -> bool {
+        guarded || self.guarded_fn
+    }
+
     pub(super) fn is_guard(&self, g: &GuardEvent) -> bool {
         match g {
             GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
@@ -300,7 +336,7 @@ impl Walker<'_> {
         if self.recording {
             for e in &events {
                 if let Event::Io(_, place, _) | Event::Section(place, ..) = e {
-                    self.note_use(place, a);
+                    self.note_use(place, a, state);
                 }
             }
         }
@@ -309,9 +345,9 @@ impl Walker<'_> {
                 Event::Section(place, callee, deferred) => {
                     if !state.guarded {
                         self.fx(place.root).section.get_or_insert(a.span);
-                        if *deferred {
-                            self.log(Some(place), a, *callee, FactKind::Exchange);
-                        }
+                    }
+                    if *deferred {
+                        self.log(Some(place), a, *callee, FactKind::Exchange, state.guarded);
                     }
                 }
                 Event::Deferred(r, m) => {
@@ -343,26 +379,28 @@ impl Walker<'_> {
                 continue;
             };
             pending.answered = true;
+            let (write, fact) = (pending.write, pending.fact);
+            if let Some((log, answers)) = fact {
+                let kind = FactKind::Read { answers };
+                let known = self.logs.logs[log as usize]
+                    .facts
+                    .iter()
+                    .any(|f| f.kind == kind && f.step.span == a.span);
+                if !known {
+                    let guarded = self.guard_active(state.guarded);
+                    let fact = Fact {
+                        step: step(a, *callee),
+                        kind,
+                    };
+                    self.logs.push(log as usize, guarded, fact);
+                }
+            }
             if state.guarded {
                 continue;
             }
-            let (write, fact) = (pending.write, pending.fact);
             self.fx(place.root).section.get_or_insert(write);
             if self.is_outliving_local(place.root) {
                 self.out.internal_section = true;
-            }
-            if let Some((log, answers)) = fact {
-                let log = &mut self.logs.0[log as usize];
-                let known = log.facts.iter().any(|f| {
-                    matches!(f.kind, FactKind::Read { answers: w } if w == answers)
-                        && f.step.span == a.span
-                });
-                if !known {
-                    log.facts.push(Fact {
-                        step: step(a, *callee),
-                        kind: FactKind::Read { answers },
-                    });
-                }
             }
         }
         for e in events {
@@ -370,7 +408,8 @@ impl Walker<'_> {
                 match state.pending.get_mut(&place.root) {
                     Some(p) if !p.answered => {}
                     _ => {
-                        let fact = self.log(Some(&place), a, callee, FactKind::Write);
+                        let fact =
+                            self.log(Some(&place), a, callee, FactKind::Write, state.guarded);
                         state.pending.insert(
                             place.root,
                             Pending {
@@ -386,51 +425,54 @@ impl Walker<'_> {
     }
 
     /// In the last walk: I/O by await `a` on a place a cancellation site raced earlier in
-    /// the walk is a use of it after the site ([`FactKind::Used`]), kept once per await.
-    fn note_use(&mut self, place: &Place, a: &Await) {
-        let Some(log) = self
+    /// the walk (at another await, guarded or not) is a use of it after the site
+    /// ([`FactKind::Used`]), kept once per await.
+    fn note_use(&mut self, place: &Place, a: &Await, state: &State) {
+        let Some(at) = self
             .logs
-            .0
-            .iter_mut()
-            .find(|l| l.place.as_ref() == Some(place))
+            .logs
+            .iter()
+            .position(|l| l.place.as_ref() == Some(place))
         else {
             return;
         };
-        let raced_before = log
-            .facts
+        let facts = &self.logs.logs[at].facts;
+        let raced_before = facts
             .iter()
             .any(|f| matches!(f.kind, FactKind::Cancelled(_)) && f.step.span != a.span);
-        let noted = log
-            .facts
+        let noted = facts
             .iter()
-            .any(|f| matches!(f.kind, FactKind::Used) && f.step.span == a.span);
+            .any(|f| f.kind == FactKind::Used && f.step.span == a.span);
         if raced_before && !noted {
-            log.facts.push(Fact {
+            let fact = Fact {
                 step: step(a, None),
                 kind: FactKind::Used,
-            });
+            };
+            let guarded = self.guard_active(state.guarded);
+            self.logs.push(at, guarded, fact);
         }
     }
 
-    /// In the last walk, appends a fact about `place` made by await `a`; says where it is
-    /// (log, fact).
+    /// In the last walk, appends a fact about `place` made by await `a`, where the flow
+    /// state's guard is `guarded`; says where it is (log, fact).
     fn log(
         &mut self,
         place: Option<&Place>,
         a: &Await,
         callee: Option<usize>,
         kind: FactKind,
+        guarded: bool,
     ) -> Option<(u32, u32)> {
         if !self.recording {
             return None;
         }
         let at = self.logs.index_of(self.unit_index, place);
-        let facts = &mut self.logs.0[at].facts;
-        facts.push(Fact {
+        let guarded = self.guard_active(guarded);
+        let fact = Fact {
             step: step(a, callee),
             kind,
-        });
-        Some((at as u32, facts.len() as u32 - 1))
+        };
+        Some((at as u32, self.logs.push(at, guarded, fact)))
     }
 
     pub(super) fn is_counting_helper(&self, target: &Target) -> bool {
@@ -445,8 +487,14 @@ impl Walker<'_> {
     }
 
     /// In the last walk, records a race whose losing future drops something, with the worst
-    /// it drops, on the place it drops it from.
-    pub(super) fn record_race(&mut self, site: CancelSite, a: &Await, events: &[Event]) {
+    /// it drops, on the place it drops it from (guarded or not: `guarded` is the flow state's).
+    pub(super) fn record_race(
+        &mut self,
+        site: CancelSite,
+        a: &Await,
+        events: &[Event],
+        guarded: bool,
+    ) {
         if !self.recording {
             return;
         }
@@ -479,7 +527,13 @@ impl Walker<'_> {
                 (Some(place), Some(c)) => self.moved_into(&a.target, c, place),
                 _ => false,
             };
-            self.log(stream, a, callee, FactKind::Cancelled(cancellation));
+            self.log(
+                stream,
+                a,
+                callee,
+                FactKind::Cancelled(cancellation),
+                guarded,
+            );
         }
     }
 

@@ -103,7 +103,8 @@ impl Rule {
 /// and the workspace, decides, and pushes what it reports.
 pub(crate) trait Check: Sync {
     /// What happened to one place of a unit, in walk order: a rule derives what it reports
-    /// from the facts (`log.sections()`, `log.races()`, or its own reading of them).
+    /// from the facts (`log.sections()` and `log.races()`, which keep what no guard covers;
+    /// `log.guard_active()`; or its own reading of them).
     fn place(&self, _cx: &RuleCx<'_>, _log: &PlaceLog, _out: &mut Vec<Finding>) {}
 
     /// A unit of the workspace, with what its summary records (`guarded_sites`…).
