@@ -28,13 +28,14 @@ pub struct Fact {
     pub kind: FactKind,
 }
 
+/// What happened to the place at a fact's step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FactKind {
     /// A write that leaves a request owed on the place: the start of an exchange.
     Write,
     /// A read of the reply owed since the [`FactKind::Write`] at index `answers` of this
-    /// log (owed on every path to the read: the walk's flow state joins branches), guarded
-    /// or not.
+    /// log (written on some path to the read: the walk's flow state joins branches),
+    /// guarded or not.
     Read { answers: u32 },
     /// A whole write→read exchange done by one callee, made concrete here: a generic callee
     /// bound to a type whose method is itself an exchange.
