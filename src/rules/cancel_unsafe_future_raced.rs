@@ -4,6 +4,7 @@
 use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, Label, RuleCx, Severity};
 use crate::callgraph::{Harm, PlaceLog, Race};
+use crate::summary::CancelSite;
 
 declare_rule! {
     pub CANCEL_UNSAFE_FUTURE_RACED: CancelUnsafeFutureRaced,
@@ -24,6 +25,9 @@ impl Check for CancelUnsafeFutureRaced {
                 continue;
             }
             match r.harm() {
+                // The item was moved into the future, and the timeout's `Err` tells the code
+                // it was not sent: nothing is lost silently, and the channel is whole.
+                Harm::Item if r.site == CancelSite::Timeout => {}
                 Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, &r)),
                 // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
                 Harm::QueuePlace => {}
