@@ -5,7 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::calls::{Bound, CallSite, CallSites, Callee};
 use super::{Outcome, Section, Workspace};
-use crate::summary::{Origin, RootKind, RootRef, UnitKind};
+use crate::summary::{Origin, Place, RootKind, RootRef, UnitKind};
 
 impl Workspace {
     /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
@@ -109,5 +109,12 @@ impl Outcome {
     /// outlives the call.
     pub fn slot_exposed(&self, ws: &Workspace, unit: usize, slot: usize) -> bool {
         self.exposed.contains(&(ws.owner_fn(unit), slot))
+    }
+
+    /// `place`, raced in unit `unit` by a `timeout` that returns its error from the fn, is
+    /// replaced by every caller when the fn fails (`self.network = None`): nothing uses
+    /// what the dropped future left in it.
+    pub fn discarded_on_error(&self, unit: usize, place: &Place) -> bool {
+        self.discarded.contains(&(unit, place.clone()))
     }
 }
