@@ -331,6 +331,9 @@ pub enum OnElapsed {
     /// Returns the error from the unit (`timeout(..).await?`, `.map_err(..)?`): what the unit
     /// owns is dropped with it.
     Returns,
+    /// Goes to the next turn of the innermost loop (`Err(_) => continue`): what that turn
+    /// made is dropped with it.
+    Continues,
 }
 
 /// A construct that can drop a future before it completes.

@@ -4,7 +4,8 @@
 //! `assert!(matches!(r, Ok(..)))`); the thread unwinds and nothing uses what the dropped
 //! future was working on again (a test's watchdog). It returns: `timeout(d, f).await?`,
 //! `.map_err(..)?`, `.context(..)?`, a `match` whose `Err` arm is a `return`, or the await
-//! as a fn body's value; what the unit owns is dropped with it. Which arm of a `match` on
+//! as a fn body's value; what the unit owns is dropped with it. It continues: the `Err` arm
+//! is a `continue`; what the loop's turn made is dropped with it. Which arm of a `match` on
 //! any awaited result its `Err` takes is kept too ([`Await::err_arm`]): what a caller does
 //! when a call fails.
 
@@ -92,8 +93,10 @@ impl BodyBuilder<'_, '_> {
         if let Some(a) = last_await_at(out, span) {
             a.err_arm = u8::try_from(k).ok();
         }
-        if returns(&m.arms[k].body) {
-            mark(out, span, OnElapsed::Returns);
+        match leaves(&m.arms[k].body) {
+            Some(Leaves::Fn) => mark(out, span, OnElapsed::Returns),
+            Some(Leaves::LoopTurn) => mark(out, span, OnElapsed::Continues),
+            None => {}
         }
     }
 
@@ -159,15 +162,25 @@ fn is_err_pattern(pat: &syn::Pat) -> bool {
     path.segments.last().is_some_and(|s| s.ident == "Err")
 }
 
-/// The arm ends the fn: `return ..`, or a block whose last statement is one.
-fn returns(body: &Expr) -> bool {
+/// Where an arm goes when it is done.
+enum Leaves {
+    /// `return ..`: out of the fn.
+    Fn,
+    /// `continue` (no label): to the next turn of the innermost loop.
+    LoopTurn,
+}
+
+/// How the arm ends: `return ..` or an unlabelled `continue`, or a block whose last
+/// statement is one.
+fn leaves(body: &Expr) -> Option<Leaves> {
     match strip_parens(body) {
-        Expr::Return(_) => true,
+        Expr::Return(_) => Some(Leaves::Fn),
+        Expr::Continue(c) if c.label.is_none() => Some(Leaves::LoopTurn),
         Expr::Block(b) => match b.block.stmts.last() {
-            Some(syn::Stmt::Expr(e, _)) => matches!(strip_parens(e), Expr::Return(_)),
-            _ => false,
+            Some(syn::Stmt::Expr(e, _)) => leaves(e),
+            _ => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
@@ -194,6 +207,8 @@ fn last_timeout(out: &[Node]) -> Option<Span> {
 fn strip_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip_parens(&p.expr),
+        // A macro's `$expr`, substituted as an invisible group.
+        Expr::Group(g) => strip_parens(&g.expr),
         other => other,
     }
 }
