@@ -1,7 +1,8 @@
-//! Connections a fn's callers discard when it fails: a `timeout` that returns its error
-//! from a fn leaves the connection half-used, and that harms nothing when every caller
-//! drops or replaces it on that error before any further use (`Err(e) => { self.clean();
-//! .. }` with `fn clean(&mut self) { self.network = None; .. }`).
+//! Connections discarded when a `timeout` fires: its own `Err` arm replaces the connection
+//! before any further use (`Err(_) => { self.conn = None; .. }`), or it returns its error
+//! from a fn and every caller does so on that error (`Err(e) => { self.clean(); .. }` with
+//! `fn clean(&mut self) { self.network = None; .. }`). Either way what the dropped future
+//! left on the connection is never read.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -23,8 +24,8 @@ pub(super) struct ErrorArm {
 /// Per (caller unit, await span): the awaits whose `Err` arm replaces something.
 pub(super) type ErrorArms = HashMap<(usize, Span), ErrorArm>;
 
-/// Per race (unit, place): the place is replaced by every caller when the fn fails.
-pub(super) type Discarded = HashSet<(usize, Place)>;
+/// The races (unit, site) whose raced place is replaced when the timeout fires.
+pub(super) type Discarded = HashSet<(usize, Span)>;
 
 impl Workspace {
     /// Every await of a call whose `Err` arm replaces places, read before the last walk
@@ -114,18 +115,27 @@ impl Workspace {
         common.unwrap_or_default()
     }
 
-    /// The races whose `timeout` returns its error from a private fn every caller of which
-    /// awaits it and replaces the raced place (or a field holding it) when it fails.
+    /// The races whose raced place (or a field holding it) is replaced when the `timeout`
+    /// fires: by the `Err` arm of the timeout's own result, or, when it returns its error
+    /// from a private fn, by every caller, which awaits it and does so when it fails.
     pub(super) fn discarded_on_error(
         &self,
         logs: &[PlaceLog],
         sites: CallSites,
         arms: &ErrorArms,
     ) -> Discarded {
-        let mut wanted: HashMap<usize, Vec<(usize, Place)>> = HashMap::default();
+        let mut out = Discarded::default();
+        let mut wanted: HashMap<usize, Vec<(usize, Span, Place)>> = HashMap::default();
         for log in logs {
             for r in log.races() {
                 let Some(place) = r.stream else { continue };
+                if arms
+                    .get(&(r.unit, r.span))
+                    .is_some_and(|arm| arm.replaces(place))
+                {
+                    out.insert((r.unit, r.span));
+                    continue;
+                }
                 let f = self.owner_fn(r.unit);
                 let unit = &self.units[f].unit;
                 let private = !unit.is_pub && unit.trait_name.is_none();
@@ -134,16 +144,19 @@ impl Workspace {
                     && matches!(unit.kind, UnitKind::Fn { .. })
                     && private
                 {
-                    wanted.entry(f).or_default().push((r.unit, place.clone()));
+                    wanted
+                        .entry(f)
+                        .or_default()
+                        .push((r.unit, r.span, place.clone()));
                 }
             }
         }
         if wanted.is_empty() {
-            return Discarded::default();
+            return out;
         }
         // Per wanted fn: whether every call site discards each place, and whether it has one.
         let mut called: HashSet<usize> = HashSet::default();
-        let mut kept: HashSet<(usize, Place)> = HashSet::default();
+        let mut kept: HashSet<(usize, Span)> = HashSet::default();
         for s in sites.iter().flatten() {
             for f in s.callees(self).filter(|f| wanted.contains_key(f)) {
                 called.insert(f);
@@ -153,24 +166,27 @@ impl Workspace {
                     Callee::AnyNamed(_) => None,
                 };
                 let has_self = self.units[f].unit.has_self;
-                for (unit, place) in &wanted[&f] {
+                for (unit, span, place) in &wanted[&f] {
                     let RootRef::Slot(j) = place.root else {
                         continue;
                     };
                     let outliving = s.bindings.iter().any(|b| b.slot as usize == j);
                     let discarded = arm.is_some_and(|arm| arm.discards(j, has_self, place));
                     if (outliving || matches!(s.callee, Callee::AnyNamed(_))) && !discarded {
-                        kept.insert((*unit, place.clone()));
+                        kept.insert((*unit, *span));
                     }
                 }
             }
         }
-        wanted
-            .into_iter()
-            .filter(|(f, _)| called.contains(f))
-            .flat_map(|(_, races)| races)
-            .filter(|race| !kept.contains(race))
-            .collect()
+        out.extend(
+            wanted
+                .into_iter()
+                .filter(|(f, _)| called.contains(f))
+                .flat_map(|(_, races)| races)
+                .map(|(unit, span, _)| (unit, span))
+                .filter(|race| !kept.contains(race)),
+        );
+        out
     }
 }
 
@@ -182,11 +198,16 @@ impl ErrorArm {
         let Some(Some(at)) = self.bound.get(slot + usize::from(self.method && !has_self)) else {
             return false;
         };
-        let mut whole = at.fields.clone();
-        whole.extend(place.fields.iter().cloned());
+        let mut whole = at.clone();
+        whole.fields.extend(place.fields.iter().cloned());
+        self.replaces(&whole)
+    }
+
+    /// The arm replaces `place` or a field holding it.
+    fn replaces(&self, place: &Place) -> bool {
         self.replaced
             .iter()
-            .any(|r| r.root == at.root && whole.starts_with(&r.fields))
+            .any(|r| r.root == place.root && place.fields.starts_with(&r.fields))
     }
 }
 

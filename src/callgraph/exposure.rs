@@ -5,7 +5,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::calls::{Bound, CallSite, CallSites, Callee};
 use super::{Outcome, Section, Workspace};
-use crate::summary::{Origin, Place, RootKind, RootRef, UnitKind};
+use crate::source::Span;
+use crate::summary::{Origin, RootKind, RootRef, UnitKind};
 
 impl Workspace {
     /// Which (fn, slot) pairs can be bound, by some caller, to a stream that outlives the
@@ -111,10 +112,10 @@ impl Outcome {
         self.exposed.contains(&(ws.owner_fn(unit), slot))
     }
 
-    /// `place`, raced in unit `unit` by a `timeout` that returns its error from the fn, is
-    /// replaced by every caller when the fn fails (`self.network = None`): nothing uses
-    /// what the dropped future left in it.
-    pub fn discarded_on_error(&self, unit: usize, place: &Place) -> bool {
-        self.discarded.contains(&(unit, place.clone()))
+    /// The place raced in unit `unit` by the `timeout` at `site` is replaced when it fires
+    /// (`self.conn = None`), by the timeout's own `Err` arm or by every caller of the fn it
+    /// returns its error from: nothing uses what the dropped future left in it.
+    pub fn discarded_on_error(&self, unit: usize, site: Span) -> bool {
+        self.discarded.contains(&(unit, site))
     }
 }

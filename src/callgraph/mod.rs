@@ -137,8 +137,8 @@ pub struct Outcome {
     pub logs: Vec<PlaceLog>,
     /// (fn, slot) pairs some caller can bind to a stream that outlives the call.
     exposed: HashSet<(usize, usize)>,
-    /// Races (unit, place) whose fn returns the error and whose every caller then replaces
-    /// the place (see `discard.rs`).
+    /// Races (unit, site) whose place is replaced when the timeout fires, by its `Err` arm
+    /// or by every caller of the fn returning the error (see `discard.rs`).
     discarded: discard::Discarded,
     /// How cancellation sites in the scanned code reach units.
     reach: Reach,

@@ -19,12 +19,11 @@ declare_rule! {
 impl Check for CancelUnsafeFutureRaced {
     fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         for r in log.races() {
-            // A caller that replaces the stream when the fn fails does not use it again.
-            let discarded = r
-                .stream
-                .is_some_and(|p| cx.outcome.discarded_on_error(r.unit, p));
-            let exposed =
-                |slot| !discarded && cx.outcome.slot_exposed(cx.workspace, r.unit, slot);
+            // Replaced as the site fires (here, or by every caller): nothing reads it again.
+            if cx.outcome.discarded_on_error(r.unit, r.span) {
+                continue;
+            }
+            let exposed = |slot| cx.outcome.slot_exposed(cx.workspace, r.unit, slot);
             if !r.place_used_again(&cx.workspace.units[r.unit].unit, exposed) {
                 // Nothing is left to read the reply or the rest of the frame.
                 continue;
