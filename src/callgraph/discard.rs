@@ -67,17 +67,17 @@ impl Workspace {
         }
     }
 
-    /// What `nodes` replace, in unit `unit`'s places, before their first await: by
-    /// assignment, or by a sync method every candidate of which replaces a field of its
-    /// receiver or arguments at its top level (`self.clean()`).
+    /// What `nodes` replace, in unit `unit`'s places, before their first await, branch or
+    /// loop: by assignment, or by a sync method every candidate of which first of all
+    /// replaces a field of its receiver or arguments (`self.clean()`).
     fn replaced_before_await(&self, unit: usize, nodes: &[Node]) -> Vec<Place> {
         let mut out = Vec::new();
         for n in nodes {
             match n {
-                Node::Await(_) => break,
+                Node::Await(_) | Node::Branch(_) | Node::Loop(_) => break,
                 Node::Guard(GuardEvent::Replaced(p)) => out.push(p.clone()),
                 Node::Call(c) => out.extend(self.replaced_by_call(unit, &c.target)),
-                _ => {}
+                Node::Guard(_) => {}
             }
         }
         out
@@ -93,18 +93,24 @@ impl Workspace {
                 return Vec::new();
             }
             let skip = usize::from(matches!(target, Target::Method { .. }) && !callee.has_self);
+            // Only what it assigns first, before any call or branch that could return
+            // early (`if self.keep { return; }`, `self.flush()?`).
             let mine: Vec<Place> = self.bodies[c]
                 .iter()
-                .filter_map(|n| match n {
-                    Node::Guard(GuardEvent::Replaced(p)) => {
-                        let RootRef::Slot(s) = p.root else {
-                            return None;
-                        };
-                        let mut at = bound.get(s + skip)?.clone()?;
-                        at.fields.extend(p.fields.iter().cloned());
-                        Some(at)
-                    }
+                .map_while(|n| match n {
+                    Node::Guard(g) => Some(g),
                     _ => None,
+                })
+                .filter_map(|g| {
+                    let GuardEvent::Replaced(p) = g else {
+                        return None;
+                    };
+                    let RootRef::Slot(s) = p.root else {
+                        return None;
+                    };
+                    let mut at = bound.get(s + skip)?.clone()?;
+                    at.fields.extend(p.fields.iter().cloned());
+                    Some(at)
                 })
                 .collect();
             common = Some(match common {
