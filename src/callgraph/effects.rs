@@ -288,7 +288,7 @@ impl Walker<'_> {
                 }
             }
         }
-        ev
+        one_io_per_place(ev)
     }
 
     /// A generic callee calls `m` on what we bound to `place`: resolve it here, where the
@@ -317,6 +317,23 @@ impl Walker<'_> {
                 ev.push(Event::Internal);
             }
         }
-        ev
+        one_io_per_place(ev)
     }
+}
+
+/// The events of an await that may run any one of several callees (methods of two types
+/// that share a name, a trait's impls): each callee's read of a place is the same single
+/// read, so it is kept once. Counted once per callee, one await would read the place twice,
+/// which is what a frame read in pieces looks like.
+fn one_io_per_place(mut ev: Vec<Event>) -> Vec<Event> {
+    let mut seen: Vec<(Io, Place)> = Vec::new();
+    ev.retain(|e| match e {
+        Event::Io(io, place, _) if seen.iter().any(|(i, p)| i == io && p == place) => false,
+        Event::Io(io, place, _) => {
+            seen.push((*io, place.clone()));
+            true
+        }
+        _ => true,
+    });
+    ev
 }

@@ -5,6 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::calls::{Bound, CallSite, CallSites, Callee};
 use super::{Outcome, Section, Workspace};
+use crate::source::Span;
 use crate::summary::{Origin, RootKind, RootRef, UnitKind};
 
 impl Workspace {
@@ -109,5 +110,12 @@ impl Outcome {
     /// outlives the call.
     pub fn slot_exposed(&self, ws: &Workspace, unit: usize, slot: usize) -> bool {
         self.exposed.contains(&(ws.owner_fn(unit), slot))
+    }
+
+    /// The place raced in unit `unit` by the `timeout` at `site` is replaced when it fires
+    /// (`self.conn = None`), by the timeout's own `Err` arm or by every caller of the fn it
+    /// returns its error from: nothing uses what the dropped future left in it.
+    pub fn discarded_on_error(&self, unit: usize, site: Span) -> bool {
+        self.discarded.contains(&(unit, site))
     }
 }

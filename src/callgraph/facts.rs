@@ -150,7 +150,8 @@ pub enum Harm {
 
 impl Race<'_> {
     /// Whether what the dropped future was working on can be used after the site fires, in
-    /// unit `unit` (the race's): not when the code panics then; not when the raced call took
+    /// unit `unit` (the race's): not when the code panics then; not when it continues the
+    /// loop the place was made in; not when the raced call took
     /// the place by value (the future owned it); not when the unit owns the place itself
     /// (made in it, or taken by value) and either returns then or never names it again, so
     /// it is dropped on the way out; not when a fn returns then and every caller lends it
@@ -163,13 +164,23 @@ impl Race<'_> {
             (OnElapsed::Returns, Some(place)) => {
                 !owned_by(unit, place) && !lent_by_owners(unit, place, exposed)
             }
-            (OnElapsed::GoesOn, Some(place)) => {
+            (OnElapsed::Continues, Some(place)) if self.made_in_this_turn(unit, place) => false,
+            (OnElapsed::GoesOn | OnElapsed::Continues, Some(place)) => {
                 !(owned_by(unit, place)
                     && self.used_again_at.is_none()
                     && self.last_use(unit, place))
             }
             _ => true,
         }
+    }
+
+    /// `place` is the unit's own and made inside the innermost loop around the site: the
+    /// next turn drops it.
+    fn made_in_this_turn(&self, unit: &Unit, place: &Place) -> bool {
+        let RootRef::Local(l) = place.root else {
+            return false;
+        };
+        owned_by(unit, place) && self.loop_depth > 0 && unit.locals[l].loop_depth == self.loop_depth
     }
 
     /// The site is the last the unit has of `place`: nothing after it names the place (to

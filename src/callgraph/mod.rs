@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 mod calls;
 mod debug;
+mod discard;
 mod effects;
 mod exposure;
 mod facts;
@@ -136,6 +137,9 @@ pub struct Outcome {
     pub logs: Vec<PlaceLog>,
     /// (fn, slot) pairs some caller can bind to a stream that outlives the call.
     exposed: HashSet<(usize, usize)>,
+    /// Races (unit, site) whose place is replaced when the timeout fires, by its `Err` arm
+    /// or by every caller of the fn returning the error (see `discard.rs`).
+    discarded: discard::Discarded,
     /// How cancellation sites in the scanned code reach units.
     reach: Reach,
 }
@@ -321,6 +325,7 @@ impl Workspace {
         let walked: Vec<usize> = (self.solved_units..self.units.len())
             .filter(|&i| self.in_scope[i])
             .collect();
+        let error_arms = self.error_arms();
         let bodies: Vec<Vec<Node>> = walked
             .iter()
             .map(|&i| std::mem::take(&mut self.bodies[i]))
@@ -352,11 +357,13 @@ impl Workspace {
         drop(t);
         let _t = crate::timings::phase("exposure, reach");
         let exposed = self.exposure(&calls);
+        let discarded = self.discarded_on_error(&logs, &calls, &error_arms);
         let reach = Reach::new(self, starts, &calls);
         Outcome {
             effects,
             logs,
             exposed,
+            discarded,
             reach,
         }
     }

@@ -294,7 +294,7 @@ impl Walker<'_> {
     pub(super) fn is_guard(&self, g: &GuardEvent) -> bool {
         match g {
             GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
-            GuardEvent::FlagClear(..) | GuardEvent::Released(_) => false,
+            GuardEvent::FlagClear(..) | GuardEvent::Released(_) | GuardEvent::Replaced(_) => false,
             GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
             GuardEvent::DropGuard(t) => {
                 self.ws.index.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"

@@ -4,6 +4,7 @@
 use super::describe::{dropped_label, raced_by_name};
 use super::{Check, Finding, Label, RuleCx, Severity};
 use crate::callgraph::{Harm, PlaceLog, Race};
+use crate::summary::CancelSite;
 
 declare_rule! {
     pub CANCEL_UNSAFE_FUTURE_RACED: CancelUnsafeFutureRaced,
@@ -18,12 +19,19 @@ declare_rule! {
 impl Check for CancelUnsafeFutureRaced {
     fn place(&self, cx: &RuleCx<'_>, log: &PlaceLog, out: &mut Vec<Finding>) {
         for r in log.races() {
+            // Replaced as the site fires (here, or by every caller): nothing reads it again.
+            if cx.outcome.discarded_on_error(r.unit, r.span) {
+                continue;
+            }
             let exposed = |slot| cx.outcome.slot_exposed(cx.workspace, r.unit, slot);
             if !r.place_used_again(&cx.workspace.units[r.unit].unit, exposed) {
                 // Nothing is left to read the reply or the rest of the frame.
                 continue;
             }
             match r.harm() {
+                // The item was moved into the future, and the timeout's `Err` tells the code
+                // it was not sent: nothing is lost silently, and the channel is whole.
+                Harm::Item if r.site == CancelSite::Timeout => {}
                 Harm::Exchange | Harm::Data | Harm::Item => out.push(finding(cx, &r)),
                 // A lost queue place corrupts nothing: `raced_future_loses_queue_place` says it.
                 Harm::QueuePlace => {}

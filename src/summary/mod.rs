@@ -312,6 +312,10 @@ pub struct Await {
     pub site: Option<CancelSite>,
     /// For a `timeout`: what the code does when it fires, read from how the result is used.
     pub on_elapsed: OnElapsed,
+    /// The awaited result is matched right here (`match x.await { .. }`, `if let Err(e) =
+    /// x.await { .. }`), and its `Err` takes arm `k` of the [`Node::Branch`] that follows
+    /// this await: what the code does when the call fails.
+    pub err_arm: Option<u8>,
 }
 
 /// What the code does when a `timeout` fires (its `Err(Elapsed)`), read from how the awaited
@@ -327,6 +331,9 @@ pub enum OnElapsed {
     /// Returns the error from the unit (`timeout(..).await?`, `.map_err(..)?`): what the unit
     /// owns is dropped with it.
     Returns,
+    /// Goes to the next turn of the innermost loop (`Err(_) => continue`): what that turn
+    /// made is dropped with it.
+    Continues,
 }
 
 /// A construct that can drop a future before it completes.
@@ -451,6 +458,9 @@ pub enum GuardEvent {
     DropGuard(String),
     /// `drop(guard)` of a local of this type: the guard's cover ends here.
     Released(String),
+    /// `owner.field = value`: the old value is dropped (`self.conn = None` discards a
+    /// connection; `self.conn = new` replaces it). Not a guard.
+    Replaced(Place),
     /// A scope guard from a known helper (`scopeguard::guard`, `defer!`, `drop_guard()`).
     ScopeGuard,
 }

@@ -35,6 +35,7 @@ impl BodyBuilder<'_, '_> {
                     target,
                     site: Some(CancelSite::Handed),
                     on_elapsed: OnElapsed::GoesOn,
+                    err_arm: None,
                 })));
             }
         }
@@ -54,6 +55,7 @@ impl BodyBuilder<'_, '_> {
                         target: self.target_of(op),
                         site: (fresh || site == CancelSite::TryJoin).then_some(site),
                         on_elapsed: OnElapsed::GoesOn,
+                        err_arm: None,
                     }))
                 })
                 .collect();
@@ -78,6 +80,7 @@ impl BodyBuilder<'_, '_> {
             target,
             site,
             on_elapsed: OnElapsed::GoesOn,
+            err_arm: None,
         })));
     }
 

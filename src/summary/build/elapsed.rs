@@ -3,8 +3,11 @@
 //! asserted `Ok` right after (`let r = timeout(d, f).await; assert!(r.is_ok())`,
 //! `assert!(matches!(r, Ok(..)))`); the thread unwinds and nothing uses what the dropped
 //! future was working on again (a test's watchdog). It returns: `timeout(d, f).await?`,
-//! `.map_err(..)?`, `.context(..)?`, or the await as a fn body's value; what the unit owns
-//! is dropped with it.
+//! `.map_err(..)?`, `.context(..)?`, a `match` whose `Err` arm is a `return`, or the await
+//! as a fn body's value; what the unit owns is dropped with it. It continues: the `Err` arm
+//! is a `continue`; what the loop's turn made is dropped with it. Which arm of a `match` on
+//! any awaited result its `Err` takes is kept too ([`Await::err_arm`]): what a caller does
+//! when a call fails.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -12,7 +15,7 @@ use syn::Expr;
 
 use super::BodyBuilder;
 use crate::source::Span;
-use crate::summary::{CancelSite, Node, OnElapsed};
+use crate::summary::{Await, CancelSite, Node, OnElapsed};
 
 /// Methods that panic on an `Err` (the timeout's `Elapsed`).
 const PANICKING: &[&str] = &["unwrap", "expect"];
@@ -70,6 +73,47 @@ impl BodyBuilder<'_, '_> {
         }
     }
 
+    /// `match x.await { .., Err(..) => arm }`: the await's [`Await::err_arm`]; a `timeout`
+    /// whose `Err` arm returns from the fn returns as with `?`. Called once the scrutinee's
+    /// nodes are in `out`, before the arms'.
+    pub(super) fn err_arm_of_match(&mut self, m: &syn::ExprMatch, out: &mut [Node]) {
+        let awaited = strip_parens(&m.expr);
+        if !matches!(awaited, Expr::Await(_)) {
+            return;
+        }
+        // A guarded `Err(e) if ..` arm takes only some errors.
+        let Some(k) = m
+            .arms
+            .iter()
+            .position(|a| a.guard.is_none() && is_err_pattern(&a.pat))
+        else {
+            return;
+        };
+        let span = self.cx.lines.span(awaited.span());
+        if let Some(a) = last_await_at(out, span) {
+            a.err_arm = u8::try_from(k).ok();
+        }
+        match leaves(&m.arms[k].body) {
+            Some(Leaves::Fn) => mark(out, span, OnElapsed::Returns),
+            Some(Leaves::LoopTurn) => mark(out, span, OnElapsed::Continues),
+            None => {}
+        }
+    }
+
+    /// `if let Err(e) = x.await { .. }`: the `then` arm (0) is the await's `Err` arm.
+    pub(super) fn err_arm_of_if_let(&mut self, cond: &Expr, out: &mut [Node]) {
+        let Expr::Let(l) = strip_parens(cond) else {
+            return;
+        };
+        let awaited = strip_parens(&l.expr);
+        if matches!(awaited, Expr::Await(_)) && is_err_pattern(&l.pat) {
+            let span = self.cx.lines.span(awaited.span());
+            if let Some(a) = last_await_at(out, span) {
+                a.err_arm = Some(0);
+            }
+        }
+    }
+
     /// `let r = timeout(..).await;`: remembers `r` and the await, for an assert that follows.
     pub(super) fn remember_timeout_result(&mut self, pat: &syn::Pat, init: &Expr, out: &[Node]) {
         self.timeout_result = None;
@@ -101,6 +145,45 @@ impl BodyBuilder<'_, '_> {
     }
 }
 
+/// The await at `span` when it is the last in `out`.
+fn last_await_at(out: &mut [Node], span: Span) -> Option<&mut Await> {
+    match out.iter_mut().rev().find(|n| matches!(n, Node::Await(_)))? {
+        Node::Await(a) if a.span == span => Some(a),
+        _ => None,
+    }
+}
+
+/// `Err(..)` (any path ending in `Err`), the arm a failed result takes.
+fn is_err_pattern(pat: &syn::Pat) -> bool {
+    let path = match pat {
+        syn::Pat::TupleStruct(t) => &t.path,
+        _ => return false,
+    };
+    path.segments.last().is_some_and(|s| s.ident == "Err")
+}
+
+/// Where an arm goes when it is done.
+enum Leaves {
+    /// `return ..`: out of the fn.
+    Fn,
+    /// `continue` (no label): to the next turn of the innermost loop.
+    LoopTurn,
+}
+
+/// How the arm ends: `return ..` or an unlabelled `continue`, or a block whose last
+/// statement is one.
+fn leaves(body: &Expr) -> Option<Leaves> {
+    match strip_parens(body) {
+        Expr::Return(_) => Some(Leaves::Fn),
+        Expr::Continue(c) if c.label.is_none() => Some(Leaves::LoopTurn),
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, _)) => leaves(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Marks the `timeout` await at `span`, the last await in `out`; a panic, once seen, stays.
 fn mark(out: &mut [Node], span: Span, then: OnElapsed) {
     if let Some(Node::Await(a)) = out.iter_mut().rev().find(|n| matches!(n, Node::Await(_))) {
@@ -124,6 +207,8 @@ fn last_timeout(out: &[Node]) -> Option<Span> {
 fn strip_parens(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip_parens(&p.expr),
+        // A macro's `$expr`, substituted as an invisible group.
+        Expr::Group(g) => strip_parens(&g.expr),
         other => other,
     }
 }

@@ -193,16 +193,25 @@ impl BodyBuilder<'_, '_> {
             }
             Expr::Assign(a) => {
                 self.expr(&a.right, out);
-                if let (Some(place), Expr::Lit(lit)) = (self.place_of(&a.left), &*a.right) {
-                    if let syn::Lit::Bool(b) = &lit.lit {
-                        if let Some(field) = place.fields.last().cloned() {
-                            out.push(Node::Guard(if b.value {
-                                GuardEvent::FlagSet(place, field)
-                            } else {
-                                GuardEvent::FlagClear(place, field)
-                            }));
-                        }
+                let Some(place) = self.place_of(&a.left) else {
+                    return;
+                };
+                let flag = match &*a.right {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Bool(b),
+                        ..
+                    }) => Some(b.value),
+                    _ => None,
+                };
+                match (flag, place.fields.last().cloned()) {
+                    (Some(true), Some(field)) => {
+                        out.push(Node::Guard(GuardEvent::FlagSet(place, field)))
                     }
+                    (Some(false), Some(field)) => {
+                        out.push(Node::Guard(GuardEvent::FlagClear(place, field)))
+                    }
+                    (None, Some(_)) => out.push(Node::Guard(GuardEvent::Replaced(place))),
+                    _ => {}
                 }
             }
             Expr::Binary(b) => {
@@ -219,6 +228,7 @@ impl BodyBuilder<'_, '_> {
             Expr::If(i) => {
                 self.scopes.push(HashMap::new());
                 self.expr(&i.cond, out);
+                self.err_arm_of_if_let(&i.cond, out);
                 let mut then = Vec::new();
                 self.block(&i.then_branch, &mut then);
                 self.scopes.pop();
@@ -230,6 +240,7 @@ impl BodyBuilder<'_, '_> {
             }
             Expr::Match(m) => {
                 self.expr(&m.expr, out);
+                self.err_arm_of_match(m, out);
                 let scrutinee = self.place_of(&m.expr);
                 let mut arms = Vec::new();
                 for arm in &m.arms {
