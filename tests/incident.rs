@@ -122,7 +122,11 @@ fn the_readme_quotes_what_the_example_prints() {
             Some(outcome)
         })
         .collect();
-    assert_eq!(quoted.len(), Variant::ALL.len(), "one quoted line per variant");
+    assert_eq!(
+        quoted.len(),
+        Variant::ALL.len(),
+        "one quoted line per variant"
+    );
     assert_the_readmes_claims(&quoted);
 }
 

@@ -63,7 +63,10 @@ fn assert_the_readmes_claims(outcomes: &[Outcome], users: usize) {
     // values, but no user's.
     let with_check = find(outcomes, false, true);
     assert!(with_check.cancelled > 0, "no timeout fired: {with_check}");
-    assert!(with_check.wrong > 0, "no GET read a stale reply: {with_check}");
+    assert!(
+        with_check.wrong > 0,
+        "no GET read a stale reply: {with_check}"
+    );
     assert_eq!(with_check.leaked, 0, "{with_check}");
 
     for checked in [false, true] {
@@ -108,6 +111,10 @@ fn the_readme_quotes_what_the_example_prints() {
             Some(outcome)
         })
         .collect();
-    assert_eq!(quoted.len(), Variant::ALL.len(), "one quoted line per variant");
+    assert_eq!(
+        quoted.len(),
+        Variant::ALL.len(),
+        "one quoted line per variant"
+    );
     assert_the_readmes_claims(&quoted, quoted[0].requests);
 }

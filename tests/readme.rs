@@ -344,7 +344,9 @@ fn every_measured_figure_names_its_command_and_date() {
     let mut wrong = Vec::new();
     for claim in claims::claims() {
         for run in &claim.runs {
-            let Run::Measured(command) = run else { continue };
+            let Run::Measured(command) = run else {
+                continue;
+            };
             let Some(at) = parts.iter().position(|p| p.text.contains(&claim.quote)) else {
                 continue; // the test above reports it
             };
@@ -384,7 +386,10 @@ fn the_rules_table_is_the_binarys_rule_list() {
                 .split_once("`](")
                 .expect("[`id`](link)");
             assert_eq!(link, format!("lints/{id}.md)"), "{row}");
-            assert!(claims::root().join(&link[..link.len() - 1]).is_file(), "{row}");
+            assert!(
+                claims::root().join(&link[..link.len() - 1]).is_file(),
+                "{row}"
+            );
             let level = cells[2].split_whitespace().next().unwrap_or_default();
             vec![id.to_string(), cells[1].to_string(), level.to_string()]
         })
@@ -398,7 +403,11 @@ fn the_json_fields_the_readme_lists_are_the_ones_printed() {
     let text = claims::normalise(&readme());
     let between = |start: &str| {
         let at = text.find(start).expect(start) + start.len();
-        text[at..].split('`').next().expect("closing backtick").to_string()
+        text[at..]
+            .split('`')
+            .next()
+            .expect("closing backtick")
+            .to_string()
     };
     let keys = |object: &str| -> Vec<String> {
         object
@@ -462,7 +471,11 @@ fn every_exit_code_the_readme_gives_is_what_the_binary_returns() {
     let cases: &[(u8, &str, &[&str])] = &[
         (0, "no finding at error level", &["clean"]),
         (1, "at least one finding at error level", &["finding"]),
-        (1, "a file that could not be analysed is one", &["unparsable"]),
+        (
+            1,
+            "a file that could not be analysed is one",
+            &["unparsable"],
+        ),
         (2, "bad arguments", &["--no-such-flag", "clean"]),
         (2, "or settings", &["--config", "bad.toml", "clean"]),
         (2, "a path that does not exist", &["no-such-folder"]),
@@ -509,7 +522,14 @@ fn the_cfg_attr_suppression_builds_and_a_tool_allow_does_not() {
         let file = dir.path().join(format!("{name}.rs"));
         std::fs::write(&file, format!("{attr}\npub fn f() {{}}\n")).unwrap();
         std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-            .args(["--edition", "2021", "--crate-type", "lib", "--emit", "metadata"])
+            .args([
+                "--edition",
+                "2021",
+                "--crate-type",
+                "lib",
+                "--emit",
+                "metadata",
+            ])
             .arg("--out-dir")
             .arg(dir.path())
             .arg(&file)
@@ -585,7 +605,12 @@ fn the_judged_findings_on_outside_libraries_are_counted_as_the_readme_says() {
     assert!(readme().contains("2 of 10 findings are true"));
     let judged = std::fs::read_to_string(claims::root().join("tests/realworld/judged.tsv"))
         .expect("judged.tsv");
-    let libraries = ["async-nats-0.38.", "rumqttc-0.24.", "redis-async-0.17.", "lapin-2.5."];
+    let libraries = [
+        "async-nats-0.38.",
+        "rumqttc-0.24.",
+        "redis-async-0.17.",
+        "lapin-2.5.",
+    ];
     let verdicts: Vec<&str> = judged
         .lines()
         .filter(|l| libraries.iter().any(|lib| l.starts_with(lib)))

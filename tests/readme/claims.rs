@@ -67,7 +67,9 @@ pub fn parts(readme: &str) -> Vec<Part> {
         } else if line.starts_with('#') {
             section = line.trim_start_matches('#').trim().to_string();
         } else if line.starts_with('|') {
-            let header = lines.get(at + 1).is_some_and(|next| is_table_separator(next));
+            let header = lines
+                .get(at + 1)
+                .is_some_and(|next| is_table_separator(next));
             if !header && !is_table_separator(line) {
                 push(&section, line.to_string());
             }
@@ -142,7 +144,8 @@ pub fn broken(run: &Run) -> Option<String> {
             let head = format!("fn {name}(");
             let annotated = lines.iter().enumerate().any(|(at, line)| {
                 let line = line.trim_start();
-                let head_here = line.starts_with(&head) || line.starts_with(&format!("async {head}"));
+                let head_here =
+                    line.starts_with(&head) || line.starts_with(&format!("async {head}"));
                 head_here
                     && lines[at.saturating_sub(4)..at]
                         .iter()
@@ -165,8 +168,9 @@ fn command_missing(command: &str) -> Option<String> {
             let source = root().join("benches").join(format!("{name}.rs"));
             (!(declared && source.is_file())).then(|| format!("no bench target `{name}`"))
         }
-        ["cargo", "install", "--locked", "--path", "."] => (!root().join("Cargo.lock").is_file())
-            .then(|| "no Cargo.lock for --locked".to_string()),
+        ["cargo", "install", "--locked", "--path", "."] => {
+            (!root().join("Cargo.lock").is_file()).then(|| "no Cargo.lock for --locked".to_string())
+        }
         [program, ..] => executable(&root().join(program))
             .err()
             .map(|why| format!("`{program}`: {why}")),
