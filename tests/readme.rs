@@ -619,3 +619,52 @@ fn the_judged_findings_on_outside_libraries_are_counted_as_the_readme_says() {
     assert_eq!(verdicts.len(), 10, "{verdicts:?}");
     assert_eq!(verdicts.iter().filter(|v| **v == "true").count(), 2);
 }
+
+#[path = "readme/snippets.rs"]
+mod snippets;
+
+/// The README's Rust blocks are the ones `tests/readme/snippets.rs` compiles, word for word.
+#[test]
+fn every_rust_snippet_of_the_readme_compiles() {
+    let shown: Vec<String> = blocks(&readme())
+        .into_iter()
+        .filter(|(info, _)| info == "rust")
+        .map(|(_, body)| body.trim_end().to_string())
+        .collect();
+    assert_eq!(shown, snippets::snippets());
+}
+
+/// The pre-commit configuration the README shows names the hook this repository defines,
+/// and its `repo` is the manifest's repository.
+#[test]
+fn the_pre_commit_snippet_names_the_defined_hook() {
+    // The block as written, less its fence's indent (`blocks` trims every line).
+    let text = readme();
+    let fence = text
+        .lines()
+        .find(|l| l.trim_start() == "```yaml")
+        .expect("a yaml block");
+    let indent = fence.len() - fence.trim_start().len();
+    let shown: String = text
+        .lines()
+        .skip_while(|l| *l != fence)
+        .skip(1)
+        .take_while(|l| l.trim_start() != "```")
+        .map(|l| format!("{}\n", l.get(indent..).unwrap_or_default()))
+        .collect();
+    let shown: serde_norway::Value = serde_norway::from_str(&shown).expect("YAML");
+    let defined: serde_norway::Value = serde_norway::from_str(
+        &std::fs::read_to_string(claims::root().join(".pre-commit-hooks.yaml"))
+            .expect(".pre-commit-hooks.yaml"),
+    )
+    .expect("YAML");
+    assert_eq!(shown[0]["hooks"][0]["id"], defined[0]["id"]);
+    let manifest: toml::Table = std::fs::read_to_string(claims::root().join("Cargo.toml"))
+        .expect("manifest")
+        .parse()
+        .expect("TOML");
+    assert_eq!(
+        shown[0]["repo"].as_str(),
+        manifest["workspace"]["package"]["repository"].as_str()
+    );
+}
