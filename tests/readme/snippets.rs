@@ -72,7 +72,7 @@ mod guard {
 }
 
 /// The snippets of this file, each as the README would show it: lines trimmed.
-pub fn snippets() -> Vec<String> {
+fn snippets() -> Vec<String> {
     let source = include_str!("snippets.rs");
     source
         .split("// README: begin\n")
@@ -87,4 +87,15 @@ pub fn snippets() -> Vec<String> {
                 .to_string()
         })
         .collect()
+}
+
+/// The README's Rust blocks are the ones this file compiles, word for word.
+#[test]
+fn every_rust_snippet_of_the_readme_compiles() {
+    let shown: Vec<String> = crate::blocks(&crate::readme())
+        .into_iter()
+        .filter(|(info, _)| info == "rust")
+        .map(|(_, body)| body.trim_end().to_string())
+        .collect();
+    assert_eq!(shown, snippets());
 }
