@@ -98,6 +98,22 @@ fn assert_the_readmes_claims(outcomes: &[Outcome]) {
 fn the_readme_quotes_what_the_example_prints() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
+    // The parameters it gives are the example's defaults, and `--seed-doc`'s.
+    let text = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (run, doc) = (Config::new("-"), Config::seed_doc("-"));
+    for said in [
+        format!("{} users share one connection", run.users),
+        format!("delays every chunk {} ms", run.delay.as_millis()),
+        format!(
+            "`examples/incident.sh --seed-doc`: {} GETs, {} ms delay, timeouts U({}, {}) ms",
+            doc.users,
+            doc.delay.as_millis(),
+            doc.timeout_min.as_millis(),
+            doc.timeout_max.as_millis()
+        ),
+    ] {
+        assert!(text.contains(&said), "README: {said}");
+    }
     let quoted: Vec<Outcome> = readme
         .lines()
         .filter_map(|line| {

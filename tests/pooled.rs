@@ -89,6 +89,15 @@ fn assert_the_readmes_claims(outcomes: &[Outcome], users: usize) {
 fn the_readme_quotes_what_the_example_prints() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
+    // The parameters it gives are the example's defaults.
+    let text = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let run = Config::new("-");
+    for said in [
+        format!("{} users GET `user:<i>` one after another", run.users),
+        format!("through the {} ms delay proxy", run.delay.as_millis()),
+    ] {
+        assert!(text.contains(&said), "README: {said}");
+    }
     let quoted: Vec<Outcome> = readme
         .lines()
         .filter_map(|line| {
