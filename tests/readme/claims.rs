@@ -163,8 +163,18 @@ fn command_missing(command: &str) -> Option<String> {
     let words: Vec<&str> = command.split_whitespace().collect();
     match words.as_slice() {
         ["cargo", "bench", "--bench", name, ..] => {
-            let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("manifest");
-            let declared = manifest.contains(&format!("[[bench]]\nname = \"{name}\""));
+            let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
+                .expect("manifest")
+                .parse()
+                .expect("TOML");
+            let declared = manifest
+                .get("bench")
+                .and_then(|b| b.as_array())
+                .is_some_and(|benches| {
+                    benches
+                        .iter()
+                        .any(|b| b.get("name").and_then(|n| n.as_str()) == Some(*name))
+                });
             let source = root().join("benches").join(format!("{name}.rs"));
             (!(declared && source.is_file())).then(|| format!("no bench target `{name}`"))
         }
