@@ -59,9 +59,14 @@ async fn unguarded_leaks_guarded_does_not_against_real_redis() {
     for o in &outcomes {
         eprintln!("{o}");
     }
-    let unguarded = find(&outcomes, Variant::Unguarded);
-    let drain = find(&outcomes, Variant::Drain);
-    let poison = find(&outcomes, Variant::Poison);
+    assert_the_readmes_claims(&outcomes);
+}
+
+/// What the README says of a run of the example, asserted of `outcomes`.
+fn assert_the_readmes_claims(outcomes: &[Outcome]) {
+    let unguarded = find(outcomes, Variant::Unguarded);
+    let drain = find(outcomes, Variant::Drain);
+    let poison = find(outcomes, Variant::Poison);
 
     assert!(
         unguarded.cancelled > 0,
@@ -85,6 +90,60 @@ async fn unguarded_leaks_guarded_does_not_against_real_redis() {
         poison.connections > 1 && poison.connections <= poison.cancelled + 1,
         "{poison}"
     );
+}
+
+/// The run the README quotes is what the example prints (the same `Display`), and says
+/// what this test asserts of a live run.
+#[test]
+fn the_readme_quotes_what_the_example_prints() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    // The parameters it gives are the example's defaults, and `--seed-doc`'s.
+    let text = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (run, doc) = (Config::new("-"), Config::seed_doc("-"));
+    for said in [
+        format!("{} users share one connection", run.users),
+        format!("delays every chunk {} ms", run.delay.as_millis()),
+        format!(
+            "`examples/incident.sh --seed-doc`: {} GETs, {} ms delay, timeouts U({}, {}) ms",
+            doc.users,
+            doc.delay.as_millis(),
+            doc.timeout_min.as_millis(),
+            doc.timeout_max.as_millis()
+        ),
+    ] {
+        assert!(text.contains(&said), "README: {said}");
+    }
+    let quoted: Vec<Outcome> = readme
+        .lines()
+        .filter_map(|line| {
+            let (name, figures) = line.split_once(": requests ")?;
+            let variant = Variant::ALL.into_iter().find(|v| v.name() == name)?;
+            let n: Vec<usize> = figures
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|w| w.parse().ok())
+                .collect();
+            let outcome = Outcome {
+                variant,
+                requests: n[0],
+                cancelled: n[1],
+                leaked: n[2],
+                errors: 0,
+                connections: n[3],
+                worst_lateness: Duration::ZERO,
+                lateness_limit: Duration::ZERO,
+                elapsed: Duration::ZERO,
+            };
+            assert_eq!(outcome.to_string(), line, "the example prints it otherwise");
+            Some(outcome)
+        })
+        .collect();
+    assert_eq!(
+        quoted.len(),
+        Variant::ALL.len(),
+        "one quoted line per variant"
+    );
+    assert_the_readmes_claims(&quoted);
 }
 
 /// `function` as the analyzer names it (`Type::method`, maybe with a module path).

@@ -3,7 +3,13 @@
 //! runs), every `cargo cancelsafe` command it shows (each run on a workspace with the
 //! packages and features the examples name: clap and cargo's checks must accept it), every
 //! flag it names in running text (each in `--help`, and each flag of `--help` in it), and
-//! the outputs it quotes.
+//! the outputs it quotes. And every other claim: `tests/readme-claims.md` names the test
+//! running each (most are in the other test files), and the tests here check that table
+//! against the README both ways; the claims no other test ran are run by the modules in
+//! `tests/readme/`.
+//!
+//! One test runs `tests/redis.sh` and needs redis-server installed: run this file as
+//! `tests/run.sh` does, `tests/redis.sh cargo test --test readme`.
 
 mod common;
 
@@ -295,3 +301,79 @@ fn every_flag_in_the_help_is_in_the_readme() {
     }
     assert!(missing.is_empty(), "not in the README: {missing:?}");
 }
+
+#[path = "readme/claims.rs"]
+mod claims;
+
+use claims::{Run, CLAIMS_FILE};
+
+/// Each row of `tests/readme-claims.md` quotes the README, and what it names runs: a test
+/// fn that exists, a case file, or a measuring command of this checkout.
+#[test]
+fn every_listed_claim_is_in_the_readme_and_names_what_runs_it() {
+    let readme = claims::normalise(&readme());
+    let claims = claims::claims();
+    assert!(claims.len() >= 100, "{} claims", claims.len());
+    let mut wrong = Vec::new();
+    for claim in &claims {
+        if !readme.contains(&claim.quote) {
+            wrong.push(format!("not in README.md: {}", claim.quote));
+        }
+        wrong.extend(claim.runs.iter().filter_map(claims::broken));
+    }
+    assert!(wrong.is_empty(), "{CLAIMS_FILE}:\n{}", wrong.join("\n"));
+}
+
+/// The converse, so a claim added to the README needs its test: every paragraph, list
+/// item, table row, command line and quoted block states a claim the table lists.
+#[test]
+fn every_part_of_the_readme_has_a_listed_claim() {
+    let claims = claims::claims();
+    let unlisted: Vec<String> = claims::parts(&readme())
+        .into_iter()
+        .filter(|part| !claims.iter().any(|c| part.text.contains(&c.quote)))
+        .map(|part| format!("[{}] {}", part.section, part.text))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "README parts with no claim in {CLAIMS_FILE}:\n{}",
+        unlisted.join("\n")
+    );
+}
+
+/// A figure a test cannot reproduce (a build's time, the labelled crates of
+/// `../shared`, the bench corpus) is a measurement: the part stating it, or the one
+/// introducing it in its section, names the command and the date it was run.
+#[test]
+fn every_measured_figure_names_its_command_and_date() {
+    let parts = claims::parts(&readme());
+    let mut wrong = Vec::new();
+    for claim in claims::claims() {
+        for run in &claim.runs {
+            let Run::Measured(command) = run else {
+                continue;
+            };
+            let Some(at) = parts.iter().position(|p| p.text.contains(&claim.quote)) else {
+                continue; // the test above reports it
+            };
+            let named = parts[..=at]
+                .iter()
+                .rev()
+                .take_while(|p| p.section == parts[at].section)
+                .any(|p| p.text.contains(command.as_str()) && claims::has_date(&p.text));
+            if !named {
+                wrong.push(format!("`{}`: no `{command}` with a date", claim.quote));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[path = "readme/reference.rs"]
+mod reference;
+#[path = "readme/scripts.rs"]
+mod scripts;
+#[path = "readme/settings.rs"]
+mod settings;
+#[path = "readme/snippets.rs"]
+mod snippets;
