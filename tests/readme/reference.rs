@@ -239,8 +239,8 @@ fn the_layout_names_each_packages_folder() {
     assert!(claims::root().join("ARCHITECTURE.md").is_file());
 }
 
-/// Four client libraries outside every list: the README's "2 of 10 findings are true" is
-/// the count of their judged rows.
+/// Four client libraries outside every list: the README's figures (both current findings
+/// true, 8 false ones gone) are what their judged rows say.
 #[test]
 fn the_judged_findings_on_outside_libraries_are_counted_as_the_readme_says() {
     let text = readme().split_whitespace().collect::<Vec<_>>().join(" ");
