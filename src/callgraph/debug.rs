@@ -38,10 +38,15 @@ impl Workspace {
             out.push_str(&format!("   local types={:?}\n", self.local_types.get(&i)));
             out.push_str(&format!("   body={:?}\n", self.bodies[i]));
             for s in logs.iter().flat_map(PlaceLog::sections) {
+                let lines = |steps: &[&super::Step]| -> Vec<u32> {
+                    steps.iter().map(|s| s.span.line).collect()
+                };
                 out.push_str(&format!(
-                    "   section {:?} write@{} outlives={}\n",
+                    "   section {:?} write@{} flushes@{:?} reads@{:?} outlives={}\n",
                     s.stream,
                     s.write.span.line,
+                    lines(&s.flushes),
+                    lines(&s.reads),
                     self.stream_outlives(&s, &exposed)
                 ));
             }

@@ -33,6 +33,10 @@ pub struct Fact {
 pub enum FactKind {
     /// A write that leaves a request owed on the place: the start of an exchange.
     Write,
+    /// More of the request owed since the [`FactKind::Write`] at index `continues` of this
+    /// log, sent before its reply: its flush, or the rest of a command written in parts.
+    /// (The vocabulary counts a flush as a write: a write with no request owed starts one.)
+    Flush { continues: u32 },
     /// A read of the reply owed since the [`FactKind::Write`] at index `answers` of this
     /// log (written on some path to the read: the walk's flow state joins branches),
     /// guarded or not.
@@ -104,6 +108,8 @@ pub struct Section<'l> {
     pub unit: usize,
     pub stream: &'l Place,
     pub write: &'l Step,
+    /// More of the request sent before its reply (its flush, the rest of a command).
+    pub flushes: Vec<&'l Step>,
     pub reads: Vec<&'l Step>,
     /// The section became concrete here: a generic callee was bound to a type whose method
     /// is itself a section.
@@ -235,21 +241,29 @@ impl PlaceLog {
                 FactKind::Exchange if !guarded[i] => true,
                 _ => return None,
             };
-            let reads: Vec<&Step> = if via_deferred {
-                vec![&f.step]
+            let after = || self.facts[i + 1..].iter().zip(&guarded[i + 1..]);
+            let (flushes, reads): (Vec<&Step>, Vec<&Step>) = if via_deferred {
+                (Vec::new(), vec![&f.step])
             } else {
-                let answer = FactKind::Read { answers: i as u32 };
-                self.facts[i + 1..]
-                    .iter()
-                    .zip(&guarded[i + 1..])
-                    .filter(|&(r, &guarded)| !guarded && r.kind == answer)
-                    .map(|(r, _)| &r.step)
-                    .collect()
+                let (more, answer) = (
+                    FactKind::Flush {
+                        continues: i as u32,
+                    },
+                    FactKind::Read { answers: i as u32 },
+                );
+                let steps = |kind: &FactKind| {
+                    after()
+                        .filter(|&(r, &guarded)| !guarded && r.kind == *kind)
+                        .map(|(r, _)| &r.step)
+                        .collect()
+                };
+                (steps(&more), steps(&answer))
             };
             (!reads.is_empty()).then_some(Section {
                 unit: self.unit,
                 stream,
                 write: &f.step,
+                flushes,
                 reads,
                 via_deferred,
             })
@@ -445,6 +459,47 @@ mod tests {
         );
         assert_eq!(log.guard_active(), [true, true, true]);
         assert_eq!(log.sections().count(), 0);
+    }
+
+    /// A command written in parts and flushed before its reply: the later writes are
+    /// flushes of the one request, and the section shows them between its write and read.
+    #[test]
+    fn the_rest_of_a_request_and_its_flush_are_flushes_of_it() {
+        let code = r#"
+            pub struct Conn { stream: tokio::net::TcpStream }
+            impl Conn {
+                pub async fn query(&mut self) -> u8 {
+                    self.stream.write_all(b"Q").await.unwrap();
+                    self.stream.write_all(b"\r\n").await.unwrap();
+                    self.stream.flush().await.unwrap();
+                    let r = self.stream.read_u8().await.unwrap();
+                    self.stream.write_all(b"ACK").await.unwrap();
+                    r
+                }
+            }
+        "#;
+        let logs = logs_of(code, "Conn::query");
+        let [log] = &logs[..] else {
+            panic!("{logs:#?}")
+        };
+        assert_eq!(
+            kinds(log),
+            [
+                (FactKind::Write, 5),
+                (FactKind::Flush { continues: 0 }, 6),
+                (FactKind::Flush { continues: 0 }, 7),
+                (FactKind::Read { answers: 0 }, 8),
+                (FactKind::Write, 9),
+            ]
+        );
+        let sections: Vec<(u32, Vec<u32>, Vec<u32>)> = log
+            .sections()
+            .map(|s| {
+                let lines = |steps: &[&Step]| steps.iter().map(|s| s.span.line).collect();
+                (s.write.span.line, lines(&s.flushes), lines(&s.reads))
+            })
+            .collect();
+        assert_eq!(sections, [(5, vec![6, 7], vec![8])]);
     }
 
     /// The busy flag reset between the write and the read: the guard is left at the read,

@@ -405,8 +405,13 @@ impl Walker<'_> {
         }
         for e in events {
             if let Event::Io(Io::Write, place, callee) = e {
-                match state.pending.get_mut(&place.root) {
-                    Some(p) if !p.answered => {}
+                match state.pending.get(&place.root) {
+                    Some(p) if !p.answered => {
+                        if let Some((_, write)) = p.fact {
+                            let more = FactKind::Flush { continues: write };
+                            self.log(Some(&place), a, callee, more, state.guarded);
+                        }
+                    }
                     _ => {
                         let fact =
                             self.log(Some(&place), a, callee, FactKind::Write, state.guarded);
