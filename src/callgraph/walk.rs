@@ -74,11 +74,13 @@ impl Workspace {
             }
         }
         if walker.guarded_fn {
-            // A guarded exchange recovers on the next call: callers see a complete one.
+            // A guarded exchange recovers on the next call: callers see a complete one, and
+            // a drop half-way loses nothing the next guarded call does not repair.
             for fx in out.roots.values_mut() {
                 fx.section = None;
                 fx.write = None;
                 fx.read = None;
+                fx.lossy = None;
             }
             out.internal_section = false;
         }
