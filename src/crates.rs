@@ -354,6 +354,24 @@ mod tests {
     use super::*;
     use crate::input::manifest::Manifest;
 
+    #[test]
+    fn a_files_module_is_its_place_under_src() {
+        let module = |rel: &str| library_module(Some(Path::new(rel)));
+        let path = |p: &[&str]| Some(p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(module("src/lib.rs"), path(&[]));
+        assert_eq!(module("src/aio/mod.rs"), path(&["aio"]));
+        assert_eq!(module("src/aio/pubsub.rs"), path(&["aio", "pubsub"]));
+        // A binary's files, and targets outside `src/`, are other crates.
+        for other in [
+            "src/main.rs",
+            "src/bin/tool.rs",
+            "tests/it.rs",
+            "src/a.b.rs",
+        ] {
+            assert_eq!(module(other), None, "{other}");
+        }
+    }
+
     fn decl(name: &str, path_attr: Option<&str>, inline: &[&str]) -> ModDecl {
         ModDecl {
             name: name.into(),
