@@ -92,6 +92,9 @@ pub struct Workspace {
     /// reply that clears the mark: `loop { .. self.is_ready = true; break }`), with the value
     /// and the unit, for the owed-reply mark (see `Walker::marks_owed`).
     drain_flags: HashMap<String, Vec<(String, bool, usize)>>,
+    /// Per type: the `self` fields a drain loop of its methods counts owed replies in
+    /// (`while !self.waiting.is_empty()`): a push onto one queues an owed reply.
+    drained_queues: HashMap<String, Vec<String>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
     /// call resolves to by name alone.
     by_home_and_name: HashMap<u64, Vec<usize>>,
@@ -222,6 +225,7 @@ impl Workspace {
             by_name: HashSet::default(),
             cleared_flags: Vec::new(),
             drain_flags: HashMap::default(),
+            drained_queues: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
             by_home_and_name: HashMap::default(),
@@ -241,6 +245,12 @@ impl Workspace {
                 if !flags.is_empty() {
                     let known = ws.drain_flags.entry(ty.clone()).or_default();
                     known.extend(flags.into_iter().map(|(f, v)| (f, v, i)));
+                }
+                let mut counted = Vec::new();
+                collect_drained(body, &mut counted);
+                if !counted.is_empty() {
+                    let known = ws.drained_queues.entry(ty.clone()).or_default();
+                    known.extend(counted);
                 }
             }
         }
@@ -434,6 +444,26 @@ fn has_counter(nodes: &[Node]) -> bool {
         Node::Loop(b) => has_counter(b),
         _ => false,
     })
+}
+
+/// The fields of `self` the drain loops of a body count owed replies in.
+fn collect_drained(nodes: &[Node], out: &mut Vec<String>) {
+    for n in nodes {
+        match n {
+            Node::Branch(arms) => arms.iter().for_each(|a| collect_drained(a, out)),
+            Node::Loop(body) => {
+                for m in body {
+                    if let Node::Guard(GuardEvent::Counter(p)) = m {
+                        if let (RootRef::Slot(0), [field]) = (p.root, p.fields.as_slice()) {
+                            out.push(field.clone());
+                        }
+                    }
+                }
+                collect_drained(body, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The flags of `self` a body assigns inside a loop, with the values, each once.

@@ -257,23 +257,26 @@ impl Walker<'_> {
         if !owed || busy {
             return false;
         }
-        // The type whose flag this is: `self`'s, or that of the field holding it
-        // (`self.stream.is_ready` is the stream's flag).
-        let owner = Place {
-            root: place.root,
-            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
-        };
-        let ty = if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self
-        {
-            self.unit.self_ty.clone()
-        } else {
-            self.ws.type_of(self.unit_index, &owner)
-        };
-        ty.and_then(|ty| self.ws.drain_flags.get(&ty))
+        self.owner_type(place)
+            .and_then(|ty| self.ws.drain_flags.get(&ty))
             .is_some_and(|set| {
                 set.iter()
                     .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
             })
+    }
+
+    /// The type a field `place` belongs to: `self`'s, or that of the field holding it
+    /// (`self.stream.is_ready` is the stream's flag).
+    fn owner_type(&self, place: &Place) -> Option<String> {
+        let owner = Place {
+            root: place.root,
+            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
+        };
+        if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self {
+            self.unit.self_ty.clone()
+        } else {
+            self.ws.type_of(self.unit_index, &owner)
+        }
     }
 
     /// In the last walk, records the owed-reply mark `place = value` in the log of the write
@@ -307,6 +310,14 @@ impl Walker<'_> {
             GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
             GuardEvent::FlagClear(..) | GuardEvent::Released(_) | GuardEvent::Replaced(_) => false,
             GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
+            // An owed reply queued where a drain loop of the owner's type takes it off.
+            GuardEvent::Queued(p) => {
+                let field = p.fields.last();
+                self.owner_type(p).is_some_and(|ty| {
+                    let drained = self.ws.drained_queues.get(&ty);
+                    drained.is_some_and(|fields| fields.iter().any(|f| Some(f) == field))
+                })
+            }
             GuardEvent::DropGuard(t) => {
                 self.ws.index.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
             }

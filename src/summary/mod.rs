@@ -471,6 +471,9 @@ pub enum GuardEvent {
     FlagClear(Place, String),
     /// `owner.pending += 1`: owed replies counted for a lazy drain.
     Counter(Place),
+    /// `owner.waiting.push_back(..)`: an owed reply queued, a guard when a drain loop of
+    /// the owner's type takes from that queue (sqlx's `waiting.push_back(Waiting::Result)`).
+    Queued(Place),
     /// A binding of a type that may run code on drop (`let _guard = Rollback { .. }`).
     DropGuard(String),
     /// `drop(guard)` of a local of this type: the guard's cover ends here.

@@ -42,6 +42,7 @@ impl<'a> FileCx<'a> {
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
+                        self_is_ref: false,
                         service: None,
                     },
                 );
@@ -66,6 +67,7 @@ impl<'a> FileCx<'a> {
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
                     generics,
                     in_trait_impl: imp.trait_.is_some(),
+                    self_is_ref: matches!(strip_group(&imp.self_ty), Type::Reference(_)),
                     service: imp
                         .trait_
                         .as_ref()
@@ -88,6 +90,7 @@ impl<'a> FileCx<'a> {
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
+                    self_is_ref: false,
                     service: None,
                 };
                 for it in &t.items {
@@ -223,6 +226,7 @@ impl<'a> FileCx<'a> {
                 FnArg::Receiver(r) => {
                     has_self = true;
                     let by_ref = r.reference.is_some()
+                        || scope.self_is_ref
                         || !matches!(&*r.ty, Type::Path(p) if p.path.is_ident("Self"));
                     slots.push(Root {
                         name: "self".into(),
