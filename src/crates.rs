@@ -219,21 +219,59 @@ pub fn package_of<'p>(packages: &'p [PathBuf], file: &Path) -> Option<&'p Path> 
         .map(PathBuf::as_path)
 }
 
-/// Numbers each file by the package folder (nearest `Cargo.toml` above it) it belongs to;
-/// files with none share number 0.
-pub fn package_numbers(files: &[PathBuf]) -> Vec<u32> {
+/// Where each scanned file sits in its package, for the workspace pass.
+#[derive(Debug, Default)]
+pub struct FilePlaces {
+    /// Per file: its package folder's number (nearest `Cargo.toml` above it; none: 0).
+    pub packages: Vec<u32>,
+    /// Per file: its module path in its package's library crate (`aio::pubsub` for
+    /// `src/aio/pubsub.rs`, empty for `src/lib.rs`), by cargo's layout; `None` outside
+    /// `src/`, for a binary's files and for names no module can have.
+    pub modules: Vec<Option<Vec<String>>>,
+}
+
+/// The package and module of each of `files` (see [`FilePlaces`]).
+pub fn file_places(files: &[PathBuf]) -> FilePlaces {
     let mut folders: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut numbers: HashMap<PathBuf, u32> = HashMap::new();
-    files
+    let mut places = FilePlaces::default();
+    for f in files {
+        let Some(pkg) = package_folder(f, &mut folders) else {
+            places.packages.push(0);
+            places.modules.push(None);
+            continue;
+        };
+        let next = numbers.len() as u32 + 1;
+        places
+            .modules
+            .push(library_module(f.strip_prefix(&pkg).ok()));
+        places.packages.push(*numbers.entry(pkg).or_insert(next));
+    }
+    places
+}
+
+/// `aio::pubsub` for `src/aio/pubsub.rs` (or `src/aio/pubsub/mod.rs`) in its package.
+fn library_module(rel: Option<&Path>) -> Option<Vec<String>> {
+    let rel = rel?.with_extension("");
+    let mut parts = rel.iter().map(|c| c.to_str());
+    if parts.next()? != Some("src") {
+        return None;
+    }
+    let parts: Vec<&str> = parts.collect::<Option<_>>()?;
+    match parts.as_slice() {
+        ["main"] | ["bin", ..] => return None,
+        _ => {}
+    }
+    let module_name = |p: &&str| p.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !parts.iter().all(module_name) {
+        return None;
+    }
+    let last = parts.len().saturating_sub(1);
+    let named = parts
         .iter()
-        .map(|f| {
-            let Some(pkg) = package_folder(f, &mut folders) else {
-                return 0;
-            };
-            let next = numbers.len() as u32 + 1;
-            *numbers.entry(pkg).or_insert(next)
-        })
-        .collect()
+        .enumerate()
+        .filter(|&(k, p)| !(k == last && matches!(*p, "lib" | "mod")));
+    Some(named.map(|(_, p)| p.to_string()).collect())
 }
 
 /// The nearest folder above `file` holding a `Cargo.toml`, remembering each folder's answer.
@@ -315,6 +353,24 @@ fn normalize(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use crate::input::manifest::Manifest;
+
+    #[test]
+    fn a_files_module_is_its_place_under_src() {
+        let module = |rel: &str| library_module(Some(Path::new(rel)));
+        let path = |p: &[&str]| Some(p.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(module("src/lib.rs"), path(&[]));
+        assert_eq!(module("src/aio/mod.rs"), path(&["aio"]));
+        assert_eq!(module("src/aio/pubsub.rs"), path(&["aio", "pubsub"]));
+        // A binary's files, and targets outside `src/`, are other crates.
+        for other in [
+            "src/main.rs",
+            "src/bin/tool.rs",
+            "tests/it.rs",
+            "src/a.b.rs",
+        ] {
+            assert_eq!(module(other), None, "{other}");
+        }
+    }
 
     fn decl(name: &str, path_attr: Option<&str>, inline: &[&str]) -> ModDecl {
         ModDecl {

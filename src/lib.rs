@@ -201,15 +201,10 @@ fn analyze_on_pool(
     if let Some(graph) = &config.dependencies {
         solved.crate_dependencies = graph.crate_dependencies();
     }
-    let file_packages = crates::package_numbers(&files[..files_scanned]);
+    let places = crates::file_places(&files[..files_scanned]);
     let t = timings::phase("index, type and resolve");
-    let mut workspace = callgraph::Workspace::with_solved(
-        summaries,
-        file_crates,
-        file_packages,
-        &config.vocab,
-        solved,
-    );
+    let mut workspace =
+        callgraph::Workspace::with_solved(summaries, file_crates, places, &config.vocab, solved);
     if config.include_deps {
         workspace = workspace.analyse_all_dependencies();
     }
@@ -377,7 +372,7 @@ pub fn findings_of(
 ) -> Vec<Finding> {
     let crates = vec![None; files.len()];
     let mut workspace =
-        callgraph::Workspace::with_crates(summaries, crates, crates::package_numbers(files), vocab);
+        callgraph::Workspace::with_crates(summaries, crates, crates::file_places(files), vocab);
     rules_over(&mut workspace, files)
 }
 

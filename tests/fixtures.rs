@@ -159,6 +159,7 @@ cases!(
         views_and_dyn,
         typed_receivers,
         private_modules,
+        module_scope,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typing::TraitIndex;
 use super::UnitRef;
-use crate::summary::{FileSummary, Node, Target, UnitKind};
+use crate::summary::{FileSummary, FnImport, Node, Target, UnitKind};
 
 /// Units of a set of files, with their lookup tables. Unit and file indices count from 0
 /// within the set until it is appended to another.
@@ -39,6 +39,8 @@ pub struct Index {
     pub derefs: HashMap<String, String>,
     /// `impl Future for F { type Output = O }`: `F` -> `O` (unwrapped).
     pub future_outputs: HashMap<String, String>,
+    /// Per file (with any): the fns, modules and globs its `use` items bring in.
+    pub fn_imports: HashMap<usize, Vec<FnImport>>,
 }
 
 impl Index {
@@ -71,6 +73,9 @@ impl Index {
             self.drop_types.extend(summary.drop_types);
             self.aliases.extend(summary.type_aliases);
             self.renames.extend(summary.type_renames);
+            if !summary.fn_imports.is_empty() {
+                self.fn_imports.insert(first_file + k, summary.fn_imports);
+            }
             for h in &summary.impls {
                 if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
                     self.derefs.insert(ty.clone(), target.clone());
@@ -134,6 +139,11 @@ impl Index {
         for u in &mut self.units {
             u.file += first_file;
         }
+        let imports = std::mem::take(&mut self.fn_imports);
+        self.fn_imports = imports
+            .into_iter()
+            .map(|(file, i)| (file + first_file, i))
+            .collect();
     }
 }
 

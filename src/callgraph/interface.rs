@@ -123,8 +123,8 @@ impl Interface {
             })
             .collect();
         let crates = modules.iter().cloned().map(Some).collect();
-        let workspace =
-            Workspace::with_crates(summaries, crates, Vec::new(), vocab).analyse_all_dependencies();
+        let workspace = Workspace::with_crates(summaries, crates, Default::default(), vocab)
+            .analyse_all_dependencies();
         let (all_effects, all_counting) = workspace.solve_effects();
         let mut effects = Vec::new();
         let mut counting_helpers = Vec::new();

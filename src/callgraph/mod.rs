@@ -32,6 +32,7 @@ mod interface;
 mod prefetch;
 mod reach;
 mod resolve;
+mod scope;
 mod typing;
 mod walk;
 
@@ -91,6 +92,9 @@ pub struct Workspace {
     /// reply that clears the mark: `loop { .. self.is_ready = true; break }`), with the value
     /// and the unit, for the owed-reply mark (see `Walker::marks_owed`).
     drain_flags: HashMap<String, Vec<(String, bool, usize)>>,
+    /// Per type: the `self` fields a drain loop of its methods counts owed replies in
+    /// (`while !self.waiting.is_empty()`): a push onto one queues an owed reply.
+    drained_queues: HashMap<String, Vec<String>>,
     /// Unsolved methods with `self` by [`home_and_name`], in unit order: what a method
     /// call resolves to by name alone.
     by_home_and_name: HashMap<u64, Vec<usize>>,
@@ -107,6 +111,9 @@ pub struct Workspace {
     file_crates: Vec<Option<String>>,
     /// Per scanned file: its cargo package's number.
     file_packages: Vec<u32>,
+    /// Each file's module and what its `use` items bring in: where a free fn's name is
+    /// looked up.
+    scopes: scope::Scopes,
     /// Per dependency crate, the crates it depends on: where a type named through it can
     /// come from.
     crate_dependencies: std::collections::HashMap<String, Vec<String>>,
@@ -156,23 +163,23 @@ impl Workspace {
     /// Merges per-file summaries (in file order) into one workspace.
     pub fn new(files: Vec<FileSummary>, vocab: &Vocabulary) -> Self {
         let crates = vec![None; files.len()];
-        Self::with_crates(files, crates, Vec::new(), vocab)
+        Self::with_crates(files, crates, Default::default(), vocab)
     }
 
     /// Like [`Workspace::new`], with the dependency module of each file (`redis::aio`;
     /// `None`: scanned code). A dependency's methods are reached by type or by a path naming the crate,
     /// never by a bare method name from another crate.
     ///
-    /// `file_packages` numbers the cargo package of each scanned file (empty: one package):
-    /// a bare method name resolves only within the caller's package, as it does across
-    /// crates.
+    /// `places` numbers the cargo package of each scanned file (empty: one package): a bare
+    /// method name resolves only within the caller's package, as it does across crates; and
+    /// gives each file's module, the scope a bare fn name is looked up in.
     pub fn with_crates(
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
-        file_packages: Vec<u32>,
+        places: crate::crates::FilePlaces,
         vocab: &Vocabulary,
     ) -> Self {
-        Self::with_solved(files, file_crates, file_packages, vocab, Solved::default())
+        Self::with_solved(files, file_crates, places, vocab, Solved::default())
     }
 
     /// Like [`Workspace::with_crates`], with units solved beforehand after those of `files`
@@ -180,7 +187,7 @@ impl Workspace {
     pub fn with_solved(
         files: Vec<FileSummary>,
         file_crates: Vec<Option<String>>,
-        file_packages: Vec<u32>,
+        places: crate::crates::FilePlaces,
         vocab: &Vocabulary,
         solved: Solved,
     ) -> Self {
@@ -218,12 +225,14 @@ impl Workspace {
             by_name: HashSet::default(),
             cleared_flags: Vec::new(),
             drain_flags: HashMap::default(),
+            drained_queues: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
             by_home_and_name: HashMap::default(),
             in_scope: Vec::new(),
+            scopes: Default::default(),
             file_crates,
-            file_packages,
+            file_packages: places.packages,
             solved_units,
             solved_effects: solved.effects,
             crate_dependencies: solved.crate_dependencies,
@@ -237,6 +246,12 @@ impl Workspace {
                     let known = ws.drain_flags.entry(ty.clone()).or_default();
                     known.extend(flags.into_iter().map(|(f, v)| (f, v, i)));
                 }
+                let mut counted = Vec::new();
+                collect_drained(body, &mut counted);
+                if !counted.is_empty() {
+                    let known = ws.drained_queues.entry(ty.clone()).or_default();
+                    known.extend(counted);
+                }
             }
         }
         for i in solved_units..ws.units.len() {
@@ -246,6 +261,7 @@ impl Workspace {
                 ws.by_home_and_name.entry(key).or_default().push(i);
             }
         }
+        ws.scopes = scope::Scopes::new(&ws, places.modules);
         ws.handwritten_io = (0..ws.units.len())
             .map(|i| {
                 let name = &ws.units[i].unit.name;
@@ -262,9 +278,10 @@ impl Workspace {
         ws
     }
 
-    /// Whether some call of unit `caller` runs `callee` only because the method has its
-    /// name: the receiver's type is unknown, so the link is a guess (within the caller's
-    /// crate and package, never across crates).
+    /// Whether some call of unit `caller` runs `callee` only because it has the name: the
+    /// receiver's type is unknown, or the caller's module scope does not decide between
+    /// several fns of the name, so the link is a guess (within the caller's crate and
+    /// package, never across crates).
     pub fn resolved_by_name(&self, caller: usize, callee: usize) -> bool {
         self.by_name.contains(&(caller as u32, callee as u32))
     }
@@ -427,6 +444,26 @@ fn has_counter(nodes: &[Node]) -> bool {
         Node::Loop(b) => has_counter(b),
         _ => false,
     })
+}
+
+/// The fields of `self` the drain loops of a body count owed replies in.
+fn collect_drained(nodes: &[Node], out: &mut Vec<String>) {
+    for n in nodes {
+        match n {
+            Node::Branch(arms) => arms.iter().for_each(|a| collect_drained(a, out)),
+            Node::Loop(body) => {
+                for m in body {
+                    if let Node::Guard(GuardEvent::Counter(p)) = m {
+                        if let (RootRef::Slot(0), [field]) = (p.root, p.fields.as_slice()) {
+                            out.push(field.clone());
+                        }
+                    }
+                }
+                collect_drained(body, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The flags of `self` a body assigns inside a loop, with the values, each once.

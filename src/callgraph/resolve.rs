@@ -1,5 +1,6 @@
 //! Resolution: which crate units a call can run, by the receiver's type where it is known,
-//! by a path, or by a bare name within the caller's crate and package. Done once per unit,
+//! by a path through the caller's module scope (`scope.rs`), or by a bare name within the
+//! caller's crate and package. Done once per unit,
 //! when the scanned code first reaches it, a breadth-first frontier at a time.
 
 use std::sync::Arc;
@@ -32,7 +33,8 @@ pub(super) struct Resolution {
     /// What a call by path says it does by its name (`Framed::new(stream)`): asked when it
     /// runs no crate unit.
     pub(super) path_io: Option<Io>,
-    /// Its callees were found by the method's name alone: its receiver's type is unknown.
+    /// Its callees were found by the name alone: a method's receiver type is unknown, or
+    /// the caller's module scope does not decide between several fns of the name.
     pub(super) by_name: bool,
 }
 
@@ -182,7 +184,7 @@ impl Workspace {
                 }
                 Some((callees, by_name))
             }
-            Target::Path { segments, .. } => Some((self.resolve_path(caller, segments), false)),
+            Target::Path { segments, .. } => Some(self.resolve_path(caller, segments)),
             _ => None,
         }
     }
@@ -423,10 +425,12 @@ impl Workspace {
             .collect()
     }
 
-    pub(super) fn resolve_path(&self, caller: usize, segments: &[String]) -> Vec<usize> {
+    /// The crate units a call by path can run, and whether they were found by the fn's
+    /// name alone (its caller's module scope does not decide between several).
+    pub(super) fn resolve_path(&self, caller: usize, segments: &[String]) -> (Vec<usize>, bool) {
         let unit = &self.units[caller].unit;
         let Some(name) = segments.last() else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         if segments.len() >= 2 {
             let ty = &segments[segments.len() - 2];
@@ -436,25 +440,43 @@ impl Workspace {
                 ty.clone()
             };
             if ty.chars().next().is_some_and(char::is_uppercase) {
-                return self.methods_of_type(&ty, name).collect();
+                return (self.methods_of_type(&ty, name).collect(), false);
             }
         }
         // A free fn of another crate only when the path names that crate (`redis::cmd`).
         let home = self.home_of(caller);
         let named = segments.first().map(String::as_str);
-        self.index
+        let fns = self
+            .index
             .by_free_name
             .get(name)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|&i| {
-                        let c = self.crate_of(i);
-                        self.home_of(i) == home || (c.is_some() && c == named)
-                    })
-                    .collect()
+            .into_iter()
+            .flatten()
+            .copied();
+        let (own, other): (Vec<usize>, Vec<usize>) = fns
+            .filter(|&i| {
+                let c = self.crate_of(i);
+                self.home_of(i) == home || (c.is_some() && c == named)
             })
-            .unwrap_or_default()
+            .partition(|&i| self.home_of(i) == home);
+        // Of several crate fns with the name, the one the caller's module scope names
+        // (`setup` in two modules); by name alone when the scope does not decide.
+        // A name no crate fn has may be a rename (`use a::f as g; g(..)`).
+        let renamed = own.is_empty() && segments.len() == 1;
+        let (own, by_name) = if renamed {
+            (self.scoped_fns(caller, segments).unwrap_or_default(), false)
+        } else if own.len() < 2 {
+            (own, false)
+        } else {
+            match self.scoped_fns(caller, segments) {
+                Some(found) => (found, false),
+                None => (own, true),
+            }
+        };
+        let mut callees = own;
+        callees.extend(other);
+        callees.sort_unstable();
+        (callees, by_name)
     }
 }
 

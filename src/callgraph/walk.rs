@@ -94,6 +94,9 @@ pub(super) struct State {
     /// Streams written by this unit: the write that started the exchange.
     pub(super) pending: BTreeMap<RootRef, Pending>,
     pub(super) guarded: bool,
+    /// Busy marks set (`self.busy = true`, reset later in the unit): a reset of one of
+    /// these ends its mark; it marks no owed reply.
+    pub(super) busy: BTreeSet<(Place, String)>,
     /// Streams this future has read from into its own memory.
     pub(super) consumed: BTreeSet<RootRef>,
 }
@@ -131,9 +134,11 @@ impl State {
         }
         let mut consumed = a.consumed;
         consumed.extend(b.consumed);
+        let busy = a.busy.intersection(&b.busy).cloned().collect();
         State {
             pending,
             guarded: a.guarded && b.guarded,
+            busy,
             consumed,
         }
     }
@@ -220,6 +225,7 @@ impl Walker<'_> {
                     // The busy mark is lifted: what follows is unguarded again.
                     if self.flags_cleared.contains(&(p.clone(), f.clone())) {
                         state.guarded = false;
+                        state.busy.remove(&(p.clone(), f.clone()));
                     }
                 }
                 Node::Guard(GuardEvent::Released(t)) => {
@@ -230,41 +236,49 @@ impl Walker<'_> {
                 Node::Guard(g) => {
                     if self.is_guard(g) {
                         state.guarded = true;
+                        if let GuardEvent::FlagSet(p, f) = g {
+                            state.busy.insert((p.clone(), f.clone()));
+                        }
                     }
                 }
             }
         }
     }
 
-    /// `self.<flag> = value` right after a request is written on `self`, with no mark active,
-    /// when another method of the type sets the flag back inside a loop, the drain waiting for
-    /// the owed reply (sqlx's `self.is_ready = false` after the flush, set `true` again by
+    /// `self.<flag> = value` right after a request is written on `self`, when another method
+    /// of the type sets the flag back inside a loop, the drain waiting for the owed reply
+    /// (sqlx's `self.is_ready = false` after the flush, set `true` again by
     /// `wait_until_ready` when it reads `ReadyForQuery`): the owed reply is recorded, and the
-    /// next call drains it. Under an active mark the assignment is the mark's own reset
-    /// (`self.busy = false`), which ends it; a flag set back only outside a loop is a mode
+    /// next call drains it. Under a busy mark of that flag the assignment is the mark's own
+    /// reset (`self.busy = false`), which ends it (another guard, an id counter bumped
+    /// before, does not make it one); a flag set back only outside a loop is a mode
     /// (`self.pubsub = false`), not a mark.
     fn marks_owed(&self, state: &State, place: &Place, flag: &str, value: bool) -> bool {
         let owed = state.pending.get(&place.root).is_some_and(|p| !p.answered);
-        if !owed || state.guarded {
+        let busy = state.busy.contains(&(place.clone(), flag.to_string()));
+        if !owed || busy {
             return false;
         }
-        // The type whose flag this is: `self`'s, or that of the field holding it
-        // (`self.stream.is_ready` is the stream's flag).
-        let owner = Place {
-            root: place.root,
-            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
-        };
-        let ty = if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self
-        {
-            self.unit.self_ty.clone()
-        } else {
-            self.ws.type_of(self.unit_index, &owner)
-        };
-        ty.and_then(|ty| self.ws.drain_flags.get(&ty))
+        self.owner_type(place)
+            .and_then(|ty| self.ws.drain_flags.get(&ty))
             .is_some_and(|set| {
                 set.iter()
                     .any(|(f, v, u)| f == flag && *v != value && *u != self.unit_index)
             })
+    }
+
+    /// The type a field `place` belongs to: `self`'s, or that of the field holding it
+    /// (`self.stream.is_ready` is the stream's flag).
+    fn owner_type(&self, place: &Place) -> Option<String> {
+        let owner = Place {
+            root: place.root,
+            fields: place.fields[..place.fields.len().saturating_sub(1)].to_vec(),
+        };
+        if owner.fields.is_empty() && owner.root == RootRef::Slot(0) && self.unit.has_self {
+            self.unit.self_ty.clone()
+        } else {
+            self.ws.type_of(self.unit_index, &owner)
+        }
     }
 
     /// In the last walk, records the owed-reply mark `place = value` in the log of the write
@@ -298,6 +312,14 @@ impl Walker<'_> {
             GuardEvent::FlagSet(p, f) => self.flags_cleared.contains(&(p.clone(), f.clone())),
             GuardEvent::FlagClear(..) | GuardEvent::Released(_) | GuardEvent::Replaced(_) => false,
             GuardEvent::Counter(_) | GuardEvent::ScopeGuard => true,
+            // An owed reply queued where a drain loop of the owner's type takes it off.
+            GuardEvent::Queued(p) => {
+                let field = p.fields.last();
+                self.owner_type(p).is_some_and(|ty| {
+                    let drained = self.ws.drained_queues.get(&ty);
+                    drained.is_some_and(|fields| fields.iter().any(|f| Some(f) == field))
+                })
+            }
             GuardEvent::DropGuard(t) => {
                 self.ws.index.drop_types.contains(t) || t == "ScopeGuard" || t == "DropGuard"
             }

@@ -93,6 +93,9 @@ struct Scope {
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,
+    /// The impl's self type is a reference (`impl Executor for &'c mut Conn`): `self` taken
+    /// by value is a borrow of a value that outlives the call.
+    self_is_ref: bool,
     /// A service trait whose methods are request handlers (`impl Service<Request<B>>`).
     service: Option<Framework>,
 }

@@ -42,6 +42,20 @@ pub struct FileSummary {
     /// worker::Handle` gives `Handle`), and the modules they name whole (`pub use
     /// worker::*` and `pub use self::worker` give `worker`).
     pub reexported: Vec<String>,
+    /// `use` imports of fns and modules (lowercase names) and globs: the scope a bare or
+    /// relative fn call is looked up in (see `callgraph::scope`).
+    pub fn_imports: Vec<FnImport>,
+}
+
+/// One name (or glob) a `use` item brings into a module's scope.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct FnImport {
+    /// The inline modules around the `use` (empty: the file's own module).
+    pub module: Vec<String>,
+    /// The name it brings in (`use a::f as g`: `g`); `None` for a glob.
+    pub name: Option<String>,
+    /// What it names (`a::f`), or for a glob the module brought in whole (`super`).
+    pub path: Vec<String>,
 }
 
 /// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
@@ -120,6 +134,9 @@ pub struct Unit {
     /// name) is on one line: where a fix puts `#[cancelsafe::guard(..)]`, and what the
     /// guard needs of its signature.
     pub head: Option<Box<FnHead>>,
+    /// The inline modules (`mod a { .. }`) around a fn, outermost first (empty at the
+    /// file's top; for an `async` block, see its fn).
+    pub module: Vec<String>,
 }
 
 /// The line an `async fn` starts on, up to its name (`    pub async fn get`): a line
@@ -454,6 +471,9 @@ pub enum GuardEvent {
     FlagClear(Place, String),
     /// `owner.pending += 1`: owed replies counted for a lazy drain.
     Counter(Place),
+    /// `owner.waiting.push_back(..)`: an owed reply queued, a guard when a drain loop of
+    /// the owner's type takes from that queue (sqlx's `waiting.push_back(Waiting::Result)`).
+    Queued(Place),
     /// A binding of a type that may run code on drop (`let _guard = Rollback { .. }`).
     DropGuard(String),
     /// `drop(guard)` of a local of this type: the guard's cover ends here.

@@ -15,6 +15,9 @@ use super::{drain, BodyBuilder, Scope};
 use crate::summary::macros::{parse_body, MacroBody};
 use crate::summary::*;
 
+/// Methods that put an owed reply on a queue (see [`GuardEvent::Queued`]).
+const QUEUING: &[&str] = &["push_back", "push_front"];
+
 impl BodyBuilder<'_, '_> {
     pub(super) fn block(&mut self, block: &syn::Block, out: &mut Vec<Node>) {
         self.scopes.push(HashMap::new());
@@ -140,6 +143,13 @@ impl BodyBuilder<'_, '_> {
                     span: self.cx.lines.span(m.method.span()),
                     target,
                 }));
+                if QUEUING.contains(&name.as_str()) {
+                    if let Some(place) = self.place_of(&m.receiver) {
+                        if !place.fields.is_empty() {
+                            out.push(Node::Guard(GuardEvent::Queued(place)));
+                        }
+                    }
+                }
             }
             Expr::Call(c) => {
                 let segments = match &*c.func {

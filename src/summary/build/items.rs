@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use syn::{FnArg, ImplItem, Item, TraitItem, Type};
 
 use super::attrs::{declares_cancel_safe, path_attr};
-use super::paths::{last_segment, path_segments};
+use super::paths::{last_segment, path_segments, use_tree};
 use super::patterns::pat_ident;
 use super::sites::{handler_of, service_trait};
 use super::types::{
@@ -42,6 +42,7 @@ impl<'a> FileCx<'a> {
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
+                        self_is_ref: false,
                         service: None,
                     },
                 );
@@ -66,6 +67,7 @@ impl<'a> FileCx<'a> {
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
                     generics,
                     in_trait_impl: imp.trait_.is_some(),
+                    self_is_ref: matches!(strip_group(&imp.self_ty), Type::Reference(_)),
                     service: imp
                         .trait_
                         .as_ref()
@@ -88,6 +90,7 @@ impl<'a> FileCx<'a> {
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
+                    self_is_ref: false,
                     service: None,
                 };
                 for it in &t.items {
@@ -121,6 +124,7 @@ impl<'a> FileCx<'a> {
             Item::Enum(e) => self.enumeration(e),
             Item::Use(u) => {
                 type_renames(&u.tree, &mut self.out.type_renames);
+                self.fn_imports(&u.tree);
                 if matches!(u.vis, syn::Visibility::Public(_)) {
                     use_names(&u.tree, &mut self.out.reexported);
                 }
@@ -222,6 +226,7 @@ impl<'a> FileCx<'a> {
                 FnArg::Receiver(r) => {
                     has_self = true;
                     let by_ref = r.reference.is_some()
+                        || scope.self_is_ref
                         || !matches!(&*r.ty, Type::Path(p) if p.path.is_ident("Self"));
                     slots.push(Root {
                         name: "self".into(),
@@ -273,6 +278,7 @@ impl<'a> FileCx<'a> {
             site_roots: Vec::new(),
             guarded_sites: Vec::new(),
             head: self.fn_head(sig, attrs, head_start),
+            module: self.inline_mods.clone(),
         };
         let idx = self.out.units.len();
         self.out.units.push(unit.clone());
@@ -370,6 +376,26 @@ fn newtype_unwrapped<'p>(pat: &'p syn::Pat, ty: &'p Type) -> (&'p syn::Pat, &'p 
     match (types.next(), types.next()) {
         (Some(held), None) if wrapper.ident == seg.ident => (inner, held),
         _ => (pat, ty),
+    }
+}
+
+impl FileCx<'_> {
+    /// The fns and modules (lowercase names) and globs a `use` tree brings into the scope
+    /// of the module it sits in.
+    fn fn_imports(&mut self, tree: &syn::UseTree) {
+        use_tree(tree, &mut |name, path| {
+            let lowercase = |n: &str| n.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+            if name
+                .as_deref()
+                .is_none_or(|n| n != "self" && n != "_" && lowercase(n))
+            {
+                self.out.fn_imports.push(FnImport {
+                    module: self.inline_mods.clone(),
+                    name,
+                    path,
+                });
+            }
+        });
     }
 }
 

@@ -1,0 +1,197 @@
+//! Module scope: the free fn a call by path names (`f(..)`, `pubsub::f(..)`,
+//! `super::f(..)`) is looked up as rustc looks it up, in the caller's module: its own fns,
+//! then what its `use` items bring in (names, renames, globs), following `crate`, `self`,
+//! `super`, child modules and imported modules, not every fn of the crate with that name.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::{crate_name, Workspace};
+use crate::summary::{FnImport, UnitKind};
+
+/// How many `use` items and globs a lookup follows (re-exports of re-exports).
+const DEPTH: u8 = 4;
+
+/// A module: where its file sits in a crate and its path there, or, for a file whose place
+/// is unknown, that file and the inline modules inside it (comparable only within it).
+#[derive(Hash, PartialEq, Eq, Clone, Debug)]
+pub(super) struct Module {
+    place: Place,
+    path: Vec<String>,
+}
+
+#[derive(Hash, PartialEq, Eq, Clone, Debug)]
+enum Place {
+    /// A crate by its home (dependency crate, package number): see `Workspace::home_of`.
+    Crate(Option<String>, u32),
+    /// A file whose module in its crate is unknown.
+    File(usize),
+}
+
+impl Module {
+    fn root(&self) -> Option<Module> {
+        matches!(self.place, Place::Crate(..)).then(|| Module {
+            place: self.place.clone(),
+            path: Vec::new(),
+        })
+    }
+
+    fn parent(mut self) -> Option<Module> {
+        self.path.pop().map(|_| self)
+    }
+}
+
+/// Each file's module path and, per module, the imports written in it.
+#[derive(Debug, Default)]
+pub(super) struct Scopes {
+    /// Per file: its module path in its crate (`None`: unknown).
+    file_modules: Vec<Option<Vec<String>>>,
+    /// Per module: its `use` imports, as (file, index in `Index::fn_imports[file]`).
+    imports: HashMap<Module, Vec<(usize, usize)>>,
+}
+
+impl Scopes {
+    /// `scanned` gives the scanned files' modules; a dependency file's comes from its
+    /// module path (`redis::aio` is `aio` in `redis`).
+    pub(super) fn new(ws: &Workspace, scanned: Vec<Option<Vec<String>>>) -> Scopes {
+        let mut scopes = Scopes {
+            file_modules: scanned,
+            imports: HashMap::default(),
+        };
+        let files = ws.file_crates.len().max(scopes.file_modules.len());
+        scopes.file_modules.resize(files, None);
+        for (f, module) in ws.file_crates.iter().enumerate() {
+            if let Some(m) = module {
+                scopes.file_modules[f] = Some(m.split("::").skip(1).map(String::from).collect());
+            }
+        }
+        for (&file, imports) in &ws.index.fn_imports {
+            for (k, import) in imports.iter().enumerate() {
+                let module = ws.module_at(&scopes, file, &import.module);
+                scopes.imports.entry(module).or_default().push((file, k));
+            }
+        }
+        scopes
+    }
+}
+
+impl Workspace {
+    /// The free fns a call by `segments` in unit `caller` names in the caller's module
+    /// scope, or `None` when the scope does not decide (a file whose place is unknown, a
+    /// name brought in by a macro, a path through another crate).
+    pub(super) fn scoped_fns(&self, caller: usize, segments: &[String]) -> Option<Vec<usize>> {
+        let from = self.unit_module(caller);
+        let (name, prefix) = segments.split_last()?;
+        let module = if prefix.is_empty() {
+            from
+        } else {
+            self.path_module(&from, prefix, DEPTH)?
+        };
+        self.lookup(&module, name, DEPTH)
+    }
+
+    /// The fns `name` names in module `m`: its own, else what an import of that name or a
+    /// glob brings in.
+    fn lookup(&self, m: &Module, name: &str, depth: u8) -> Option<Vec<usize>> {
+        let own = self.fns_in(m, name);
+        if !own.is_empty() {
+            return Some(own);
+        }
+        let depth = depth.checked_sub(1)?;
+        let imports: Vec<&FnImport> = self.imports_of(m).collect();
+        for import in imports.iter().filter(|i| i.name.as_deref() == Some(name)) {
+            let Some((last, prefix)) = import.path.split_last() else {
+                continue;
+            };
+            let found = self
+                .path_module(m, prefix, depth)
+                .and_then(|q| self.lookup(&q, last, depth));
+            if found.is_some() {
+                return found;
+            }
+        }
+        let mut found = Vec::new();
+        for glob in imports.iter().filter(|i| i.name.is_none()) {
+            if let Some(q) = self.path_module(m, &glob.path, depth).filter(|q| q != m) {
+                found.extend(self.lookup(&q, name, depth).unwrap_or_default());
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// The module a path names from module `from`: `crate::a`, `self::a`, `super::a`, a
+    /// module `from` imports (`use super::pubsub;` then `pubsub::f`), else a child module.
+    fn path_module(&self, from: &Module, path: &[String], depth: u8) -> Option<Module> {
+        let Some((first, rest)) = path.split_first() else {
+            return Some(from.clone());
+        };
+        let mut module = match first.as_str() {
+            "crate" => from.root()?,
+            "self" => from.clone(),
+            "super" => from.clone().parent()?,
+            _ => {
+                let imported = self
+                    .imports_of(from)
+                    .find(|i| i.name.as_deref() == Some(first));
+                match imported {
+                    Some(i) => self.path_module(from, &i.path, depth.checked_sub(1)?)?,
+                    None => {
+                        let mut child = from.clone();
+                        child.path.push(first.clone());
+                        child
+                    }
+                }
+            }
+        };
+        for segment in rest {
+            if segment == "super" {
+                module = module.parent()?;
+            } else {
+                module.path.push(segment.clone());
+            }
+        }
+        Some(module)
+    }
+
+    /// The crate's free fns `name` in module `m`.
+    fn fns_in(&self, m: &Module, name: &str) -> Vec<usize> {
+        let fns = self.index.by_free_name.get(name).into_iter().flatten();
+        fns.copied()
+            .filter(|&i| self.unit_module(i) == *m)
+            .collect()
+    }
+
+    fn imports_of<'a>(&'a self, m: &Module) -> impl Iterator<Item = &'a FnImport> + 'a {
+        let at = self.scopes.imports.get(m).into_iter().flatten();
+        at.filter_map(|&(file, k)| self.index.fn_imports.get(&file)?.get(k))
+    }
+
+    /// The module unit `i` is in (an `async` block: its fn's).
+    fn unit_module(&self, mut i: usize) -> Module {
+        for _ in 0..64 {
+            match self.units[i].unit.kind {
+                UnitKind::AsyncBlock { parent, .. } if parent != i => i = parent,
+                _ => break,
+            }
+        }
+        let unit = &self.units[i];
+        self.module_at(&self.scopes, unit.file, &unit.unit.module)
+    }
+
+    /// The module of the inline modules `inline` in file `file`.
+    fn module_at(&self, scopes: &Scopes, file: usize, inline: &[String]) -> Module {
+        match scopes.file_modules.get(file).and_then(Option::as_ref) {
+            Some(path) => {
+                let krate = self.file_crates.get(file).and_then(|c| c.as_deref());
+                let package = self.file_packages.get(file).copied().unwrap_or(0);
+                Module {
+                    place: Place::Crate(krate.map(|c| crate_name(c).to_string()), package),
+                    path: path.iter().chain(inline).cloned().collect(),
+                }
+            }
+            None => Module {
+                place: Place::File(file),
+                path: inline.to_vec(),
+            },
+        }
+    }
+}
