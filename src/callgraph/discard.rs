@@ -7,16 +7,15 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::calls::{CallSites, Callee};
+use super::effects::slot_bindings;
 use super::{PlaceLog, Workspace};
 use crate::source::Span;
-use crate::summary::{GuardEvent, Node, OnElapsed, Place, RootRef, Target, UnitKind};
+use crate::summary::{GuardEvent, Node, OnElapsed, Place, RootRef, Target, Unit, UnitKind};
 
 /// An await whose failure arm replaces places of its caller.
 pub(super) struct ErrorArm {
-    /// The places the call is bound to, receiver first (`self.select()`: `[self]`).
-    bound: Vec<Option<Place>>,
-    /// A method call (`x.f(..)`): its receiver is bound to `self`, if the callee has one.
-    method: bool,
+    /// The awaited call, which binds the caller's places to the callee's slots.
+    call: Target,
     /// The caller's places the `Err` arm replaces before it awaits anything.
     replaced: Vec<Place>,
 }
@@ -53,8 +52,7 @@ impl Workspace {
                         .unwrap_or_default();
                     if !replaced.is_empty() {
                         let arm = ErrorArm {
-                            bound: bound_places(&a.target),
-                            method: matches!(a.target, Target::Method { .. }),
+                            call: a.target.clone(),
                             replaced,
                         };
                         out.insert((unit, a.span), arm);
@@ -85,14 +83,13 @@ impl Workspace {
 
     fn replaced_by_call(&self, unit: usize, target: &Target) -> Vec<Place> {
         let candidates = self.candidates(unit, target);
-        let bound = bound_places(target);
         let mut common: Option<Vec<Place>> = None;
         for &c in candidates.iter() {
             let callee = &self.units[c].unit;
             if !matches!(callee.kind, UnitKind::Fn { is_async: false }) {
                 return Vec::new();
             }
-            let skip = usize::from(matches!(target, Target::Method { .. }) && !callee.has_self);
+            let bound = slot_bindings(target, callee);
             // Only what it assigns first, before any call or branch that could return
             // early (`if self.keep { return; }`, `self.flush()?`).
             let mine: Vec<Place> = self.bodies[c]
@@ -108,7 +105,7 @@ impl Workspace {
                     let RootRef::Slot(s) = p.root else {
                         return None;
                     };
-                    let mut at = bound.get(s + skip)?.clone()?;
+                    let mut at = (*bound.get(s)?)?.clone();
                     at.fields.extend(p.fields.iter().cloned());
                     Some(at)
                 })
@@ -171,13 +168,13 @@ impl Workspace {
                     // Any method of the name: how the call binds `f` is not known.
                     Callee::AnyNamed(_) => None,
                 };
-                let has_self = self.units[f].unit.has_self;
+                let callee = &self.units[f].unit;
                 for (unit, span, place) in &wanted[&f] {
                     let RootRef::Slot(j) = place.root else {
                         continue;
                     };
                     let outliving = s.bindings.iter().any(|b| b.slot as usize == j);
-                    let discarded = arm.is_some_and(|arm| arm.discards(j, has_self, place));
+                    let discarded = arm.is_some_and(|arm| arm.discards(j, callee, place));
                     if (outliving || matches!(s.callee, Callee::AnyNamed(_))) && !discarded {
                         kept.insert((*unit, *span));
                     }
@@ -199,9 +196,8 @@ impl Workspace {
 impl ErrorArm {
     /// The arm replaces what the callee's slot `slot` is bound to, plus `place`'s fields,
     /// or a field holding it.
-    fn discards(&self, slot: usize, has_self: bool, place: &Place) -> bool {
-        // A method call on a callee without `self` binds its slots to the arguments.
-        let Some(Some(at)) = self.bound.get(slot + usize::from(self.method && !has_self)) else {
+    fn discards(&self, slot: usize, callee: &Unit, place: &Place) -> bool {
+        let Some(Some(at)) = slot_bindings(&self.call, callee).get(slot).copied() else {
             return false;
         };
         let mut whole = at.clone();
@@ -214,16 +210,5 @@ impl ErrorArm {
         self.replaced
             .iter()
             .any(|r| r.root == place.root && place.fields.starts_with(&r.fields))
-    }
-}
-
-/// The places a call binds, receiver first.
-fn bound_places(target: &Target) -> Vec<Option<Place>> {
-    match target {
-        Target::Method { recv, args, .. } => std::iter::once(recv.clone())
-            .chain(args.iter().cloned())
-            .collect(),
-        Target::Path { args, .. } => args.clone(),
-        Target::Block(_) | Target::Opaque => Vec::new(),
     }
 }

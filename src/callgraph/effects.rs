@@ -7,7 +7,7 @@ use super::resolve::path_word_io;
 use super::walk::Walker;
 use super::{calls::Callee, Workspace};
 use crate::source::Span;
-use crate::summary::{Place, RootRef, Target};
+use crate::summary::{Place, RootRef, Target, Unit};
 use crate::vocab::{Cost, Io, Verdict};
 
 /// What awaiting a unit's future does to one of its roots, with where it happens.
@@ -117,6 +117,21 @@ pub(super) fn push_fx(
     }
 }
 
+/// The places call `target` binds to the slots of `callee`, in slot order: `x.f(a)` binds
+/// `x` to `self`; on a callee without `self` (`Type::f(x, a)` written as a method call) the
+/// receiver is not a slot; `f(x, a)` binds its arguments.
+pub(super) fn slot_bindings<'t>(target: &'t Target, callee: &Unit) -> Vec<Option<&'t Place>> {
+    match target {
+        Target::Method { recv, args, .. } => std::iter::once(recv)
+            .skip(usize::from(!callee.has_self))
+            .chain(args)
+            .map(Option::as_ref)
+            .collect(),
+        Target::Path { args, .. } => args.iter().map(Option::as_ref).collect(),
+        Target::Block(_) | Target::Opaque => Vec::new(),
+    }
+}
+
 impl Walker<'_> {
     /// What awaiting `target` does, in terms of this unit's places.
     pub(super) fn events(&mut self, target: &Target, guarded: bool) -> Vec<Event> {
@@ -148,19 +163,17 @@ impl Walker<'_> {
                 } else {
                     ws.candidates(self.unit_index, target)
                 };
-                let mut bindings = vec![recv.clone()];
-                bindings.extend(args.iter().cloned());
                 if candidates.is_empty() {
                     return self.external(name, recv.as_ref(), args.len());
                 }
-                self.calls(&candidates, bindings, guarded, Some(name))
+                self.calls(&candidates, target, guarded)
             }
             Target::Path { segments, args } => {
                 let candidates = self.ws.candidates(self.unit_index, target);
                 if candidates.is_empty() {
                     return self.by_words(target, segments, args);
                 }
-                let mut ev = self.calls(&candidates, args.clone(), guarded, None);
+                let mut ev = self.calls(&candidates, target, guarded);
                 if ev.is_empty() && candidates.iter().all(|&c| self.ws.is_handwritten_future(c)) {
                     ev = self.by_words(target, segments, args);
                 }
@@ -243,19 +256,16 @@ impl Walker<'_> {
     pub(super) fn calls(
         &mut self,
         candidates: &[usize],
-        bindings: Vec<Option<Place>>,
+        target: &Target,
         guarded: bool,
-        method: Option<&str>,
     ) -> Vec<Event> {
         let mut ev = Vec::new();
         for &c in candidates {
             let callee = &self.ws.units[c].unit;
-            // `Type::method(x, ..)` binds x to self like `x.method(..)` does.
-            let b: Vec<Option<Place>> = if method.is_some() && !callee.has_self {
-                bindings.iter().skip(1).cloned().collect()
-            } else {
-                bindings.clone()
-            };
+            let b: Vec<Option<Place>> = slot_bindings(target, callee)
+                .into_iter()
+                .map(Option::<&Place>::cloned)
+                .collect();
             self.record_site(c, &b, guarded);
             self.read(c);
             let fx = &self.effects[c];

@@ -193,10 +193,7 @@ impl Race<'_> {
     /// use, return, store or hand it on), and no loop around the site runs it again while
     /// the place lives.
     fn last_use(&self, unit: &Unit, place: &Place) -> bool {
-        let root = match place.root {
-            RootRef::Local(l) => &unit.locals[l],
-            RootRef::Slot(i) => &unit.slots[i],
-        };
+        let root = unit.root(place.root);
         root.last_mention <= self.span.end_byte && root.loop_depth == self.loop_depth
     }
 
@@ -241,23 +238,22 @@ impl PlaceLog {
                 FactKind::Exchange if !guarded[i] => true,
                 _ => return None,
             };
-            let after = || self.facts[i + 1..].iter().zip(&guarded[i + 1..]);
-            let (flushes, reads): (Vec<&Step>, Vec<&Step>) = if via_deferred {
+            // The facts after the write about its request, with no guard active.
+            let following = |kind: FactKind| -> Vec<&Step> {
+                let after = self.facts[i + 1..].iter().zip(&guarded[i + 1..]);
+                after
+                    .filter(|&(r, &guarded)| !guarded && r.kind == kind)
+                    .map(|(r, _)| &r.step)
+                    .collect()
+            };
+            let request = i as u32;
+            let (flushes, reads) = if via_deferred {
                 (Vec::new(), vec![&f.step])
             } else {
-                let (more, answer) = (
-                    FactKind::Flush {
-                        continues: i as u32,
-                    },
-                    FactKind::Read { answers: i as u32 },
-                );
-                let steps = |kind: &FactKind| {
-                    after()
-                        .filter(|&(r, &guarded)| !guarded && r.kind == *kind)
-                        .map(|(r, _)| &r.step)
-                        .collect()
-                };
-                (steps(&more), steps(&answer))
+                (
+                    following(FactKind::Flush { continues: request }),
+                    following(FactKind::Read { answers: request }),
+                )
             };
             (!reads.is_empty()).then_some(Section {
                 unit: self.unit,

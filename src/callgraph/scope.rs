@@ -6,7 +6,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{crate_name, Workspace};
-use crate::summary::{FnImport, UnitKind};
+use crate::summary::FnImport;
 
 /// How many `use` items and globs a lookup follows (re-exports of re-exports).
 const DEPTH: u8 = 4;
@@ -166,14 +166,8 @@ impl Workspace {
     }
 
     /// The module unit `i` is in (an `async` block: its fn's).
-    fn unit_module(&self, mut i: usize) -> Module {
-        for _ in 0..64 {
-            match self.units[i].unit.kind {
-                UnitKind::AsyncBlock { parent, .. } if parent != i => i = parent,
-                _ => break,
-            }
-        }
-        let unit = &self.units[i];
+    fn unit_module(&self, i: usize) -> Module {
+        let unit = &self.units[self.owner_fn(i)];
         self.module_at(&self.scopes, unit.file, &unit.unit.module)
     }
 

@@ -571,17 +571,9 @@ impl Walker<'_> {
     /// given `&mut place`, which the summary does not tell apart, so it is not a move.
     fn moved_into(&self, target: &Target, c: usize, place: &Place) -> bool {
         let callee = &self.ws.units[c].unit;
-        let bound: Vec<&Option<Place>> = match target {
-            // `Type::method(x, ..)` binds x to self like `x.method(..)` does.
-            Target::Method { recv, args, .. } => std::iter::once(recv)
-                .skip(usize::from(!callee.has_self))
-                .chain(args)
-                .collect(),
-            Target::Path { args, .. } => args.iter().collect(),
-            Target::Block(_) | Target::Opaque => return false,
-        };
+        let bound = super::effects::slot_bindings(target, callee);
         bound.iter().zip(&callee.slots).any(|(b, slot)| {
-            b.as_ref() == Some(place)
+            *b == Some(place)
                 && matches!(slot.kind, RootKind::ParamOwned | RootKind::SelfOwned)
                 && !slot.generic
         })
