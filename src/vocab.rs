@@ -264,6 +264,26 @@ const GUARD_WRAPPER_MANAGERS: &[(&str, &str, &str)] = &[
     ("cancelsafe::deadpool", "GuardedManager", "Guarded"),
 ];
 
+/// Pool checkouts whose `Deref` target is an associated type of their manager argument,
+/// for when the pool's source is not read: (crate, type, argument position, associated
+/// type, source). A `deadpool::managed::Object<Mgr>` derefs to `Mgr`'s `Type`.
+const POOL_GUARD_TARGETS: &[(&str, &str, u32, &str, &str)] = &[
+    (
+        "bb8",
+        "PooledConnection",
+        0,
+        "Connection",
+        "bb8-0.8.6/src/api.rs:446",
+    ),
+    (
+        "deadpool",
+        "Object",
+        0,
+        "Type",
+        "deadpool-0.9.5/src/managed/mod.rs:236",
+    ),
+];
+
 const GUARD_FUNCTIONS: &[&str] = &["guard", "guard_on_unwind", "guard_on_success"];
 
 fn owned(list: &[&str]) -> Vec<String> {
@@ -294,6 +314,21 @@ impl Vocabulary {
         self.pool_checks
             .iter()
             .any(|c| c.split_once("::") == Some((trait_name, method)))
+    }
+
+    /// The `Deref` target of pool checkout `ty` named through crate `home` (the pool crate,
+    /// or one named after it that re-exports it, `bb8_redis`): (argument position,
+    /// associated type), as [`POOL_GUARD_TARGETS`] gives it.
+    pub fn pool_guard_target(&self, home: &str, ty: &str) -> Option<(u32, &'static str)> {
+        POOL_GUARD_TARGETS
+            .iter()
+            .find_map(|&(krate, t, at, assoc, _)| {
+                let named = home == krate
+                    || home
+                        .strip_prefix(krate)
+                        .is_some_and(|rest| rest.starts_with('_'));
+                (named && t == ty).then_some((at, assoc))
+            })
     }
 
     /// `krate::ty` is a guard wrapper type.

@@ -392,6 +392,26 @@ fn a_pooled_checkout_reused_after_a_timeout_is_reported_at_the_timeout() {
     }
 }
 
+/// The same code over bb8-redis 0.17: its manager sets `Connection` to redis'
+/// `MultiplexedConnection`, so the checkout derefs to that, not to redis' `aio::Connection`
+/// (which only shares the associated type's name), and the timeout loses nothing.
+#[test]
+fn a_multiplexed_checkout_is_not_taken_for_another_type_named_like_its_associated_type() {
+    let (_dir, root) = fixture("bb8_redis_multiplexed");
+    let out = command_in(&root)
+        .args(["cancelsafe", "--format", "json", "--fetch", "-v"])
+        .output()
+        .expect("run cargo-cancelsafe");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The manager and both connection types were read, so the checkout's type was known.
+    for read in ["bb8-redis 0.17.0", "redis 0.27.6"] {
+        assert!(stderr.contains(read), "{stderr}");
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(places(&report), Vec::new(), "{stderr}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
 /// The deadpool app of the same workspace: `deadpool_redis::Pool` is written by a macro of
 /// deadpool's (`managed_reexports!`) as `Pool<Manager, Connection>`, so its checkout is a
 /// `deadpool_redis::Connection` only once the invocation's arguments are substituted.

@@ -160,6 +160,7 @@ cases!(
         typed_receivers,
         private_modules,
         module_scope,
+        pool_guard_projection,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

@@ -313,7 +313,10 @@ impl Walker<'_> {
             return Vec::new();
         };
         let mut ev = Vec::new();
-        for &c in ws.methods_of(&ty, m).iter() {
+        for &c in ws
+            .methods_of_value(self.unit_index, Some(place), &ty, m)
+            .iter()
+        {
             self.read(c);
             let fx = &self.effects[c];
             if let Some(f) = fx.roots.get(&RootRef::Slot(0)) {

@@ -32,12 +32,7 @@ impl Workspace {
                 continue;
             }
             let api = u.unit.is_pub;
-            let pool_check = u
-                .unit
-                .trait_name
-                .as_deref()
-                .is_some_and(|t| self.vocab.is_pool_check(t, &u.unit.name));
-            if !pool_check && (api || !called[i]) {
+            if !self.is_pool_check(i) && (api || !called[i]) {
                 for s in 0..u.unit.slots.len() {
                     exposed.insert((i, s));
                 }

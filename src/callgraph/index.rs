@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typing::TraitIndex;
 use super::UnitRef;
-use crate::summary::{FileSummary, FnImport, Node, Target, UnitKind};
+use crate::summary::{AliasArgs, FileSummary, FnImport, Node, Target, UnitKind};
 
 /// Units of a set of files, with their lookup tables. Unit and file indices count from 0
 /// within the set until it is appended to another.
@@ -37,6 +37,15 @@ pub struct Index {
     pub renames: HashMap<String, String>,
     /// `impl Deref for W { type Target = T }`: `W` -> `T`.
     pub derefs: HashMap<String, String>,
+    /// `impl<M: Manager> Deref for Object<M> { type Target = M::Type }`: `Object` -> (0,
+    /// `Type`), a target known once the argument is (see [`crate::summary::ImplHeader`]).
+    pub deref_projections: HashMap<String, (u32, String)>,
+    /// Associated types trait impls set, by type, with the file of the impl (names are
+    /// global; the file says whose): `Manager` -> (file, `Type`, `Conn`).
+    pub assoc_types: HashMap<String, Vec<(usize, String, String)>>,
+    /// Aliases whose target has generic arguments, with the file of the alias: `A` ->
+    /// (file, its arguments and home crate).
+    pub alias_args: HashMap<String, Vec<(usize, AliasArgs)>>,
     /// `impl Future for F { type Output = O }`: `F` -> `O` (unwrapped).
     pub future_outputs: HashMap<String, String>,
     /// Per file (with any): the fns, modules and globs its `use` items bring in.
@@ -72,6 +81,10 @@ impl Index {
             }
             self.drop_types.extend(summary.drop_types);
             self.aliases.extend(summary.type_aliases);
+            for a in summary.alias_args {
+                let entry = (first_file + k, a.clone());
+                self.alias_args.entry(a.name).or_default().push(entry);
+            }
             self.renames.extend(summary.type_renames);
             if !summary.fn_imports.is_empty() {
                 self.fn_imports.insert(first_file + k, summary.fn_imports);
@@ -79,6 +92,15 @@ impl Index {
             for h in &summary.impls {
                 if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
                     self.derefs.insert(ty.clone(), target.clone());
+                }
+                if let (Some(ty), Some(projection)) = (&h.self_ty, &h.deref_projection) {
+                    self.deref_projections
+                        .insert(ty.clone(), projection.clone());
+                }
+                if let (Some(ty), false) = (&h.self_ty, h.assoc_types.is_empty()) {
+                    let assoc = self.assoc_types.entry(ty.clone()).or_default();
+                    let set = h.assoc_types.iter().cloned();
+                    assoc.extend(set.map(|(name, to)| (first_file + k, name, to)));
                 }
                 if let (Some(ty), Some(output)) = (&h.self_ty, &h.future_output) {
                     self.future_outputs.insert(ty.clone(), output.clone());
@@ -139,6 +161,9 @@ impl Index {
         for u in &mut self.units {
             u.file += first_file;
         }
+        let files = self.alias_args.values_mut().flatten().map(|a| &mut a.0);
+        let files = files.chain(self.assoc_types.values_mut().flatten().map(|a| &mut a.0));
+        files.for_each(|file| *file += first_file);
         let imports = std::mem::take(&mut self.fn_imports);
         self.fn_imports = imports
             .into_iter()

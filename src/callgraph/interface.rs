@@ -118,6 +118,7 @@ impl Interface {
                 drop_types: s.drop_types.clone(),
                 impls: s.impls.clone(),
                 type_aliases: s.type_aliases.clone(),
+                alias_args: s.alias_args.clone(),
                 type_renames: s.type_renames.clone(),
                 ..FileSummary::default()
             })

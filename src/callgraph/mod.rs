@@ -73,6 +73,9 @@ pub struct Workspace {
     /// The types of locals inferred from the calls that make them (`let con =
     /// client.get_async_connection().await?`), by unit, then local: few units have any.
     local_types: HashMap<usize, Vec<(usize, String)>>,
+    /// The generic arguments of those local types, where a `Deref` of the type needs them
+    /// (`pool.get().await?` on a `Pool<Mgr>` is a `PooledConnection<'_, Mgr>`).
+    local_args: HashMap<usize, Vec<(usize, Vec<String>)>>,
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
@@ -218,6 +221,7 @@ impl Workspace {
             units,
             bodies,
             local_types: HashMap::default(),
+            local_args: HashMap::default(),
             vocab: vocab.clone(),
             index,
             counting_helpers,
@@ -315,9 +319,14 @@ impl Workspace {
 
     /// The crate and package a unit belongs to, for resolution by bare name.
     fn home_of(&self, i: usize) -> (Option<&str>, u32) {
-        let file = self.units[i].file;
+        self.home_of_file(self.units[i].file)
+    }
+
+    /// The crate and package file `file` belongs to.
+    fn home_of_file(&self, file: usize) -> (Option<&str>, u32) {
+        let krate = self.file_crates.get(file).and_then(|c| c.as_deref());
         (
-            self.crate_of(i),
+            krate.map(crate_name),
             self.file_packages.get(file).copied().unwrap_or(0),
         )
     }
@@ -399,6 +408,14 @@ impl Workspace {
     pub fn is_guarded(&self, i: usize) -> bool {
         let unit = &self.units[i].unit;
         unit.guard_attr || unit.declared_safe
+    }
+
+    /// Unit `i` is a pool manager's check of a connection the pool lends it
+    /// (`Manager::recycle`; see [`Vocabulary::pool_checks`]).
+    pub fn is_pool_check(&self, i: usize) -> bool {
+        let unit = &self.units[i].unit;
+        let trait_name = unit.trait_name.as_deref();
+        trait_name.is_some_and(|t| self.vocab.is_pool_check(t, &unit.name))
     }
 
     /// The fields of struct `ty` whose type is named `type_name` (`CancelState`), sorted;

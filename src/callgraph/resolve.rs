@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{index, reach, Workspace};
-use crate::summary::{Node, Place, Target, DYN_PREFIX};
+use crate::summary::{AliasArgs, Node, Place, Target, DYN_PREFIX};
 use crate::vocab::{Io, Vocabulary};
 
 /// Units resolved in parallel before their resolutions are stored.
@@ -178,7 +178,11 @@ impl Workspace {
                 let ty =
                     self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
                 let by_name = ty.is_none();
-                let mut callees = self.resolve_method(caller, ty, name);
+                let written = recv.as_ref().filter(|_| recv_view.is_none());
+                let mut callees = match ty {
+                    Some(ty) => self.methods_of_value(caller, written, &ty, name),
+                    None => self.resolve_method(caller, None, name),
+                };
                 if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
                     self.keep_homed(home, &mut callees);
                 }
@@ -266,6 +270,99 @@ impl Workspace {
             }
         }
         guessed
+    }
+
+    /// Methods `name` of a value of type `ty`, `place` of unit `unit` where it is written
+    /// there: as [`Self::methods_of`], but a `Deref` to an associated type of a generic
+    /// argument (`Object<Mgr>` derefs to `Mgr::Type`) goes to that argument's, not to every
+    /// type that shares the associated type's name.
+    pub(super) fn methods_of_value(
+        &self,
+        unit: usize,
+        place: Option<&Place>,
+        ty: &str,
+        name: &str,
+    ) -> Vec<usize> {
+        let root = place
+            .filter(|p| p.fields.is_empty())
+            .map(|p| self.units[unit].unit.root(p.root));
+        let args = place.map(|p| self.value_args(unit, p)).unwrap_or_default();
+        let home = root.and_then(|r| r.ty_home.as_deref());
+        let Some(target) = self.projected_deref(unit, ty, &args, home) else {
+            return self.methods_of(ty, name).to_vec();
+        };
+        // As autoderef: the target's method wins over a macro-written guess of the type's.
+        let own = self.own_or_trait_methods(self.unaliased(ty), name);
+        if own.iter().any(|&c| !self.units[c].unit.is_wildcard()) {
+            return own;
+        }
+        let through = self.methods_of(&target, name);
+        if through.is_empty() {
+            own
+        } else {
+            through.to_vec()
+        }
+    }
+
+    /// The `Deref` target of a `ty` written with generic arguments `args` through crate
+    /// `home` (or as its alias gives them), where that target is an associated type of an
+    /// argument: `Object<Mgr>` -> what `impl Manager for Mgr` sets `Type` to. From the
+    /// pool's own `Deref` impl where it is read, else from the vocabulary. Names are global:
+    /// of several aliases or impls of one name, the one in unit `unit`'s crate is taken.
+    fn projected_deref(
+        &self,
+        unit: usize,
+        ty: &str,
+        args: &[String],
+        home: Option<&str>,
+    ) -> Option<String> {
+        let (mut ty, mut args, mut home) = (ty, args, home);
+        for _ in 0..4 {
+            if let Some(alias) = self.alias_args_of(unit, ty) {
+                if args.is_empty() {
+                    args = &alias.args;
+                }
+                home = home.or(alias.home.as_deref());
+            }
+            let projection = self
+                .index
+                .deref_projections
+                .get(ty)
+                .map(|(k, a)| (*k, a.as_str()));
+            let projection = projection.or_else(|| self.vocab.pool_guard_target(home?, ty));
+            if let Some((at, assoc)) = projection {
+                let arg = self.unaliased(args.get(at as usize)?);
+                let impls = self.index.assoc_types.get(arg)?.iter();
+                let set: Vec<_> = impls.filter(|(_, name, _)| name == assoc).collect();
+                let found = self.of_unit_crate(unit, &set, |e| e.0)?;
+                return Some(found.2.clone());
+            }
+            ty = self.index.aliases.get(ty)?;
+        }
+        None
+    }
+
+    /// The alias named `ty` whose target has generic arguments: the one in unit `unit`'s
+    /// crate, else the only one.
+    pub(super) fn alias_args_of(&self, unit: usize, ty: &str) -> Option<&AliasArgs> {
+        let aliases = self.index.alias_args.get(ty)?;
+        self.of_unit_crate(unit, aliases, |e| e.0).map(|(_, a)| a)
+    }
+
+    /// Of `entries` made under one name (in the files `file` gives), the one in unit
+    /// `unit`'s crate and package, else the only one.
+    fn of_unit_crate<'e, T>(
+        &self,
+        unit: usize,
+        entries: &'e [T],
+        file: impl Fn(&T) -> usize,
+    ) -> Option<&'e T> {
+        let home = self.home_of(unit);
+        let own = entries.iter().find(|e| self.home_of_file(file(e)) == home);
+        own.or(match entries {
+            [only] => Some(only),
+            _ => None,
+        })
     }
 
     /// Every method `name` a call through `dyn trait_name` can run: the trait's impls, and

@@ -19,6 +19,9 @@ const ASSUMED_MET: &[&str] = &[
     "Send", "Sync", "Sized", "Unpin", "Clone", "Copy", "Debug", "Default", "Display",
 ];
 
+/// A local's inferred type, and its generic arguments where known.
+pub(super) type LocalType = (usize, String, Vec<String>);
+
 /// Traits by implementing type, and blanket impls by their bounds.
 #[derive(Debug, Default)]
 pub struct TraitIndex {
@@ -125,11 +128,19 @@ impl Workspace {
             .map(|(_, ty)| ty.as_str())
     }
 
+    /// The generic arguments inferred for unit `i`'s local `l` with its type.
+    fn local_args(&self, i: usize, l: usize) -> Option<&[String]> {
+        let args = self.local_args.get(&i)?;
+        args.iter()
+            .find(|(k, _)| *k == l)
+            .map(|(_, a)| a.as_slice())
+    }
+
     /// Types the units' locals made by calls from the callees' return types; twice, since a
     /// receiver may be a local typed in the first pass.
     pub(super) fn type_locals(&mut self, units: &[usize]) {
         for _ in 0..2 {
-            let found: Vec<(usize, Vec<(usize, String)>)> = units
+            let found: Vec<(usize, Vec<LocalType>)> = units
                 .par_iter()
                 .map(|&i| (i, self.untyped_locals(i)))
                 .filter(|(_, f)| !f.is_empty())
@@ -138,13 +149,19 @@ impl Workspace {
                 break;
             }
             for (i, types) in found {
-                self.local_types.entry(i).or_default().extend(types);
+                for (l, ty, args) in types {
+                    self.local_types.entry(i).or_default().push((l, ty));
+                    if !args.is_empty() {
+                        self.local_args.entry(i).or_default().push((l, args));
+                    }
+                }
             }
         }
     }
 
-    /// Types of unit `i`'s untyped locals that the calls making them return.
-    pub(super) fn untyped_locals(&self, i: usize) -> Vec<(usize, String)> {
+    /// Types of unit `i`'s untyped locals that the calls making them return, with their
+    /// generic arguments where a projected `Deref` of the type needs them.
+    pub(super) fn untyped_locals(&self, i: usize) -> Vec<LocalType> {
         let unit = &self.units[i].unit;
         unit.locals
             .iter()
@@ -152,9 +169,72 @@ impl Workspace {
             .filter(|(l, local)| local.ty.is_none() && self.local_type(i, *l).is_none())
             .filter_map(|(l, local)| {
                 let t = local.made_by.as_deref()?;
-                Some((l, self.call_type(i, t)?))
+                let ty = self.call_type(i, t)?;
+                let projected = self
+                    .index
+                    .deref_projections
+                    .contains_key(self.unaliased(&ty));
+                let args = if projected {
+                    self.call_args(i, t)
+                } else {
+                    Vec::new()
+                };
+                Some((l, ty, args))
             })
             .collect()
+    }
+
+    /// The generic arguments of what a call returns, when every candidate callee agrees:
+    /// its return type's, with its impl's parameters replaced by the receiver's arguments
+    /// (`Pool<M>::get -> PooledConnection<'_, M>` on a `Pool<Mgr>` gives `[Mgr]`).
+    fn call_args(&self, caller: usize, target: &Target) -> Vec<String> {
+        let Some(candidates) = self.resolve_target(caller, target) else {
+            return Vec::new();
+        };
+        let receiver = match target {
+            Target::Method {
+                recv: Some(p),
+                recv_view: None,
+                ..
+            } => self.value_args(caller, p),
+            _ => Vec::new(),
+        };
+        let mut found = candidates.iter().map(|&c| {
+            let unit = &self.units[c].unit;
+            let param = |a: &String| unit.self_args.iter().position(|p| p == a);
+            let arg = |a: &String| match param(a) {
+                Some(k) => receiver.get(k).cloned().unwrap_or_default(),
+                None => a.clone(),
+            };
+            unit.ret_args.iter().map(arg).collect::<Vec<_>>()
+        });
+        let first = found.next().unwrap_or_default();
+        if found.all(|f| f == first) {
+            first
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The generic arguments of the value at `place` of unit `unit`: as a root's type is
+    /// written, inferred with a local's type, or as the alias its type names gives them.
+    pub(super) fn value_args(&self, unit: usize, place: &Place) -> Vec<String> {
+        if place.fields.is_empty() {
+            let root = self.units[unit].unit.root(place.root);
+            if !root.ty_args.is_empty() {
+                return root.ty_args.clone();
+            }
+            if let RootRef::Local(l) = place.root {
+                if let Some(args) = self.local_args(unit, l) {
+                    return args.to_vec();
+                }
+            }
+        }
+        let Some(ty) = self.type_of(unit, place) else {
+            return Vec::new();
+        };
+        let alias = self.alias_args_of(unit, &ty);
+        alias.map(|a| a.args.clone()).unwrap_or_default()
     }
 
     /// The type a call returns, when every candidate callee agrees.

@@ -17,7 +17,7 @@ declare_rule! {
 }
 
 impl Check for CancellationInsideGuardedExchange {
-    fn unit(&self, cx: &RuleCx<'_>, unit: &UnitRef, out: &mut Vec<Finding>) {
+    fn unit(&self, cx: &RuleCx<'_>, _i: usize, unit: &UnitRef, out: &mut Vec<Finding>) {
         // Filled only for fns carrying the guard attribute.
         for site in &unit.unit.guarded_sites {
             out.push(finding(cx, unit.file, unit.unit.display_name(), site));

@@ -107,8 +107,8 @@ pub(crate) trait Check: Sync {
     /// `log.guard_active()`; or its own reading of them).
     fn place(&self, _cx: &RuleCx<'_>, _log: &PlaceLog, _out: &mut Vec<Finding>) {}
 
-    /// A unit of the workspace, with what its summary records (`guarded_sites`…).
-    fn unit(&self, _cx: &RuleCx<'_>, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
+    /// Unit `i` of the workspace, with what its summary records (`guarded_sites`…).
+    fn unit(&self, _cx: &RuleCx<'_>, _i: usize, _unit: &UnitRef, _out: &mut Vec<Finding>) {}
 
     /// A suppression written in the scanned code, with which of its rule names suppressed a
     /// finding (`used`, by position). Called by `suppress`, after every other hook.
@@ -166,6 +166,7 @@ registry! {
     cancel_unsafe_future_raced::CANCEL_UNSAFE_FUTURE_RACED,
     raced_future_loses_queue_place::RACED_FUTURE_LOSES_QUEUE_PLACE,
     cancellation_inside_guarded_exchange::CANCELLATION_INSIDE_GUARDED_EXCHANGE,
+    pool_check_trusts_stale_reply::POOL_CHECK_TRUSTS_STALE_REPLY,
     unused_suppression::UNUSED_SUPPRESSION,
     suppression_without_reason::SUPPRESSION_WITHOUT_REASON,
     unanalysed_file::UNANALYSED_FILE,
@@ -198,8 +199,8 @@ pub fn check_all(cx: &RuleCx<'_>) -> Vec<Finding> {
         for log in &cx.outcome.logs {
             rule.check.place(cx, log, &mut out);
         }
-        for unit in &cx.workspace.units {
-            rule.check.unit(cx, unit, &mut out);
+        for (i, unit) in cx.workspace.units.iter().enumerate() {
+            rule.check.unit(cx, i, unit, &mut out);
         }
     }
     drop_superseded(&mut out);

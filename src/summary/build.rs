@@ -11,6 +11,7 @@
 //! - `awaits`: what an await records (its target, text and cancellation site);
 //! - `sites`: where futures can be dropped, and request handlers;
 //! - `drain`: loops that drain replies owed on a count;
+//! - `reply_check`: pool checks that tell their own reply from a stale one;
 //! - `bindings`: `let` and pattern bindings, and where their values come from;
 //! - `places`: the place an expression denotes;
 //! - `targets`: what awaiting or calling an expression runs;
@@ -34,6 +35,7 @@ mod items;
 mod paths;
 mod patterns;
 mod places;
+mod reply_check;
 mod sites;
 mod targets;
 mod types;

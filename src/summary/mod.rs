@@ -33,6 +33,8 @@ pub struct FileSummary {
     pub includes: Vec<String>,
     /// `type A = path::B;` items: (`A`, `B`), so a type written by its alias is known.
     pub type_aliases: Vec<(String, String)>,
+    /// Those of them whose target has generic arguments (see [`AliasArgs`]).
+    pub alias_args: Vec<AliasArgs>,
     /// `use a::B as C;`: (`C`, `B`). Unlike an alias, what it names is a definition.
     pub type_renames: Vec<(String, String)>,
     /// Crates the file names as a path root (`redis::`, `use redis;`), sorted: which
@@ -58,6 +60,16 @@ pub struct FnImport {
     pub path: Vec<String>,
 }
 
+/// `type A = path::G<X, ..>;`: `G`'s generic arguments, and the crate the path is named
+/// through, so a `Deref` through `G` to an associated type of `X` (`Object<M>` derefs to
+/// `M::Type`) is known for an `A`.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct AliasArgs {
+    pub name: String,
+    pub args: Vec<String>,
+    pub home: Option<String>,
+}
+
 /// `impl Trait for Type {..}`, or `impl<T: Bound> Trait for T {..}` (`self_ty` None).
 #[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub struct ImplHeader {
@@ -67,6 +79,12 @@ pub struct ImplHeader {
     pub bounds: Vec<String>,
     /// `impl Deref for W { type Target = T; }`: `T`, where method calls on a `W` also look.
     pub deref_target: Option<String>,
+    /// `impl<M: Manager> Deref for Object<M> { type Target = M::Type; }`: (0, `Type`), the
+    /// target an associated type of the type's generic argument at that position.
+    pub deref_projection: Option<(u32, String)>,
+    /// `impl Manager for Pooled { type Type = Conn; }`: (`Type`, `Conn`), what a projection
+    /// through this type gives.
+    pub assoc_types: Vec<(String, String)>,
     /// `impl Future for GetConn { type Output = Result<Conn> }`: `Conn`, what awaiting a
     /// hand-written future gives (`pool.get_conn().await?` is a `Conn`, not a `GetConn`).
     pub future_output: Option<String>,
@@ -119,9 +137,14 @@ pub struct Unit {
     pub guard_attr: bool,
     /// Its docs declare it cancel safe (`# Cancel safety` section saying so).
     pub declared_safe: bool,
+    /// A pool manager's check (see [`crate::vocab::Vocabulary::pool_checks`]) that compares
+    /// its reply with a value its request carried, so a stale reply fails it.
+    pub matches_reply: bool,
     /// The type of the value it returns, looked through `Result`/`Option`/`Box`/`Pin` and
     /// `impl Future<Output = ..>` (`-> RedisResult<aio::Connection>` -> `Connection`).
     pub ret_ty: Option<String>,
+    /// `ret_ty`'s generic type arguments as written (`PooledConnection<'_, M>` -> `[M]`).
+    pub ret_args: Vec<String>,
     /// The unit is a request handler by its shape (`#[get("/")]`, a tonic service
     /// method, `Service::call`): whoever runs it drops it on client disconnect.
     pub handler: Option<Framework>,

@@ -9,9 +9,10 @@ use syn::{FnArg, ImplItem, Item, TraitItem, Type};
 use super::attrs::{declares_cancel_safe, path_attr};
 use super::paths::{last_segment, path_segments, use_tree};
 use super::patterns::pat_ident;
+use super::reply_check;
 use super::sites::{handler_of, service_trait};
 use super::types::{
-    generic_names, io_bound, is_generic, outer_type_name, output_type, return_type,
+    generic_names, io_bound, is_generic, outer_type_name, output_type, return_args, return_type,
     returned_wrapper, strip_group, type_args, type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
@@ -132,6 +133,14 @@ impl<'a> FileCx<'a> {
             Item::Type(t) if t.generics.params.is_empty() => {
                 if let Some(target) = type_name(&t.ty) {
                     self.out.type_aliases.push((t.ident.to_string(), target));
+                    let args = self.type_homes.args(&t.ty);
+                    if !args.is_empty() {
+                        self.out.alias_args.push(AliasArgs {
+                            name: t.ident.to_string(),
+                            args,
+                            home: self.type_homes.home(&t.ty),
+                        });
+                    }
                 }
             }
             Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
@@ -273,7 +282,13 @@ impl<'a> FileCx<'a> {
                 .iter()
                 .any(|a| self.vocab.is_guard_attribute(&path_segments(a.path()))),
             declared_safe: declares_cancel_safe(attrs),
+            matches_reply: scope
+                .trait_name
+                .as_deref()
+                .is_some_and(|t| self.vocab.is_pool_check(t, &sig.ident.to_string()))
+                && reply_check::compares_reply_with_request(block),
             ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
+            ret_args: return_args(&sig.output),
             handler: handler_of(sig, attrs, scope),
             site_roots: Vec::new(),
             guarded_sites: Vec::new(),
@@ -455,6 +470,10 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
             self_ty: type_name(&imp.self_ty),
             bounds: Vec::new(),
             deref_target: assoc("Deref", "Target", type_name),
+            deref_projection: (trait_name == "Deref")
+                .then(|| deref_projection(imp, &params))
+                .flatten(),
+            assoc_types: assoc_types(imp),
             future_output: assoc("Future", "Output", output_type),
             trait_name,
         });
@@ -480,8 +499,49 @@ fn impl_header(imp: &syn::ItemImpl) -> Option<ImplHeader> {
         self_ty: None,
         bounds,
         deref_target: None,
+        deref_projection: None,
+        assoc_types: Vec::new(),
         future_output: None,
     })
+}
+
+/// `impl<M: Manager> Deref for Object<M> { type Target = M::Type; }` (or `<M as
+/// Manager>::Type`): the position of `M` among `Object`'s arguments, and `Type`.
+fn deref_projection(imp: &syn::ItemImpl, params: &[String]) -> Option<(u32, String)> {
+    let target = imp.items.iter().find_map(|item| match item {
+        syn::ImplItem::Type(t) if t.ident == "Target" => Some(&t.ty),
+        _ => None,
+    })?;
+    let Type::Path(p) = strip_group(target) else {
+        return None;
+    };
+    let [param, assoc] = p.path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let param = match &p.qself {
+        // `<M as Manager>::Type`: the path is `Manager::Type`, `M` the qualified self.
+        Some(q) => match strip_group(&q.ty) {
+            Type::Path(qp) => qp.path.get_ident()?.to_string(),
+            _ => return None,
+        },
+        None => param.ident.to_string(),
+    };
+    if !params.contains(&param) {
+        return None;
+    }
+    let position = type_args(&imp.self_ty).iter().position(|a| *a == param)?;
+    Some((u32::try_from(position).ok()?, assoc.ident.to_string()))
+}
+
+/// The associated types a trait impl sets, by name (`type Type = Conn;` -> (`Type`, `Conn`)).
+fn assoc_types(imp: &syn::ItemImpl) -> Vec<(String, String)> {
+    imp.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::ImplItem::Type(t) => Some((t.ident.to_string(), type_name(&t.ty)?)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Field names and types of a struct or enum variant (`prefix` names the variant).

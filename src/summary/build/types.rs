@@ -23,8 +23,30 @@ pub(super) fn output_type(ty: &Type) -> Option<String> {
 }
 
 fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
+    let Type::Path(p) = value_node(ty)? else {
+        return None;
+    };
+    let name = p.path.segments.last()?.ident.to_string();
+    if name == "Self" {
+        return self_ty.map(str::to_string);
+    }
+    Some(name)
+}
+
+/// The generic type arguments of what a fn hands back once awaited and unwrapped
+/// (`Result<PooledConnection<'_, M>, E>` -> `[M]`), as [`type_args`] gives them.
+pub(super) fn return_args(out: &syn::ReturnType) -> Vec<String> {
+    let syn::ReturnType::Type(_, ty) = out else {
+        return Vec::new();
+    };
+    value_node(ty).map(type_args).unwrap_or_default()
+}
+
+/// The type node a value of type `ty` holds once unwrapped: through references,
+/// `impl Future<Output = ..>`, `Result`, `Option`, `Box`, `Pin`, `Poll` and `Arc`.
+fn value_node(ty: &Type) -> Option<&Type> {
     match strip_group(ty) {
-        Type::Reference(r) => value_type(&r.elem, self_ty),
+        Type::Reference(r) => value_node(&r.elem),
         Type::ImplTrait(it) => it.bounds.iter().find_map(|b| match b {
             syn::TypeParamBound::Trait(t) => {
                 let seg = t.path.segments.last()?;
@@ -33,30 +55,27 @@ fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
                 };
                 args.args.iter().find_map(|a| match a {
                     syn::GenericArgument::AssocType(at) if at.ident == "Output" => {
-                        value_type(&at.ty, self_ty)
+                        value_node(&at.ty)
                     }
                     _ => None,
                 })
             }
             _ => None,
         }),
-        Type::Path(p) => {
+        t @ Type::Path(p) => {
             let seg = p.path.segments.last()?;
             let name = seg.ident.to_string();
-            if name == "Self" {
-                return self_ty.map(str::to_string);
-            }
             let unwraps = name.ends_with("Result")
                 || matches!(name.as_str(), "Option" | "Box" | "Pin" | "Poll" | "Arc");
             if unwraps {
                 if let syn::PathArguments::AngleBracketed(args) = &seg.arguments {
                     return args.args.iter().find_map(|a| match a {
-                        syn::GenericArgument::Type(inner) => value_type(inner, self_ty),
+                        syn::GenericArgument::Type(inner) => value_node(inner),
                         _ => None,
                     });
                 }
             }
-            Some(name)
+            Some(t)
         }
         _ => None,
     }
