@@ -287,7 +287,7 @@ impl Workspace {
             .filter(|p| p.fields.is_empty())
             .map(|p| self.units[unit].unit.root(p.root));
         let args = place.map(|p| self.value_args(unit, p)).unwrap_or_default();
-        let home = root.and_then(|r| r.ty_home.as_deref());
+        let home = root.and_then(|r| r.ty_home());
         let Some(target) = self.projected_deref(unit, ty, &args, home) else {
             return self.methods_of(ty, name).to_vec();
         };
@@ -468,7 +468,7 @@ impl Workspace {
     ) -> Option<&str> {
         let recv = recv.filter(|_| recv_view.is_none())?;
         let Some((field, owner)) = recv.fields.split_last() else {
-            return self.units[caller].unit.root(recv.root).ty_home.as_deref();
+            return self.units[caller].unit.root(recv.root).ty_home();
         };
         let owner = Place {
             root: recv.root,

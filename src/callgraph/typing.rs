@@ -221,8 +221,8 @@ impl Workspace {
     pub(super) fn value_args(&self, unit: usize, place: &Place) -> Vec<String> {
         if place.fields.is_empty() {
             let root = self.units[unit].unit.root(place.root);
-            if !root.ty_args.is_empty() {
-                return root.ty_args.clone();
+            if !root.ty_args().is_empty() {
+                return root.ty_args().to_vec();
             }
             if let RootRef::Local(l) = place.root {
                 if let Some(args) = self.local_args(unit, l) {
@@ -268,7 +268,7 @@ impl Workspace {
                 recv: Some(p),
                 recv_view: None,
                 ..
-            } if p.fields.is_empty() => &self.units[caller].unit.root(p.root).ty_args,
+            } if p.fields.is_empty() => self.units[caller].unit.root(p.root).ty_args(),
             _ => &[],
         }
     }

@@ -257,6 +257,34 @@ pub enum UnitKind {
     },
 }
 
+/// What a root's written type says besides its name.
+#[derive(Encode, Decode, Debug, Clone, PartialEq)]
+pub struct WrittenType {
+    pub home: Option<String>,
+    pub args: Vec<String>,
+}
+
+impl Root {
+    /// The crate its written type is named through (`bb8_redis` for `&Pool` after `type
+    /// Pool = bb8::Pool<M>` and `use bb8_redis::bb8`): its methods are that crate's or a
+    /// crate it depends on, not another dependency's type of the same name.
+    pub fn ty_home(&self) -> Option<&str> {
+        self.written.as_ref()?.home.as_deref()
+    }
+
+    /// The generic arguments of its written type, by name (`&Pool<Manager, Conn>` ->
+    /// `[Manager, Conn]`): what a method of `impl<M, W> Pool<M, W>` returning `W` returns.
+    pub fn ty_args(&self) -> &[String] {
+        self.written.as_deref().map_or(&[], |w| &w.args)
+    }
+
+    /// Records the written type's home crate and generic arguments.
+    pub fn set_written(&mut self, home: Option<String>, args: Vec<String>) {
+        let any = home.is_some() || !args.is_empty();
+        self.written = any.then(|| Box::new(WrittenType { home, args }));
+    }
+}
+
 /// A named thing a stream can be reached through.
 #[derive(Encode, Decode, Debug, Clone)]
 pub struct Root {
@@ -264,13 +292,9 @@ pub struct Root {
     pub kind: RootKind,
     /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
     pub ty: Option<String>,
-    /// The crate its written type is named through (`bb8_redis` for `&Pool` after `type
-    /// Pool = bb8::Pool<M>` and `use bb8_redis::bb8`): its methods are that crate's or a
-    /// crate it depends on, not another dependency's type of the same name.
-    pub ty_home: Option<String>,
-    /// The generic arguments of its written type, by name (`&Pool<Manager, Conn>` ->
-    /// `[Manager, Conn]`): what a method of `impl<M, W> Pool<M, W>` returning `W` returns.
-    pub ty_args: Vec<String>,
+    /// Its written type's home crate and generic arguments (see [`Root::ty_home`] and
+    /// [`Root::ty_args`]); boxed, since few roots have either and every root is held.
+    pub written: Option<Box<WrittenType>>,
     /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
     pub generic: bool,
     /// Its generic type is bounded by a read-only (`AsyncRead`, `Stream`) or write-only

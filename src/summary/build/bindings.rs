@@ -71,8 +71,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             name: name.clone(),
             kind: RootKind::Local(origin),
             ty,
-            ty_args: Vec::new(),
-            ty_home: None,
+            written: None,
             generic: false,
             bound_io: None,
             made_by: None,
@@ -152,8 +151,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
         }
         if let (Some(written), Some(last)) = (written, self.unit.locals.last_mut()) {
-            last.ty_home = self.cx.type_homes.home(written);
-            last.ty_args = self.cx.type_homes.args(written);
+            let homes = &self.cx.type_homes;
+            last.set_written(homes.home(written), homes.args(written));
         }
         if single {
             self.bind_wrapper(pat, init_core);
@@ -332,8 +331,8 @@ mod tests {
         let homes = &file.structs[0].homes;
         assert_eq!(homes, &vec![("pool".to_string(), "bb8_redis".to_string())]);
         let unit = &file.units[0];
-        assert_eq!(unit.slots[0].ty_home.as_deref(), Some("deadpool_redis"));
-        assert_eq!(unit.locals[0].ty_home.as_deref(), Some("bb8_redis"));
+        assert_eq!(unit.slots[0].ty_home(), Some("deadpool_redis"));
+        assert_eq!(unit.locals[0].ty_home(), Some("bb8_redis"));
     }
 
     #[test]
@@ -343,10 +342,10 @@ mod tests {
         let file = summarize_file(src, &Vocabulary::default()).expect("parses");
         assert_eq!(file.units[0].self_args, ["M", "", "W"]);
         assert_eq!(
-            file.units[1].slots[0].ty_args,
+            file.units[1].slots[0].ty_args(),
             ["Manager", "Conn", "Pooled"]
         );
-        assert_eq!(file.units[1].locals[0].ty_args, ["", "X"]);
+        assert_eq!(file.units[1].locals[0].ty_args(), ["", "X"]);
     }
 
     #[test]

@@ -245,8 +245,7 @@ impl<'a> FileCx<'a> {
                             RootKind::SelfOwned
                         },
                         ty: scope.self_ty.clone(),
-                        ty_args: Vec::new(),
-                        ty_home: None,
+                        written: None,
                         generic: false,
                         bound_io: None,
                         made_by: None,
@@ -348,7 +347,7 @@ impl<'a> FileCx<'a> {
         let shared = outer
             .as_deref()
             .is_some_and(|t| self.vocab.is_shared_type(t));
-        Root {
+        let mut root = Root {
             name,
             kind: if is_ref || shared {
                 RootKind::ParamRef
@@ -356,14 +355,15 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
-            ty_args: self.type_homes.args(ty),
-            ty_home: self.type_homes.home(ty),
+            written: None,
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
             last_mention: 0,
             loop_depth: 0,
-        }
+        };
+        root.set_written(self.type_homes.home(ty), self.type_homes.args(ty));
+        root
     }
 }
 
