@@ -5,7 +5,7 @@
 
 use super::{Check, Finding, RuleCx};
 use crate::callgraph::UnitRef;
-use crate::summary::{RootKind, RootRef};
+use crate::summary::{RootKind, RootRef, UnitKind};
 
 declare_rule! {
     pub POOL_CHECK_TRUSTS_STALE_REPLY: PoolCheckTrustsStaleReply,
@@ -20,7 +20,8 @@ impl Check for PoolCheckTrustsStaleReply {
     fn unit(&self, cx: &RuleCx<'_>, i: usize, unit: &UnitRef, out: &mut Vec<Finding>) {
         let ws = cx.workspace;
         let u = &unit.unit;
-        if !ws.is_pool_check(i) || u.matches_reply || ws.is_guarded(i) || ws.dependency_of(i).is_some() {
+        let is_fn = matches!(u.kind, UnitKind::Fn { .. });
+        if !is_fn || !ws.is_pool_check(i) || u.matches_reply || ws.is_guarded(i) {
             return;
         }
         let Some(fx) = cx.outcome.effects.get(i) else {
