@@ -253,6 +253,10 @@ pub fn dependency_graph(
         Err("feature flags given: cargo resolves them".to_string())
     };
     let graph = match from_lock {
+        // With `--fetch`, cargo downloads what the lock names and the disk lacks.
+        Ok(partial) if !partial.missing.is_empty() && cargo.fetch => {
+            graph_from_metadata(cargo, &members.manifest, features).unwrap_or(partial)
+        }
         Ok(graph) => graph,
         Err(lock_problem) => match graph_from_metadata(cargo, &members.manifest, features) {
             Ok(graph) => graph,
@@ -262,11 +266,34 @@ pub fn dependency_graph(
             }
         },
     };
+    if !graph.missing.is_empty() {
+        report_missing_dependencies(cargo, members, &graph.missing);
+        // Not cached: the next run reads them once they are fetched.
+        return Some(graph);
+    }
     if let (Some(c), Some(k)) = (&cache, key) {
         // A cache that cannot be written only costs time on the next run.
         let _ = c.put(k, &graph);
     }
     Some(graph)
+}
+
+/// Says on stderr which locked dependencies were left out, not being on disk, and how to
+/// fetch them.
+fn report_missing_dependencies(cargo: &Cargo, members: &Members, missing: &[String]) {
+    let mut note = format!(
+        "warning: dependency code not read for {} locked crate(s) not on disk, nor for what \
+         only they depend on, so findings that need their effects are missed: {}\n",
+        missing.len(),
+        sanitize::text(&missing.join(", "))
+    );
+    if !cargo.fetch {
+        note.push_str(&format!(
+            "  help: nothing is downloaded unless asked: `{}` fetches them, or pass --fetch\n",
+            Cargo::fetch_command(&members.manifest)
+        ));
+    }
+    eprint!("{note}");
 }
 
 /// The graph from `Cargo.lock` and the sources already on disk, without running cargo;

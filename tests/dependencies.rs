@@ -412,6 +412,49 @@ fn a_multiplexed_checkout_is_not_taken_for_another_type_named_like_its_associate
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// A locked git dependency that was never fetched is left out and named, and the other
+/// dependencies are still read: the incident's checkout is still reported.
+#[test]
+fn a_dependency_not_on_disk_leaves_the_others_read() {
+    let (_dir, root) = fixture("bb8_redis_pool");
+    // Everything the lock names is on disk first, as after `cargo fetch`.
+    assert!(!places(&scan(&root, &[]).1).is_empty());
+    let member = root.join("reused/Cargo.toml");
+    let manifest = std::fs::read_to_string(&member).expect("manifest");
+    let ghost = "ghost = { git = \"file:///nonexistent/ghost.git\" }";
+    let manifest = manifest.replacen("[dependencies]", &format!("[dependencies]\n{ghost}"), 1);
+    std::fs::write(&member, manifest).expect("write manifest");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("lock");
+    let at = lock
+        .find("name = \"sessions-pooled\"")
+        .expect("the member's entry");
+    let deps = at
+        + lock[at..]
+            .find("dependencies = [")
+            .expect("its dependencies");
+    let mut lock = lock.clone();
+    lock.insert_str(deps + "dependencies = [".len(), "\n \"ghost\",");
+    lock.push_str(
+        "\n[[package]]\nname = \"ghost\"\nversion = \"0.1.0\"\nsource = \
+         \"git+file:///nonexistent/ghost.git#0123456789abcdef0123456789abcdef01234567\"\n",
+    );
+    std::fs::write(root.join("Cargo.lock"), lock).expect("write lock");
+
+    let out = command_in(&root)
+        .args(["cancelsafe", "--format", "json", "-v"])
+        .output()
+        .expect("run cargo-cancelsafe");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not on disk") && stderr.contains("ghost 0.1.0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("redis 0.22.3"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let at_timeout = ("reused/src/lib.rs".to_string(), 14, "CS002".to_string());
+    assert!(places(&report).contains(&at_timeout), "{stderr}");
+}
+
 /// The deadpool app of the same workspace: `deadpool_redis::Pool` is written by a macro of
 /// deadpool's (`managed_reexports!`) as `Pool<Manager, Connection>`, so its checkout is a
 /// `deadpool_redis::Connection` only once the invocation's arguments are substituted.

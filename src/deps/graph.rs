@@ -67,6 +67,9 @@ pub struct DependencyGraph {
     pub(super) by_id: HashMap<String, Dependency>,
     /// Direct dependencies of workspace members: (name used in code, package id).
     pub(super) direct: Vec<(String, String)>,
+    /// Locked packages the code reaches whose sources are not on disk (`name version`):
+    /// left out, with what only they depend on. Such a graph is never cached.
+    pub missing: Vec<String>,
 }
 
 /// Crates whose behaviour the vocabulary already knows by method name.
@@ -163,6 +166,7 @@ impl DependencyGraph {
         Ok(DependencyGraph {
             by_id,
             direct: direct.into_iter().collect(),
+            missing: Vec::new(),
         })
     }
 

@@ -4,10 +4,10 @@
 //!
 //! The lock holds the graph resolved with every feature of every member; cargo metadata's
 //! is the one with the members' default features. So features are resolved again here as
-//! cargo's resolver does, from each package's manifest, starting at the members. Whatever
-//! cannot be found or matched (a package not unpacked, a lock older than a manifest, a
-//! source replaced in cargo's config) is an error: the caller then runs cargo metadata,
-//! which downloads and re-locks.
+//! cargo's resolver does, from each package's manifest, starting at the members. A package
+//! not unpacked is left out and named in [`DependencyGraph::missing`]; whatever cannot be
+//! matched (a lock older than a manifest, a source replaced in cargo's config) is an error:
+//! the caller then runs cargo metadata, which downloads and re-locks.
 
 use std::path::{Path, PathBuf};
 
@@ -31,8 +31,9 @@ const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 impl DependencyGraph {
     /// The graph [`DependencyGraph::from_metadata`] reads, from the lock file of the
     /// workspace at `workspace_root` and the sources under `$CARGO_HOME`; `members` are the
-    /// member manifests (`cargo metadata --no-deps` lists them). An error says what could
-    /// not be found locally: run cargo metadata then.
+    /// member manifests (`cargo metadata --no-deps` lists them). Packages not on disk are
+    /// left out and listed in `missing`; an error says what could not be matched: run cargo
+    /// metadata then.
     pub fn from_lockfile(
         workspace_root: &Path,
         members: &[PathBuf],

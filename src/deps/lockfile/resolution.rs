@@ -44,6 +44,8 @@ pub(super) struct Resolution<'a> {
     workspace: crate::input::discover::Tree,
     queue: Vec<usize>,
     queued: Vec<bool>,
+    /// Reached packages whose sources are not on disk (`name version`): not followed.
+    missing: BTreeSet<String>,
 }
 
 impl<'a> Resolution<'a> {
@@ -59,6 +61,7 @@ impl<'a> Resolution<'a> {
             workspace: crate::input::discover::Tree::new(workspace_root),
             queue: Vec::new(),
             queued: vec![false; n],
+            missing: BTreeSet::new(),
         }
     }
 
@@ -115,6 +118,18 @@ impl<'a> Resolution<'a> {
     /// of members only; the host platform's only (the manifest keeps no other's
     /// declarations, as `cargo metadata --filter-platform` does).
     fn visit(&mut self, index: usize) -> Result<(), String> {
+        // A registry or git package not unpacked (a git source never fetched) is left out,
+        // with what only it reaches: the rest of the graph is still read. A path package
+        // not found is cargo's to resolve (one outside the tree is reported, never read).
+        let unread = self.activation(index).manifest.is_none()
+            && self.lock.packages[index].source.is_some()
+            && self.sources(index).is_none();
+        if unread {
+            let locked = &self.lock.packages[index];
+            self.missing
+                .insert(format!("{} {}", locked.name, locked.version));
+            return Ok(());
+        }
         let manifest = self.manifest(index)?;
         let is_member = self.members.contains_key(&index);
         let requested = self.activation(index).requested.clone();
@@ -321,6 +336,7 @@ impl<'a> Resolution<'a> {
         DependencyGraph {
             by_id,
             direct: direct.into_iter().collect(),
+            missing: self.missing.into_iter().collect(),
         }
     }
 }

@@ -266,23 +266,24 @@ fn proc_macro_and_binary_crates_are_left_out() {
 }
 
 #[test]
-fn a_package_not_on_disk_is_an_error() {
+fn a_package_not_on_disk_is_left_out_and_named_and_the_rest_is_read() {
     let world = World::new();
     let half = world.registry("half", "1.0.0", "");
     std::fs::remove_file(half.join(".cargo-ok")).expect("rm");
+    world.registry("log", "0.4.0", "");
     for name in ["ghost", "half"] {
         world.workspace(
-            &format!("[dependencies]\n{name} = \"1\"\n"),
+            &format!("[dependencies]\n{name} = \"1\"\nlog = \"0.4\"\n"),
             &lock(&[
-                locked("app", "0.1.0", "", &[name]),
+                locked("app", "0.1.0", "", &[name, "log"]),
                 locked(name, "1.0.0", CRATES_IO, &[]),
+                locked("log", "0.4.0", CRATES_IO, &[]),
             ]),
         );
-        let err = world.graph().expect_err("not found");
-        assert!(
-            err.contains(&format!("{name} 1.0.0 is not on disk")),
-            "{err}"
-        );
+        let graph = world.graph().expect("a graph without it");
+        assert_eq!(graph.missing, [format!("{name} 1.0.0")]);
+        assert_eq!(packages(&graph), ["log"]);
+        assert_eq!(named(&graph, &graph.direct), ["log -> log"]);
     }
 }
 
