@@ -331,6 +331,11 @@ impl Vocabulary {
             })
     }
 
+    /// `ty` is the name of a pool checkout in [`POOL_GUARD_TARGETS`], whatever its crate.
+    pub fn is_pool_guard_type(&self, ty: &str) -> bool {
+        POOL_GUARD_TARGETS.iter().any(|&(_, t, ..)| t == ty)
+    }
+
     /// `krate::ty` is a guard wrapper type.
     pub fn is_guard_wrapper_type(&self, krate: &str, ty: &str) -> bool {
         GUARD_WRAPPERS

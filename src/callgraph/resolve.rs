@@ -283,6 +283,9 @@ impl Workspace {
         ty: &str,
         name: &str,
     ) -> Vec<usize> {
+        if !self.may_project(ty) {
+            return self.methods_of(ty, name).to_vec();
+        }
         let root = place
             .filter(|p| p.fields.is_empty())
             .map(|p| self.units[unit].unit.root(p.root));
@@ -340,6 +343,24 @@ impl Workspace {
             ty = self.index.aliases.get(ty)?;
         }
         None
+    }
+
+    /// A `Deref` of `ty`, or of what its aliases name, may be a projection: the cheap test
+    /// before a method call's receiver arguments are looked for.
+    fn may_project<'a>(&'a self, mut ty: &'a str) -> bool {
+        for _ in 0..4 {
+            let projects = self.index.alias_args.contains_key(ty)
+                || self.index.deref_projections.contains_key(ty)
+                || self.vocab.is_pool_guard_type(ty);
+            if projects {
+                return true;
+            }
+            match self.index.aliases.get(ty) {
+                Some(target) => ty = target,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The alias named `ty` whose target has generic arguments: the one in unit `unit`'s
