@@ -278,22 +278,27 @@ pub fn dependency_graph(
     Some(graph)
 }
 
+/// How to fetch what is not on disk, unless `--fetch` was given (then cargo tried).
+fn fetch_help(cargo: &Cargo, members: &Members) -> String {
+    if cargo.fetch {
+        return String::new();
+    }
+    format!(
+        "  help: nothing is downloaded unless asked: `{}` fetches them, or pass --fetch\n",
+        Cargo::fetch_command(&members.manifest)
+    )
+}
+
 /// Says on stderr which locked dependencies were left out, not being on disk, and how to
 /// fetch them.
 fn report_missing_dependencies(cargo: &Cargo, members: &Members, missing: &[String]) {
-    let mut note = format!(
+    let note = format!(
         "warning: dependency code not read for {} locked crate(s) not on disk, nor for what \
          only they depend on, so findings that need their effects are missed: {}\n",
         missing.len(),
         sanitize::text(&missing.join(", "))
     );
-    if !cargo.fetch {
-        note.push_str(&format!(
-            "  help: nothing is downloaded unless asked: `{}` fetches them, or pass --fetch\n",
-            Cargo::fetch_command(&members.manifest)
-        ));
-    }
-    eprint!("{note}");
+    eprint!("{note}{}", fetch_help(cargo, members));
 }
 
 /// The graph from `Cargo.lock` and the sources already on disk, without running cargo;
@@ -334,17 +339,11 @@ fn graph_from_metadata(
 /// Says on stderr that no dependency code was read, why, and how to fetch it.
 fn report_unread_dependencies(cargo: &Cargo, members: &Members, lock: &str, metadata: &str) {
     let indent = |text: &str| sanitize::text(text.trim()).replace('\n', "\n    ");
-    let mut note = format!(
+    let note = format!(
         "warning: dependency code not read: no dependency was summarised, so findings that \
          need their effects are missed\n  Cargo.lock: {}\n  {}\n",
         indent(lock),
         indent(metadata)
     );
-    if !cargo.fetch {
-        note.push_str(&format!(
-            "  help: nothing is downloaded unless asked: `{}` fetches them, or pass --fetch\n",
-            Cargo::fetch_command(&members.manifest)
-        ));
-    }
-    eprint!("{note}");
+    eprint!("{note}{}", fetch_help(cargo, members));
 }

@@ -82,8 +82,8 @@ impl Index {
             self.drop_types.extend(summary.drop_types);
             self.aliases.extend(summary.type_aliases);
             for a in summary.alias_args {
-                let entry = (first_file + k, a.clone());
-                self.alias_args.entry(a.name).or_default().push(entry);
+                let entries = self.alias_args.entry(a.name.clone()).or_default();
+                entries.push((first_file + k, a));
             }
             self.renames.extend(summary.type_renames);
             if !summary.fn_imports.is_empty() {

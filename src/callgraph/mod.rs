@@ -324,18 +324,19 @@ impl Workspace {
 
     /// The crate and package file `file` belongs to.
     fn home_of_file(&self, file: usize) -> (Option<&str>, u32) {
-        let krate = self.file_crates.get(file).and_then(|c| c.as_deref());
         (
-            krate.map(crate_name),
+            self.dependency_of_file(file).map(crate_name),
             self.file_packages.get(file).copied().unwrap_or(0),
         )
     }
 
     /// The dependency module a unit lives in (`redis::aio`; `None`: the scanned code).
     pub fn dependency_of(&self, i: usize) -> Option<&str> {
-        self.file_crates
-            .get(self.units[i].file)
-            .and_then(|c| c.as_deref())
+        self.dependency_of_file(self.units[i].file)
+    }
+
+    fn dependency_of_file(&self, file: usize) -> Option<&str> {
+        self.file_crates.get(file).and_then(|c| c.as_deref())
     }
 
     /// Runs the fixpoint and collects the facts. The last walk is the

@@ -178,10 +178,14 @@ impl Workspace {
                 let ty =
                     self.receiver_type(caller, recv.as_ref(), recv_call.as_deref(), *recv_view);
                 let by_name = ty.is_none();
+                // A receiver of a known type runs that type's methods (its own, its traits',
+                // its `Deref` target's) or none we can see: a foreign type's method is the
+                // vocabulary's to say, never a same-named method of another type
+                // (`shutdown.recv()` on a `broadcast::Receiver` is not `Server::recv`).
                 let written = recv.as_ref().filter(|_| recv_view.is_none());
                 let mut callees = match ty {
                     Some(ty) => self.methods_of_value(caller, written, &ty, name),
-                    None => self.resolve_method(caller, None, name),
+                    None => self.resolve_by_name(caller, name),
                 };
                 if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
                     self.keep_homed(home, &mut callees);
@@ -515,19 +519,8 @@ impl Workspace {
         }
     }
 
-    pub(super) fn resolve_method(
-        &self,
-        caller: usize,
-        ty: Option<String>,
-        name: &str,
-    ) -> Vec<usize> {
-        // A receiver of a known type runs that type's methods (its own, its traits', its
-        // `Deref` target's) or none we can see: a foreign type's method is the
-        // vocabulary's to say, never a same-named method of another type
-        // (`shutdown.recv()` on a `broadcast::Receiver` is not the crate's `Server::recv`).
-        if let Some(ty) = ty {
-            return self.methods_of(&ty, name).to_vec();
-        }
+    /// The methods `name` a call on a receiver of unknown type can run.
+    fn resolve_by_name(&self, caller: usize, name: &str) -> Vec<usize> {
         if self.vocab.io_of(name).is_some() {
             return Vec::new();
         }
