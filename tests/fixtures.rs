@@ -161,6 +161,7 @@ cases!(
         private_modules,
         module_scope,
         pool_guard_projection,
+        type_paths,
     ],
     cancel_unsafe_future_raced: [table_rows, wrappers_two_levels, pinned_outside_loop, race_constructs, guard_wrapper],
 );

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::typing::TraitIndex;
 use super::UnitRef;
-use crate::summary::{AliasArgs, FileSummary, FnImport, Node, Target, UnitKind};
+use crate::summary::{AliasArgs, FileSummary, Import, Node, Target, UnitKind};
 
 /// Units of a set of files, with their lookup tables. Unit and file indices count from 0
 /// within the set until it is appended to another.
@@ -48,8 +48,13 @@ pub struct Index {
     pub alias_args: HashMap<String, Vec<(usize, AliasArgs)>>,
     /// `impl Future for F { type Output = O }`: `F` -> `O` (unwrapped).
     pub future_outputs: HashMap<String, String>,
-    /// Per file (with any): the fns, modules and globs its `use` items bring in.
-    pub fn_imports: HashMap<usize, Vec<FnImport>>,
+    /// Per file (with any): the names and globs its `use` items bring in.
+    pub imports: HashMap<usize, Vec<Import>>,
+    /// Structs and enums by name: each one's file and the inline modules around it (a
+    /// name defined once needs no path to tell which).
+    pub type_defs: HashMap<String, Vec<(usize, Vec<String>)>>,
+    /// The path before the name of field types written with one, by struct name.
+    pub field_prefixes: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl Index {
@@ -77,6 +82,12 @@ impl Index {
                     let homes = self.field_homes.entry(s.name.clone()).or_default();
                     homes.extend(s.homes);
                 }
+                if !s.prefixes.is_empty() {
+                    let prefixes = self.field_prefixes.entry(s.name.clone()).or_default();
+                    prefixes.extend(s.prefixes);
+                }
+                let defs = self.type_defs.entry(s.name.clone()).or_default();
+                defs.push((first_file + k, s.module));
                 self.fields.entry(s.name).or_default().extend(s.fields);
             }
             self.drop_types.extend(summary.drop_types);
@@ -86,8 +97,8 @@ impl Index {
                 entries.push((first_file + k, a));
             }
             self.renames.extend(summary.type_renames);
-            if !summary.fn_imports.is_empty() {
-                self.fn_imports.insert(first_file + k, summary.fn_imports);
+            if !summary.imports.is_empty() {
+                self.imports.insert(first_file + k, summary.imports);
             }
             for h in &summary.impls {
                 if let (Some(ty), Some(target)) = (&h.self_ty, &h.deref_target) {
@@ -163,9 +174,10 @@ impl Index {
         }
         let files = self.alias_args.values_mut().flatten().map(|a| &mut a.0);
         let files = files.chain(self.assoc_types.values_mut().flatten().map(|a| &mut a.0));
+        let files = files.chain(self.type_defs.values_mut().flatten().map(|d| &mut d.0));
         files.for_each(|file| *file += first_file);
-        let imports = std::mem::take(&mut self.fn_imports);
-        self.fn_imports = imports
+        let imports = std::mem::take(&mut self.imports);
+        self.imports = imports
             .into_iter()
             .map(|(file, i)| (file + first_file, i))
             .collect();

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 mod calls;
 mod debug;
+mod definitions;
 mod discard;
 mod effects;
 mod exposure;
@@ -103,6 +104,10 @@ pub struct Workspace {
     by_home_and_name: HashMap<u64, Vec<usize>>,
     /// `methods_of` answers so far (see there).
     methods_memo: std::sync::RwLock<MethodsMemo>,
+    /// `impl_definition` answers so far, by unit: asked for every method of a type name
+    /// several types share, on every call of it.
+    impl_definitions: std::sync::RwLock<HashMap<usize, Option<definitions::Definition>>>,
+    definitions_memo: std::sync::RwLock<definitions::DefinitionsMemo>,
     /// Per unit: for a hand-written future, what its name says it does (`send_request`:
     /// writes), asked on every walk of its callers.
     handwritten_io: Vec<Option<Io>>,
@@ -232,6 +237,8 @@ impl Workspace {
             drained_queues: HashMap::default(),
             handwritten_io: Vec::new(),
             methods_memo: Default::default(),
+            impl_definitions: Default::default(),
+            definitions_memo: Default::default(),
             by_home_and_name: HashMap::default(),
             in_scope: Vec::new(),
             scopes: Default::default(),

@@ -183,10 +183,18 @@ impl Workspace {
                 // vocabulary's to say, never a same-named method of another type
                 // (`shutdown.recv()` on a `broadcast::Receiver` is not `Server::recv`).
                 let written = recv.as_ref().filter(|_| recv_view.is_none());
-                let mut callees = match ty {
-                    Some(ty) => self.methods_of_value(caller, written, &ty, name),
+                let mut callees = match &ty {
+                    Some(ty) => self.methods_of_value(caller, written, ty, name),
                     None => self.resolve_by_name(caller, name),
                 };
+                // Of several types of the name, the one its written path names.
+                if let (Some(ty), Some(place)) = (&ty, written) {
+                    if self.defined_more_than_once(self.unaliased(ty)) {
+                        if let Some(def) = self.place_definition(caller, place) {
+                            self.keep_definition(&def, &mut callees);
+                        }
+                    }
+                }
                 if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
                     self.keep_homed(home, &mut callees);
                 }
@@ -551,7 +559,19 @@ impl Workspace {
                 ty.clone()
             };
             if ty.chars().next().is_some_and(char::is_uppercase) {
-                return (self.methods_of_type(&ty, name).collect(), false);
+                let mut callees = self.methods_of_type(&ty, name).collect();
+                if self.defined_more_than_once(&ty) {
+                    let def = if segments[segments.len() - 2] == "Self" {
+                        self.impl_definition(caller)
+                    } else {
+                        let path = &segments[..segments.len() - 1];
+                        self.definition_of(&self.unit_module(caller), path)
+                    };
+                    if let Some(def) = def {
+                        self.keep_definition(&def, &mut callees);
+                    }
+                }
+                return (callees, false);
             }
         }
         // A free fn of another crate only when the path names that crate (`redis::cmd`).

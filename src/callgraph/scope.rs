@@ -6,7 +6,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{crate_name, Workspace};
-use crate::summary::FnImport;
+use crate::summary::Import;
 
 /// How many `use` items and globs a lookup follows (re-exports of re-exports).
 const DEPTH: u8 = 4;
@@ -45,8 +45,14 @@ impl Module {
 pub(super) struct Scopes {
     /// Per file: its module path in its crate (`None`: unknown).
     file_modules: Vec<Option<Vec<String>>>,
-    /// Per module: its `use` imports, as (file, index in `Index::fn_imports[file]`).
+    /// Per module: its `use` imports, as (file, index in `Index::imports[file]`).
     imports: HashMap<Module, Vec<(usize, usize)>>,
+    /// The modules defining a struct or enum of each name several are defined under (see
+    /// `definitions.rs`), by their numbers in `module_ids`, sorted.
+    pub(super) type_modules: HashMap<String, Vec<u32>>,
+    /// Those modules, numbered: a module is a path, and names shared by many types (`Error`)
+    /// are defined in thousands of them.
+    pub(super) module_ids: HashMap<Module, u32>,
 }
 
 impl Scopes {
@@ -56,6 +62,8 @@ impl Scopes {
         let mut scopes = Scopes {
             file_modules: scanned,
             imports: HashMap::default(),
+            type_modules: HashMap::default(),
+            module_ids: HashMap::default(),
         };
         let files = ws.file_crates.len().max(scopes.file_modules.len());
         scopes.file_modules.resize(files, None);
@@ -64,11 +72,24 @@ impl Scopes {
                 scopes.file_modules[f] = Some(m.split("::").skip(1).map(String::from).collect());
             }
         }
-        for (&file, imports) in &ws.index.fn_imports {
+        for (&file, imports) in &ws.index.imports {
             for (k, import) in imports.iter().enumerate() {
                 let module = ws.module_at(&scopes, file, &import.module);
                 scopes.imports.entry(module).or_default().push((file, k));
             }
+        }
+        for (name, defs) in ws.index.type_defs.iter().filter(|(_, d)| d.len() > 1) {
+            let mut ids: Vec<u32> = defs
+                .iter()
+                .map(|(file, inline)| {
+                    let module = ws.module_at(&scopes, *file, inline);
+                    let next = scopes.module_ids.len() as u32;
+                    *scopes.module_ids.entry(module).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            scopes.type_modules.insert(name.clone(), ids);
         }
         scopes
     }
@@ -97,7 +118,7 @@ impl Workspace {
             return Some(own);
         }
         let depth = depth.checked_sub(1)?;
-        let imports: Vec<&FnImport> = self.imports_of(m).collect();
+        let imports: Vec<&Import> = self.imports_of(m).collect();
         for import in imports.iter().filter(|i| i.name.as_deref() == Some(name)) {
             let Some((last, prefix)) = import.path.split_last() else {
                 continue;
@@ -120,7 +141,7 @@ impl Workspace {
 
     /// The module a path names from module `from`: `crate::a`, `self::a`, `super::a`, a
     /// module `from` imports (`use super::pubsub;` then `pubsub::f`), else a child module.
-    fn path_module(&self, from: &Module, path: &[String], depth: u8) -> Option<Module> {
+    pub(super) fn path_module(&self, from: &Module, path: &[String], depth: u8) -> Option<Module> {
         let Some((first, rest)) = path.split_first() else {
             return Some(from.clone());
         };
@@ -134,6 +155,12 @@ impl Workspace {
                     .find(|i| i.name.as_deref() == Some(first));
                 match imported {
                     Some(i) => self.path_module(from, &i.path, depth.checked_sub(1)?)?,
+                    // Neither imported nor `crate`-relative: a crate this run read (`use
+                    // redis::aio`), as the 2018 edition's paths name one.
+                    None if self.crate_dependencies.contains_key(first) => Module {
+                        place: Place::Crate(Some(first.clone()), 0),
+                        path: Vec::new(),
+                    },
                     None => {
                         let mut child = from.clone();
                         child.path.push(first.clone());
@@ -160,19 +187,19 @@ impl Workspace {
             .collect()
     }
 
-    fn imports_of<'a>(&'a self, m: &Module) -> impl Iterator<Item = &'a FnImport> + 'a {
+    pub(super) fn imports_of<'a>(&'a self, m: &Module) -> impl Iterator<Item = &'a Import> + 'a {
         let at = self.scopes.imports.get(m).into_iter().flatten();
-        at.filter_map(|&(file, k)| self.index.fn_imports.get(&file)?.get(k))
+        at.filter_map(|&(file, k)| self.index.imports.get(&file)?.get(k))
     }
 
     /// The module unit `i` is in (an `async` block: its fn's).
-    fn unit_module(&self, i: usize) -> Module {
+    pub(super) fn unit_module(&self, i: usize) -> Module {
         let unit = &self.units[self.owner_fn(i)];
         self.module_at(&self.scopes, unit.file, &unit.unit.module)
     }
 
     /// The module of the inline modules `inline` in file `file`.
-    fn module_at(&self, scopes: &Scopes, file: usize, inline: &[String]) -> Module {
+    pub(super) fn module_at(&self, scopes: &Scopes, file: usize, inline: &[String]) -> Module {
         match scopes.file_modules.get(file).and_then(Option::as_ref) {
             Some(path) => {
                 let krate = self.file_crates.get(file).and_then(|c| c.as_deref());

@@ -44,14 +44,14 @@ pub struct FileSummary {
     /// worker::Handle` gives `Handle`), and the modules they name whole (`pub use
     /// worker::*` and `pub use self::worker` give `worker`).
     pub reexported: Vec<String>,
-    /// `use` imports of fns and modules (lowercase names) and globs: the scope a bare or
-    /// relative fn call is looked up in (see `callgraph::scope`).
-    pub fn_imports: Vec<FnImport>,
+    /// `use` imports (names and globs): the scope a fn call by path or a written type is
+    /// looked up in (see `callgraph::scope`).
+    pub imports: Vec<Import>,
 }
 
 /// One name (or glob) a `use` item brings into a module's scope.
 #[derive(Encode, Decode, Debug, Clone, PartialEq)]
-pub struct FnImport {
+pub struct Import {
     /// The inline modules around the `use` (empty: the file's own module).
     pub module: Vec<String>,
     /// The name it brings in (`use a::f as g`: `g`); `None` for a glob.
@@ -100,14 +100,19 @@ pub struct ModDecl {
     pub is_pub: bool,
 }
 
-/// Field types of a struct, by field name (tuple fields by index).
+/// Field types of a struct or enum, by field name (tuple fields by index).
 #[derive(Encode, Decode, Debug, Clone)]
 pub struct StructDef {
     pub name: String,
+    /// The inline modules around it (empty: the file's own module).
+    pub module: Vec<String>,
     pub fields: Vec<(String, String)>,
     /// The home crates of fields whose written type is named through one (see
     /// [`Root::ty_home`]).
     pub homes: Vec<(String, String)>,
+    /// The path before the type's name, for fields whose type is written with one
+    /// (`conn: crate::aio::Connection` -> `[crate, aio]`; see [`WrittenType::prefix`]).
+    pub prefixes: Vec<(String, Vec<String>)>,
 }
 
 /// One function, method or `async` block.
@@ -262,6 +267,9 @@ pub enum UnitKind {
 pub struct WrittenType {
     pub home: Option<String>,
     pub args: Vec<String>,
+    /// The path before its name, as written (`&mut crate::aio::Connection` -> `[crate,
+    /// aio]`): with the module it is written in, which definition the name is.
+    pub prefix: Vec<String>,
 }
 
 impl Root {
@@ -278,10 +286,9 @@ impl Root {
         self.written.as_deref().map_or(&[], |w| &w.args)
     }
 
-    /// Records the written type's home crate and generic arguments.
-    pub fn set_written(&mut self, home: Option<String>, args: Vec<String>) {
-        let any = home.is_some() || !args.is_empty();
-        self.written = any.then(|| Box::new(WrittenType { home, args }));
+    /// The path before its written type's name, as written (empty: a bare name).
+    pub fn ty_prefix(&self) -> &[String] {
+        self.written.as_deref().map_or(&[], |w| &w.prefix)
     }
 }
 
@@ -292,8 +299,9 @@ pub struct Root {
     pub kind: RootKind,
     /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
     pub ty: Option<String>,
-    /// Its written type's home crate and generic arguments (see [`Root::ty_home`] and
-    /// [`Root::ty_args`]); boxed, since few roots have either and every root is held.
+    /// Its written type's home crate, generic arguments and path (see [`Root::ty_home`],
+    /// [`Root::ty_args`] and [`Root::ty_prefix`]); boxed, since few roots have any and
+    /// every root is held.
     pub written: Option<Box<WrittenType>>,
     /// Its type is a generic parameter, `impl Trait` or `dyn Trait`.
     pub generic: bool,

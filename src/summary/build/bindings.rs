@@ -151,8 +151,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             self.bind(name, origin.clone(), annotated.clone().or(ty.clone()));
         }
         if let (Some(written), Some(last)) = (written, self.unit.locals.last_mut()) {
-            let homes = &self.cx.type_homes;
-            last.set_written(homes.home(written), homes.args(written));
+            last.written = self.cx.type_homes.written(written);
         }
         if single {
             self.bind_wrapper(pat, init_core);

@@ -10,7 +10,12 @@ use syn::{GenericArgument, Item, PathArguments, Type};
 
 use super::paths::{path_segments, use_imports};
 use super::types::{strip_group, type_args};
+use crate::summary::WrittenType;
 use crate::vocab::words::WRAPPERS;
+
+/// The standard library's crates: what they define is never read, so a path into one
+/// names no definition the analysis knows.
+pub(super) const STD_CRATES: &[&str] = &["std", "core", "alloc"];
 
 /// First segments that name no crate of the dependency graph.
 const NOT_A_CRATE: &[&str] = &["crate", "self", "super", "Self", "std", "core", "alloc"];
@@ -60,6 +65,14 @@ impl TypeHomes {
         }
     }
 
+    /// What `ty`'s path says besides its name: its home crate, its generic arguments and
+    /// the path before its name (`None` when it says nothing).
+    pub(super) fn written(&self, ty: &Type) -> Option<Box<WrittenType>> {
+        let (home, args, prefix) = (self.home(ty), self.args(ty), prefix(ty));
+        let any = home.is_some() || !args.is_empty() || !prefix.is_empty();
+        any.then(|| Box::new(WrittenType { home, args, prefix }))
+    }
+
     /// The generic arguments of `ty` as written, or those of the alias of this file it names
     /// (`&AppPool` after `type AppPool = Pool<Manager, Conn>`).
     pub(super) fn args(&self, ty: &Type) -> Vec<String> {
@@ -102,6 +115,20 @@ impl TypeHomes {
             _ => None,
         }
     }
+}
+
+/// The path before the name of the type that holds the methods, as written (`&Arc<crate::
+/// aio::Connection>` -> `[crate, aio]`); none for a type of the standard library.
+pub(super) fn prefix(ty: &Type) -> Vec<String> {
+    let mut path = written_path(ty).unwrap_or_default();
+    if path
+        .first()
+        .is_some_and(|f| STD_CRATES.contains(&f.as_str()))
+    {
+        return Vec::new();
+    }
+    path.pop();
+    path
 }
 
 /// The path of the type that holds the methods, as written: through references and std

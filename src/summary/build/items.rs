@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use syn::{FnArg, ImplItem, Item, TraitItem, Type};
 
 use super::attrs::{declares_cancel_safe, path_attr};
+use super::homes::{prefix, STD_CRATES};
 use super::paths::{last_segment, path_segments, use_tree};
 use super::patterns::pat_ident;
 use super::reply_check;
@@ -125,7 +126,7 @@ impl<'a> FileCx<'a> {
             Item::Enum(e) => self.enumeration(e),
             Item::Use(u) => {
                 type_renames(&u.tree, &mut self.out.type_renames);
-                self.fn_imports(&u.tree);
+                self.imports(&u.tree);
                 if matches!(u.vis, syn::Visibility::Public(_)) {
                     use_names(&u.tree, &mut self.out.reexported);
                 }
@@ -185,21 +186,23 @@ impl<'a> FileCx<'a> {
     }
 
     fn structure(&mut self, s: &syn::ItemStruct) {
+        let named = || {
+            let named = s.fields.iter();
+            named.filter_map(|f| Some((f.ident.as_ref()?.to_string(), &f.ty)))
+        };
         self.out.structs.push(StructDef {
             name: s.ident.to_string(),
+            module: self.inline_mods.clone(),
             fields: field_types(&s.fields, ""),
-            homes: self.field_homes(&s.fields),
+            // `pool: bb8::Pool<M>` -> `bb8`.
+            homes: named()
+                .filter_map(|(name, ty)| Some((name, self.type_homes.home(ty)?)))
+                .collect(),
+            prefixes: named()
+                .map(|(name, ty)| (name, prefix(ty)))
+                .filter(|(_, prefix)| !prefix.is_empty())
+                .collect(),
         });
-    }
-
-    /// The home crates of named fields' types (`pool: bb8::Pool<M>` -> `bb8`).
-    fn field_homes(&self, fields: &syn::Fields) -> Vec<(String, String)> {
-        let named = fields
-            .iter()
-            .filter_map(|f| Some((f.ident.as_ref()?, &f.ty)));
-        named
-            .filter_map(|(name, ty)| Some((name.to_string(), self.type_homes.home(ty)?)))
-            .collect()
     }
 
     /// An enum's variant fields are fields named `Variant.0` / `Variant.name`, so a match
@@ -212,8 +215,10 @@ impl<'a> FileCx<'a> {
             .collect();
         self.out.structs.push(StructDef {
             name: e.ident.to_string(),
+            module: self.inline_mods.clone(),
             fields,
             homes: Vec::new(),
+            prefixes: Vec::new(),
         });
     }
 
@@ -347,7 +352,7 @@ impl<'a> FileCx<'a> {
         let shared = outer
             .as_deref()
             .is_some_and(|t| self.vocab.is_shared_type(t));
-        let mut root = Root {
+        Root {
             name,
             kind: if is_ref || shared {
                 RootKind::ParamRef
@@ -355,15 +360,13 @@ impl<'a> FileCx<'a> {
                 RootKind::ParamOwned
             },
             ty: type_name(ty),
-            written: None,
+            written: self.type_homes.written(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
             made_by: None,
             last_mention: 0,
             loop_depth: 0,
-        };
-        root.set_written(self.type_homes.home(ty), self.type_homes.args(ty));
-        root
+        }
     }
 }
 
@@ -395,16 +398,18 @@ fn newtype_unwrapped<'p>(pat: &'p syn::Pat, ty: &'p Type) -> (&'p syn::Pat, &'p 
 }
 
 impl FileCx<'_> {
-    /// The fns and modules (lowercase names) and globs a `use` tree brings into the scope
-    /// of the module it sits in.
-    fn fn_imports(&mut self, tree: &syn::UseTree) {
+    /// The names (fns, modules, types) and globs a `use` tree brings into the scope of the
+    /// module it sits in; not the standard library's types, whose definitions are never read.
+    fn imports(&mut self, tree: &syn::UseTree) {
         use_tree(tree, &mut |name, path| {
-            let lowercase = |n: &str| n.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
-            if name
+            let std_type = name
                 .as_deref()
-                .is_none_or(|n| n != "self" && n != "_" && lowercase(n))
-            {
-                self.out.fn_imports.push(FnImport {
+                .is_some_and(|n| n.starts_with(char::is_uppercase))
+                && path
+                    .first()
+                    .is_some_and(|f| STD_CRATES.contains(&f.as_str()));
+            if !std_type && name.as_deref().is_none_or(|n| n != "self" && n != "_") {
+                self.out.imports.push(Import {
                     module: self.inline_mods.clone(),
                     name,
                     path,

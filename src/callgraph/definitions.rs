@@ -1,0 +1,172 @@
+//! Type identity. Types are looked up by name elsewhere; where several structs or enums
+//! share one (`aio::Connection` and the blocking `Connection`), the path a type is written
+//! with, looked up from the module it is written in as rustc looks it up (own items, `use`
+//! names and renames, globs, `crate`/`self`/`super`, crates this run read: `scope.rs`), says
+//! which definition it is, and a call on it runs only the methods of that definition's impls.
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::scope::Module;
+use super::Workspace;
+use crate::summary::{Import, Place, RootKind};
+
+/// How many `use` items, globs and path segments a lookup follows.
+const DEPTH: u8 = 6;
+
+/// A struct or enum: the module it is defined in and its name.
+pub(super) type Definition = (Module, String);
+
+/// `definition_of` answers so far, by the module asked from and the path.
+pub(super) type DefinitionsMemo = rustc_hash::FxHashMap<(Module, Vec<String>), Option<Definition>>;
+
+impl Workspace {
+    /// Several structs or enums are named `ty`: only then does a path say anything a name
+    /// does not.
+    pub(super) fn defined_more_than_once(&self, ty: &str) -> bool {
+        self.index.type_defs.get(ty).is_some_and(|d| d.len() > 1)
+    }
+
+    /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
+    /// module `from`, when the scope decides it.
+    pub(super) fn definition_of(&self, from: &Module, path: &[String]) -> Option<Definition> {
+        let key = (from.clone(), path.to_vec());
+        let memo = self
+            .definitions_memo
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = memo.get(&key) {
+            return found.clone();
+        }
+        drop(memo);
+        let found = self.definition_within(from, path, DEPTH, &mut HashSet::default());
+        let mut memo = self
+            .definitions_memo
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        memo.insert(key, found.clone());
+        found
+    }
+
+    /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
+    /// module twice for one name (`seen`: globs of globs lead back).
+    fn definition_within(
+        &self,
+        from: &Module,
+        path: &[String],
+        depth: u8,
+        seen: &mut HashSet<(Module, String)>,
+    ) -> Option<Definition> {
+        let (name, prefix) = path.split_last()?;
+        let module = self.path_module(from, prefix, depth)?;
+        self.lookup_type(&module, name, depth, seen)
+    }
+
+    /// The definition `name` names in module `m`: its own, else what an import of that
+    /// name brings in, else the one definition its globs bring in.
+    fn lookup_type(
+        &self,
+        m: &Module,
+        name: &str,
+        depth: u8,
+        seen: &mut HashSet<(Module, String)>,
+    ) -> Option<Definition> {
+        if self.defines(m, name) {
+            return Some((m.clone(), name.to_string()));
+        }
+        if !seen.insert((m.clone(), name.to_string())) {
+            return None;
+        }
+        let depth = depth.checked_sub(1)?;
+        let imports: Vec<&Import> = self.imports_of(m).collect();
+        for import in imports.iter().filter(|i| i.name.as_deref() == Some(name)) {
+            // `use a::B as C`: `C` is `B`.
+            if let Some(found) = self.definition_within(m, &import.path, depth, seen) {
+                return Some(found);
+            }
+        }
+        let mut found = None;
+        for glob in imports.iter().filter(|i| i.name.is_none()) {
+            let Some(q) = self.path_module(m, &glob.path, depth).filter(|q| q != m) else {
+                continue;
+            };
+            match (self.lookup_type(&q, name, depth, seen), &found) {
+                (Some(d), Some(f)) if d != *f => return None,
+                (Some(d), _) => found = Some(d),
+                (None, _) => {}
+            }
+        }
+        found
+    }
+
+    /// Module `m` defines a struct or enum `name`.
+    fn defines(&self, m: &Module, name: &str) -> bool {
+        if let Some(modules) = self.scopes.type_modules.get(name) {
+            let id = self.scopes.module_ids.get(m);
+            return id.is_some_and(|id| modules.binary_search(id).is_ok());
+        }
+        let defs = self.index.type_defs.get(name).into_iter().flatten();
+        defs.into_iter()
+            .any(|(file, inline)| self.module_at(&self.scopes, *file, inline) == *m)
+    }
+
+    /// The definition of the type unit `i`'s impl is for (an `async` block: its fn's).
+    /// Memoised.
+    pub(super) fn impl_definition(&self, i: usize) -> Option<Definition> {
+        let owner = self.owner_fn(i);
+        let memo = self
+            .impl_definitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = memo.get(&owner) {
+            return found.clone();
+        }
+        drop(memo);
+        let ty = self.units[owner].unit.self_ty.as_ref();
+        let found = ty
+            .and_then(|ty| self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty)));
+        let mut memo = self
+            .impl_definitions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        memo.insert(owner, found.clone());
+        found
+    }
+
+    /// The definition of the type of `place` in unit `unit`, from the written types of its
+    /// root and of each field on the way (`self.conn` in an impl of `Client` is the
+    /// `Client` field's type, looked up from `Client`'s module).
+    pub(super) fn place_definition(&self, unit: usize, place: &Place) -> Option<Definition> {
+        let root = self.units[unit].unit.root(place.root);
+        let mut def = match root.kind {
+            RootKind::SelfRef | RootKind::SelfOwned => self.impl_definition(unit)?,
+            _ if root.ty.as_deref() == Some("Self") => self.impl_definition(unit)?,
+            _ => {
+                let mut path = root.ty_prefix().to_vec();
+                path.push(root.ty.clone()?);
+                self.definition_of(&self.unit_module(unit), &path)?
+            }
+        };
+        for field in &place.fields {
+            let (module, owner) = &def;
+            let mut path = self
+                .index
+                .field_prefixes
+                .get(owner)
+                .and_then(|p| p.get(field))
+                .cloned()
+                .unwrap_or_default();
+            path.push(self.index.fields.get(owner)?.get(field)?.clone());
+            def = self.definition_of(module, &path)?;
+        }
+        Some(def)
+    }
+
+    /// Keeps, of `callees` that are methods of a type of `def`'s name, those of `def` (or
+    /// whose impl's type the scope does not decide).
+    pub(super) fn keep_definition(&self, def: &Definition, callees: &mut Vec<usize>) {
+        callees.retain(|&c| {
+            self.units[c].unit.self_ty.as_deref() != Some(def.1.as_str())
+                || self.impl_definition(c).is_none_or(|d| d == *def)
+        });
+    }
+}
