@@ -49,16 +49,16 @@ impl Workspace {
 
     /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
     /// module twice for one name (`seen`: globs of globs lead back).
-    fn definition_within(
+    fn definition_within<S: AsRef<str>>(
         &self,
         from: &Module,
-        path: &[String],
+        path: &[S],
         depth: u8,
         seen: &mut HashSet<(Module, String)>,
     ) -> Option<Definition> {
         let (name, prefix) = path.split_last()?;
         let module = self.path_module(from, prefix, depth)?;
-        self.lookup_type(&module, name, depth, seen)
+        self.lookup_type(&module, name.as_ref(), depth, seen)
     }
 
     /// The definition `name` names in module `m`: its own, else what an import of that
@@ -78,15 +78,18 @@ impl Workspace {
         }
         let depth = depth.checked_sub(1)?;
         let imports: Vec<&Import> = self.imports_of(m).collect();
-        for import in imports.iter().filter(|i| i.name.as_deref() == Some(name)) {
+        for import in imports.iter().filter(|i| i.name() == Some(name)) {
             // `use a::B as C`: `C` is `B`.
-            if let Some(found) = self.definition_within(m, &import.path, depth, seen) {
+            if let Some(found) = self.definition_within(m, &import.segments(), depth, seen) {
                 return Some(found);
             }
         }
         let mut found = None;
-        for glob in imports.iter().filter(|i| i.name.is_none()) {
-            let Some(q) = self.path_module(m, &glob.path, depth).filter(|q| q != m) else {
+        for glob in imports.iter().filter(|i| i.name().is_none()) {
+            let Some(q) = self
+                .path_module(m, &glob.segments(), depth)
+                .filter(|q| q != m)
+            else {
                 continue;
             };
             match (self.lookup_type(&q, name, depth, seen), &found) {
@@ -142,7 +145,7 @@ impl Workspace {
             _ if root.ty.as_deref() == Some("Self") => self.impl_definition(unit)?,
             _ => {
                 let mut path = root.ty_prefix().to_vec();
-                path.push(root.ty.clone()?);
+                path.push(root.ty.as_deref()?.to_string());
                 self.definition_of(&self.unit_module(unit), &path)?
             }
         };

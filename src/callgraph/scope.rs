@@ -119,8 +119,9 @@ impl Workspace {
         }
         let depth = depth.checked_sub(1)?;
         let imports: Vec<&Import> = self.imports_of(m).collect();
-        for import in imports.iter().filter(|i| i.name.as_deref() == Some(name)) {
-            let Some((last, prefix)) = import.path.split_last() else {
+        for import in imports.iter().filter(|i| i.name() == Some(name)) {
+            let path = import.segments();
+            let Some((last, prefix)) = path.split_last() else {
                 continue;
             };
             let found = self
@@ -131,8 +132,11 @@ impl Workspace {
             }
         }
         let mut found = Vec::new();
-        for glob in imports.iter().filter(|i| i.name.is_none()) {
-            if let Some(q) = self.path_module(m, &glob.path, depth).filter(|q| q != m) {
+        for glob in imports.iter().filter(|i| i.name().is_none()) {
+            if let Some(q) = self
+                .path_module(m, &glob.segments(), depth)
+                .filter(|q| q != m)
+            {
                 found.extend(self.lookup(&q, name, depth).unwrap_or_default());
             }
         }
@@ -141,39 +145,43 @@ impl Workspace {
 
     /// The module a path names from module `from`: `crate::a`, `self::a`, `super::a`, a
     /// module `from` imports (`use super::pubsub;` then `pubsub::f`), else a child module.
-    pub(super) fn path_module(&self, from: &Module, path: &[String], depth: u8) -> Option<Module> {
+    pub(super) fn path_module<S: AsRef<str>>(
+        &self,
+        from: &Module,
+        path: &[S],
+        depth: u8,
+    ) -> Option<Module> {
         let Some((first, rest)) = path.split_first() else {
             return Some(from.clone());
         };
-        let mut module = match first.as_str() {
+        let first = first.as_ref();
+        let mut module = match first {
             "crate" => from.root()?,
             "self" => from.clone(),
             "super" => from.clone().parent()?,
             _ => {
-                let imported = self
-                    .imports_of(from)
-                    .find(|i| i.name.as_deref() == Some(first));
+                let imported = self.imports_of(from).find(|i| i.name() == Some(first));
                 match imported {
-                    Some(i) => self.path_module(from, &i.path, depth.checked_sub(1)?)?,
+                    Some(i) => self.path_module(from, &i.segments(), depth.checked_sub(1)?)?,
                     // Neither imported nor `crate`-relative: a crate this run read (`use
                     // redis::aio`), as the 2018 edition's paths name one.
                     None if self.crate_dependencies.contains_key(first) => Module {
-                        place: Place::Crate(Some(first.clone()), 0),
+                        place: Place::Crate(Some(first.to_string()), 0),
                         path: Vec::new(),
                     },
                     None => {
                         let mut child = from.clone();
-                        child.path.push(first.clone());
+                        child.path.push(first.to_string());
                         child
                     }
                 }
             }
         };
-        for segment in rest {
+        for segment in rest.iter().map(AsRef::as_ref) {
             if segment == "super" {
                 module = module.parent()?;
             } else {
-                module.path.push(segment.clone());
+                module.path.push(segment.to_string());
             }
         }
         Some(module)

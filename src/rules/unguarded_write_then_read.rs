@@ -207,7 +207,7 @@ fn help(owner: &Unit, stream: &Place) -> String {
             owner
                 .slots
                 .get(i)
-                .map(|r| r.name.as_str())
+                .map(|r| &*r.name)
                 .unwrap_or("conn")
         ),
         RootRef::Local(_) => "self.cancel".to_string(),

@@ -49,15 +49,47 @@ pub struct FileSummary {
     pub imports: Vec<Import>,
 }
 
-/// One name (or glob) a `use` item brings into a module's scope.
+/// One name (or glob) a `use` item brings into a module's scope. Every file has several,
+/// so the path is one string and the name is kept only when it is a rename.
 #[derive(Encode, Decode, Debug, Clone, PartialEq)]
 pub struct Import {
     /// The inline modules around the `use` (empty: the file's own module).
-    pub module: Vec<String>,
+    pub module: Box<[String]>,
+    /// What it names (`a::f`), or for a glob the module brought in whole (`super`), its
+    /// segments joined by `::`.
+    path: Box<str>,
+    /// `use a::f as g`: `g`.
+    rename: Option<Box<str>>,
+    glob: bool,
+}
+
+impl Import {
+    /// `name` `None`: a glob.
+    pub fn new(module: Vec<String>, name: Option<String>, path: &[String]) -> Import {
+        let glob = name.is_none();
+        let rename = name.filter(|n| path.last() != Some(n));
+        Import {
+            module: module.into_boxed_slice(),
+            path: path.join("::").into(),
+            rename: rename.map(String::into_boxed_str),
+            glob,
+        }
+    }
+
     /// The name it brings in (`use a::f as g`: `g`); `None` for a glob.
-    pub name: Option<String>,
-    /// What it names (`a::f`), or for a glob the module brought in whole (`super`).
-    pub path: Vec<String>,
+    pub fn name(&self) -> Option<&str> {
+        if self.glob {
+            return None;
+        }
+        self.rename
+            .as_deref()
+            .or_else(|| self.path.rsplit("::").next())
+    }
+
+    /// What it names, segment by segment.
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split("::").filter(|s| !s.is_empty()).collect()
+    }
 }
 
 /// `type A = path::G<X, ..>;`: `G`'s generic arguments, and the crate the path is named
@@ -295,10 +327,10 @@ impl Root {
 /// A named thing a stream can be reached through.
 #[derive(Encode, Decode, Debug, Clone)]
 pub struct Root {
-    pub name: String,
+    pub name: Box<str>,
     pub kind: RootKind,
     /// Last path segment of its type, when written down (`&mut Connection<C>` -> `Connection`).
-    pub ty: Option<String>,
+    pub ty: Option<Box<str>>,
     /// Its written type's home crate, generic arguments and path (see [`Root::ty_home`],
     /// [`Root::ty_args`] and [`Root::ty_prefix`]); boxed, since few roots have any and
     /// every root is held.
@@ -562,7 +594,7 @@ impl Unit {
 
     /// `self.inner.stream`: a place as written in this unit.
     pub fn render_place(&self, place: &Place) -> String {
-        let mut s = self.root(place.root).name.clone();
+        let mut s = self.root(place.root).name.to_string();
         for f in &place.fields {
             s.push('.');
             s.push_str(f);

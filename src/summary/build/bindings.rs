@@ -23,7 +23,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     ) -> Self {
         let mut scope = HashMap::new();
         for (i, s) in unit.slots.iter().enumerate() {
-            scope.insert(s.name.clone(), RootRef::Slot(i));
+            scope.insert(s.name.to_string(), RootRef::Slot(i));
         }
         BodyBuilder {
             cx,
@@ -68,9 +68,9 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
 
     pub(super) fn bind(&mut self, name: String, origin: Origin, ty: Option<String>) {
         self.unit.locals.push(Root {
-            name: name.clone(),
+            name: name.as_str().into(),
             kind: RootKind::Local(origin),
-            ty,
+            ty: ty.map(String::into_boxed_str),
             written: None,
             generic: false,
             bound_io: None,
@@ -115,7 +115,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             if let (RootRef::Local(i), true) = (place.root, place.fields.is_empty()) {
                 let aliased = &mut self.unit.locals[i];
                 if aliased.ty.is_none() {
-                    aliased.ty = Some(t.clone());
+                    aliased.ty = Some(t.as_str().into());
                 }
             }
         }
@@ -296,7 +296,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
             return None;
         };
-        self.unit.locals[l].ty.clone()
+        self.unit.locals[l].ty.as_deref().map(String::from)
     }
 }
 
@@ -314,10 +314,14 @@ mod tests {
         let pooled = unit
             .locals
             .iter()
-            .find(|l| l.name == "pooled")
+            .find(|l| &*l.name == "pooled")
             .expect("pooled");
         assert_eq!(pooled.ty.as_deref(), Some("Connection"));
-        let conn = unit.locals.iter().find(|l| l.name == "conn").expect("conn");
+        let conn = unit
+            .locals
+            .iter()
+            .find(|l| &*l.name == "conn")
+            .expect("conn");
         assert!(matches!(conn.kind, RootKind::Local(Origin::Alias(_))));
     }
 
@@ -355,7 +359,7 @@ mod tests {
         let slots: Vec<_> = file.units[0]
             .slots
             .iter()
-            .map(|s| (s.name.as_str(), s.ty.as_deref()))
+            .map(|s| (&*s.name, s.ty.as_deref()))
             .collect();
         assert_eq!(
             slots,
@@ -386,7 +390,7 @@ mod tests {
             fields: vec!["conn".into()],
         };
         for (name, ty) in [("ts", "TokenStream"), ("rows", "Rows")] {
-            let local = unit.locals.iter().find(|l| l.name == name).expect(name);
+            let local = unit.locals.iter().find(|l| &*l.name == name).expect(name);
             assert_eq!(
                 local.kind,
                 RootKind::Local(Origin::Alias(conn.clone())),

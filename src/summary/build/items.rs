@@ -249,7 +249,7 @@ impl<'a> FileCx<'a> {
                         } else {
                             RootKind::SelfOwned
                         },
-                        ty: scope.self_ty.clone(),
+                        ty: scope.self_ty.as_deref().map(Box::from),
                         written: None,
                         generic: false,
                         bound_io: None,
@@ -353,13 +353,13 @@ impl<'a> FileCx<'a> {
             .as_deref()
             .is_some_and(|t| self.vocab.is_shared_type(t));
         Root {
-            name,
+            name: name.into_boxed_str(),
             kind: if is_ref || shared {
                 RootKind::ParamRef
             } else {
                 RootKind::ParamOwned
             },
-            ty: type_name(ty),
+            ty: type_name(ty).map(String::into_boxed_str),
             written: self.type_homes.written(ty),
             generic: is_generic(ty, generics),
             bound_io: None,
@@ -409,11 +409,8 @@ impl FileCx<'_> {
                     .first()
                     .is_some_and(|f| STD_CRATES.contains(&f.as_str()));
             if !std_type && name.as_deref().is_none_or(|n| n != "self" && n != "_") {
-                self.out.imports.push(Import {
-                    module: self.inline_mods.clone(),
-                    name,
-                    path,
-                });
+                let import = Import::new(self.inline_mods.clone(), name, &path);
+                self.out.imports.push(import);
             }
         });
     }

@@ -149,8 +149,8 @@ impl BodyBuilder<'_, '_> {
     pub(super) fn is_join_set(&self, recv: &Expr) -> bool {
         self.place_of(recv)
             .filter(|p| p.fields.is_empty())
-            .and_then(|p| self.unit.root(p.root).ty.clone())
-            .is_some_and(|t| JOIN_SETS.contains(&t.as_str()))
+            .and_then(|p| self.unit.root(p.root).ty.as_deref())
+            .is_some_and(|t| JOIN_SETS.contains(&t))
     }
 
     /// Handlers given to a router: crate fns named in the arguments and `async` blocks
