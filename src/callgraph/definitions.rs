@@ -4,7 +4,10 @@
 //! names and renames, globs, `crate`/`self`/`super`, crates this run read: `scope.rs`), says
 //! which definition it is, and a call on it runs only the methods of that definition's impls.
 
-use rustc_hash::FxHashSet as HashSet;
+use std::hash::Hash;
+use std::sync::RwLock;
+
+use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use super::scope::Module;
 use super::Workspace;
@@ -17,7 +20,7 @@ const DEPTH: u8 = 6;
 pub(super) type Definition = (Module, String);
 
 /// `definition_of` answers so far, by the module asked from and the path.
-pub(super) type DefinitionsMemo = rustc_hash::FxHashMap<(Module, Vec<String>), Option<Definition>>;
+pub(super) type DefinitionsMemo = FxHashMap<(Module, Vec<String>), Option<Definition>>;
 
 impl Workspace {
     /// Several structs or enums are named `ty`: only then does a path say anything a name
@@ -29,22 +32,11 @@ impl Workspace {
     /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
     /// module `from`, when the scope decides it.
     pub(super) fn definition_of(&self, from: &Module, path: &[String]) -> Option<Definition> {
-        let key = (from.clone(), path.to_vec());
-        let memo = self
-            .definitions_memo
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = memo.get(&key) {
-            return found.clone();
-        }
-        drop(memo);
-        let found = self.definition_within(from, path, DEPTH, &mut HashSet::default());
-        let mut memo = self
-            .definitions_memo
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        memo.insert(key, found.clone());
-        found
+        memoised(
+            &self.definitions_memo,
+            (from.clone(), path.to_vec()),
+            || self.definition_within(from, path, DEPTH, &mut HashSet::default()),
+        )
     }
 
     /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
@@ -116,23 +108,10 @@ impl Workspace {
     /// Memoised.
     pub(super) fn impl_definition(&self, i: usize) -> Option<Definition> {
         let owner = self.owner_fn(i);
-        let memo = self
-            .impl_definitions
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = memo.get(&owner) {
-            return found.clone();
-        }
-        drop(memo);
-        let ty = self.units[owner].unit.self_ty.as_ref();
-        let found = ty
-            .and_then(|ty| self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty)));
-        let mut memo = self
-            .impl_definitions
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        memo.insert(owner, found.clone());
-        found
+        memoised(&self.impl_definitions, owner, || {
+            let ty = self.units[owner].unit.self_ty.as_ref()?;
+            self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty))
+        })
     }
 
     /// The definition of the type of `place` in unit `unit`, from the written types of its
@@ -172,4 +151,24 @@ impl Workspace {
                 || self.impl_definition(c).is_none_or(|d| d == *def)
         });
     }
+}
+
+/// `memo`'s answer for `key`, worked out by `compute` the first time it is asked.
+fn memoised<K: Hash + Eq, V: Clone>(
+    memo: &RwLock<FxHashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    let known = memo
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .cloned();
+    if let Some(found) = known {
+        return found;
+    }
+    let found = compute();
+    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
+    memo.insert(key, found.clone());
+    found
 }
