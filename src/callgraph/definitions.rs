@@ -23,10 +23,19 @@ pub(super) type Definition = (Module, String);
 pub(super) type DefinitionsMemo = FxHashMap<(Module, Vec<String>), Option<Definition>>;
 
 impl Workspace {
-    /// Several structs or enums are named `ty`: only then does a path say anything a name
-    /// does not.
-    pub(super) fn defined_more_than_once(&self, ty: &str) -> bool {
-        self.index.type_defs.get(ty).is_some_and(|d| d.len() > 1)
+    /// Of `callees`, a call's on a type named `ty`, keeps those of the definition the type's
+    /// written path names (`def`), when several structs or enums have the name: only then
+    /// does a path say anything the name does not.
+    pub(super) fn keep_written_definition(
+        &self,
+        ty: &str,
+        def: impl FnOnce() -> Option<Definition>,
+        callees: &mut Vec<usize>,
+    ) {
+        let several = self.index.type_defs.get(ty).is_some_and(|d| d.len() > 1);
+        if let Some(def) = several.then(def).flatten() {
+            self.keep_definition(&def, callees);
+        }
     }
 
     /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
@@ -145,7 +154,7 @@ impl Workspace {
 
     /// Keeps, of `callees` that are methods of a type of `def`'s name, those of `def` (or
     /// whose impl's type the scope does not decide).
-    pub(super) fn keep_definition(&self, def: &Definition, callees: &mut Vec<usize>) {
+    fn keep_definition(&self, def: &Definition, callees: &mut Vec<usize>) {
         callees.retain(|&c| {
             self.units[c].unit.self_ty.as_deref() != Some(def.1.as_str())
                 || self.impl_definition(c).is_none_or(|d| d == *def)

@@ -187,13 +187,9 @@ impl Workspace {
                     Some(ty) => self.methods_of_value(caller, written, ty, name),
                     None => self.resolve_by_name(caller, name),
                 };
-                // Of several types of the name, the one its written path names.
                 if let (Some(ty), Some(place)) = (&ty, written) {
-                    if self.defined_more_than_once(self.unaliased(ty)) {
-                        if let Some(def) = self.place_definition(caller, place) {
-                            self.keep_definition(&def, &mut callees);
-                        }
-                    }
+                    let def = || self.place_definition(caller, place);
+                    self.keep_written_definition(self.unaliased(ty), def, &mut callees);
                 }
                 if let Some(home) = self.receiver_home(caller, recv.as_ref(), *recv_view) {
                     self.keep_homed(home, &mut callees);
@@ -560,17 +556,12 @@ impl Workspace {
             };
             if ty.chars().next().is_some_and(char::is_uppercase) {
                 let mut callees = self.methods_of_type(&ty, name).collect();
-                if self.defined_more_than_once(&ty) {
-                    let def = if segments[segments.len() - 2] == "Self" {
-                        self.impl_definition(caller)
-                    } else {
-                        let path = &segments[..segments.len() - 1];
-                        self.definition_of(&self.unit_module(caller), path)
-                    };
-                    if let Some(def) = def {
-                        self.keep_definition(&def, &mut callees);
-                    }
-                }
+                let def = || match &segments[segments.len() - 2] {
+                    s if s == "Self" => self.impl_definition(caller),
+                    _ => self
+                        .definition_of(&self.unit_module(caller), &segments[..segments.len() - 1]),
+                };
+                self.keep_written_definition(&ty, def, &mut callees);
                 return (callees, false);
             }
         }

@@ -15,10 +15,11 @@ use crate::vocab::words::WRAPPERS;
 
 /// The standard library's crates: what they define is never read, so a path into one
 /// names no definition the analysis knows.
-pub(super) const STD_CRATES: &[&str] = &["std", "core", "alloc"];
+const STD_CRATES: &[&str] = &["std", "core", "alloc"];
 
-/// First segments that name no crate of the dependency graph.
-const NOT_A_CRATE: &[&str] = &["crate", "self", "super", "Self", "std", "core", "alloc"];
+/// First segments that name no crate of the dependency graph (besides the standard
+/// library's).
+const NOT_A_CRATE: &[&str] = &["crate", "self", "super", "Self"];
 
 /// Aliases followed before giving up (`type A = B; type B = a::C;`).
 const ALIAS_DEPTH: usize = 4;
@@ -68,7 +69,9 @@ impl TypeHomes {
     /// What `ty`'s path says besides its name: its home crate, its generic arguments and
     /// the path before its name (`None` when it says nothing).
     pub(super) fn written(&self, ty: &Type) -> Option<Box<WrittenType>> {
-        let (home, args, prefix) = (self.home(ty), self.args(ty), prefix(ty));
+        let path = written_path(ty);
+        let prefix = path.as_deref().map(path_prefix).unwrap_or_default();
+        let (home, args) = (path.and_then(|p| self.home_of(p)), self.args(ty));
         let any = home.is_some() || !args.is_empty() || !prefix.is_empty();
         any.then(|| Box::new(WrittenType { home, args, prefix }))
     }
@@ -95,7 +98,11 @@ impl TypeHomes {
 
     /// The crate `ty` is named through, when its path (once resolved) starts with one.
     pub(super) fn home(&self, ty: &Type) -> Option<String> {
-        let mut path = written_path(ty)?;
+        self.home_of(written_path(ty)?)
+    }
+
+    /// The crate a type written as `path` is named through.
+    fn home_of(&self, mut path: Vec<String>) -> Option<String> {
         for _ in 0..ALIAS_DEPTH {
             match &path[..] {
                 [one] => match self.aliases.get(one) {
@@ -111,7 +118,9 @@ impl TypeHomes {
             None => path.iter().collect(),
         };
         match &full[..] {
-            [krate, _, ..] if !NOT_A_CRATE.contains(&krate.as_str()) => Some(krate.to_string()),
+            [krate, _, ..] if !NOT_A_CRATE.contains(&krate.as_str()) && !is_std(krate) => {
+                Some(krate.to_string())
+            }
             _ => None,
         }
     }
@@ -120,15 +129,23 @@ impl TypeHomes {
 /// The path before the name of the type that holds the methods, as written (`&Arc<crate::
 /// aio::Connection>` -> `[crate, aio]`); none for a type of the standard library.
 pub(super) fn prefix(ty: &Type) -> Vec<String> {
-    let mut path = written_path(ty).unwrap_or_default();
-    if path
-        .first()
-        .is_some_and(|f| STD_CRATES.contains(&f.as_str()))
-    {
-        return Vec::new();
+    written_path(ty)
+        .as_deref()
+        .map(path_prefix)
+        .unwrap_or_default()
+}
+
+/// The segments of `path` before the name; none for a path into the standard library.
+fn path_prefix(path: &[String]) -> Vec<String> {
+    match path.split_last() {
+        Some((_, prefix)) if !path.first().is_some_and(|f| is_std(f)) => prefix.to_vec(),
+        _ => Vec::new(),
     }
-    path.pop();
-    path
+}
+
+/// `krate` is one of the standard library's crates.
+pub(super) fn is_std(krate: &str) -> bool {
+    STD_CRATES.contains(&krate)
 }
 
 /// The path of the type that holds the methods, as written: through references and std

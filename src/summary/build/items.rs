@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use syn::{FnArg, ImplItem, Item, TraitItem, Type};
 
 use super::attrs::{declares_cancel_safe, path_attr};
-use super::homes::{prefix, STD_CRATES};
+use super::homes::{is_std, prefix};
 use super::paths::{last_segment, path_segments, use_tree};
 use super::patterns::pat_ident;
 use super::reply_check;
@@ -405,9 +405,7 @@ impl FileCx<'_> {
             let std_type = name
                 .as_deref()
                 .is_some_and(|n| n.starts_with(char::is_uppercase))
-                && path
-                    .first()
-                    .is_some_and(|f| STD_CRATES.contains(&f.as_str()));
+                && path.first().is_some_and(|f| is_std(f));
             if !std_type && name.as_deref().is_none_or(|n| n != "self" && n != "_") {
                 let import = Import::new(self.inline_mods.clone(), name, &path);
                 self.out.imports.push(import);
