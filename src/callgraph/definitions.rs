@@ -5,22 +5,24 @@
 //! which definition it is, and a call on it runs only the methods of that definition's impls.
 
 use std::hash::Hash;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use super::scope::Module;
 use super::Workspace;
-use crate::summary::{Import, Place, RootKind};
+use crate::summary::{Place, RootKind};
 
 /// How many `use` items, globs and path segments a lookup follows.
 const DEPTH: u8 = 6;
 
-/// A struct or enum: the module it is defined in and its name.
-pub(super) type Definition = (Module, String);
+/// A struct or enum: the module it is defined in and its name. Shared: memoised answers
+/// are handed out for every call on a type of a shared name.
+pub(super) type Definition = Arc<(Module, String)>;
 
-/// `definition_of` answers so far, by the module asked from and the path.
-pub(super) type DefinitionsMemo = FxHashMap<(Module, Vec<String>), Option<Definition>>;
+/// `definition_of` answers so far, by the module asked from, then the path: nested, so a
+/// known answer is found without building a key.
+pub(super) type DefinitionsMemo = FxHashMap<Module, FxHashMap<Box<[String]>, Option<Definition>>>;
 
 impl Workspace {
     /// Of `callees`, a call's on a type named `ty`, keeps those of the definition the type's
@@ -41,11 +43,16 @@ impl Workspace {
     /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
     /// module `from`, when the scope decides it.
     pub(super) fn definition_of(&self, from: &Module, path: &[String]) -> Option<Definition> {
-        memoised(
-            &self.definitions_memo,
-            (from.clone(), path.to_vec()),
-            || self.definition_within(from, path, DEPTH, &mut HashSet::default()),
-        )
+        let memo = &self.definitions_memo;
+        let known = read(memo).get(from).and_then(|m| m.get(path)).cloned();
+        if let Some(found) = known {
+            return found;
+        }
+        let found = self.definition_within(from, path, DEPTH, &mut HashSet::default());
+        let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
+        let at = memo.entry(from.clone()).or_default();
+        at.insert(path.into(), found.clone());
+        found
     }
 
     /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
@@ -72,21 +79,20 @@ impl Workspace {
         seen: &mut HashSet<(Module, String)>,
     ) -> Option<Definition> {
         if self.defines(m, name) {
-            return Some((m.clone(), name.to_string()));
+            return Some(Arc::new((m.clone(), name.to_string())));
         }
         if !seen.insert((m.clone(), name.to_string())) {
             return None;
         }
         let depth = depth.checked_sub(1)?;
-        let imports: Vec<&Import> = self.imports_of(m).collect();
-        for import in imports.iter().filter(|i| i.name() == Some(name)) {
+        for import in self.imports_named(m, Some(name)) {
             // `use a::B as C`: `C` is `B`.
             if let Some(found) = self.definition_within(m, &import.segments(), depth, seen) {
                 return Some(found);
             }
         }
         let mut found = None;
-        for glob in imports.iter().filter(|i| i.name().is_none()) {
+        for glob in self.imports_named(m, None) {
             let Some(q) = self
                 .path_module(m, &glob.segments(), depth)
                 .filter(|q| q != m)
@@ -110,7 +116,7 @@ impl Workspace {
         }
         let defs = self.index.type_defs.get(name).into_iter().flatten();
         defs.into_iter()
-            .any(|(file, inline)| self.module_at(&self.scopes, *file, inline) == *m)
+            .any(|(file, inline)| self.is_module_at(*file, inline, m))
     }
 
     /// The definition of the type unit `i`'s impl is for (an `async` block: its fn's).
@@ -138,7 +144,7 @@ impl Workspace {
             }
         };
         for field in &place.fields {
-            let (module, owner) = &def;
+            let (module, owner) = &*def;
             let mut path = self
                 .index
                 .field_prefixes
@@ -168,11 +174,7 @@ fn memoised<K: Hash + Eq, V: Clone>(
     key: K,
     compute: impl FnOnce() -> V,
 ) -> V {
-    let known = memo
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .cloned();
+    let known = read(memo).get(&key).cloned();
     if let Some(found) = known {
         return found;
     }
@@ -180,4 +182,9 @@ fn memoised<K: Hash + Eq, V: Clone>(
     let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
     memo.insert(key, found.clone());
     found
+}
+
+/// `memo` to read (a panic elsewhere leaves only answers already complete).
+fn read<T>(memo: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    memo.read().unwrap_or_else(|e| e.into_inner())
 }

@@ -105,7 +105,7 @@ impl Workspace {
                     let RootRef::Slot(s) = p.root else {
                         return None;
                     };
-                    let mut at = (*bound.get(s)?)?.clone();
+                    let mut at = (*bound.get(s as usize)?)?.clone();
                     at.fields.extend(p.fields.iter().cloned());
                     Some(at)
                 })
@@ -173,8 +173,8 @@ impl Workspace {
                     let RootRef::Slot(j) = place.root else {
                         continue;
                     };
-                    let outliving = s.bindings.iter().any(|b| b.slot as usize == j);
-                    let discarded = arm.is_some_and(|arm| arm.discards(j, callee, place));
+                    let outliving = s.bindings.iter().any(|b| b.slot as usize == j as usize);
+                    let discarded = arm.is_some_and(|arm| arm.discards(j as usize, callee, place));
                     if (outliving || matches!(s.callee, Callee::AnyNamed(_))) && !discarded {
                         kept.insert((*unit, *span));
                     }

@@ -190,7 +190,7 @@ impl Walker<'_> {
                 }
                 for (&r, f) in &fx.roots {
                     // The block's own locals mean nothing here; captured ones are ours.
-                    if matches!(r, RootRef::Local(l) if l >= captured) {
+                    if matches!(r, RootRef::Local(l) if l as usize >= captured) {
                         continue;
                     }
                     let place = Place {
@@ -275,7 +275,7 @@ impl Walker<'_> {
             let mut any = false;
             for (r, f) in &fx.roots {
                 let RootRef::Slot(s) = *r else { continue };
-                let Some(Some(place)) = b.get(s) else {
+                let Some(Some(place)) = b.get(s as usize) else {
                     continue;
                 };
                 any |= f.write.is_some() || f.read.is_some() || f.section.is_some();

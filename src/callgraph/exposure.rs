@@ -51,7 +51,10 @@ impl Workspace {
             for &Bound { slot, root } in s.bindings.iter() {
                 let slot = slot as usize;
                 match root {
-                    RootRef::Slot(j) => passes.entry((owner, j)).or_default().push((s, slot)),
+                    RootRef::Slot(j) => passes
+                        .entry((owner, j as usize))
+                        .or_default()
+                        .push((s, slot)),
                     // Lock guards and pooled connections outlive the call whoever the
                     // caller is.
                     RootRef::Local(_) => {
@@ -83,12 +86,14 @@ impl Workspace {
         let unit = &self.units[s.unit].unit;
         match s.stream.root {
             RootRef::Local(l) => matches!(
-                unit.locals[l].kind,
+                unit.locals[l as usize].kind,
                 RootKind::Local(Origin::LockGuard | Origin::Pooled)
             ),
             RootRef::Slot(j) => {
-                matches!(unit.slots[j].kind, RootKind::SelfRef | RootKind::ParamRef)
-                    && exposed.contains(&(self.owner_fn(s.unit), j))
+                matches!(
+                    unit.slots[j as usize].kind,
+                    RootKind::SelfRef | RootKind::ParamRef
+                ) && exposed.contains(&(self.owner_fn(s.unit), j as usize))
             }
         }
     }

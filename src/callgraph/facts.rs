@@ -186,7 +186,9 @@ impl Race<'_> {
         let RootRef::Local(l) = place.root else {
             return false;
         };
-        owned_by(unit, place) && self.loop_depth > 0 && unit.locals[l].loop_depth == self.loop_depth
+        owned_by(unit, place)
+            && self.loop_depth > 0
+            && unit.locals[l as usize].loop_depth == self.loop_depth
     }
 
     /// The site is the last the unit has of `place`: nothing after it names the place (to
@@ -325,10 +327,11 @@ impl PlaceLog {
 fn owned_by(unit: &Unit, place: &Place) -> bool {
     match place.root {
         RootRef::Local(l) => {
-            l >= unit.captured_locals && unit.locals[l].kind == RootKind::Local(Origin::Owned)
+            l as usize >= unit.captured_locals
+                && unit.locals[l as usize].kind == RootKind::Local(Origin::Owned)
         }
         RootRef::Slot(i) => matches!(
-            unit.slots[i].kind,
+            unit.slots[i as usize].kind,
             RootKind::ParamOwned | RootKind::SelfOwned
         ),
     }
@@ -341,8 +344,11 @@ fn lent_by_owners(unit: &Unit, place: &Place, exposed: impl Fn(usize) -> bool) -
         return false;
     };
     matches!(unit.kind, UnitKind::Fn { .. })
-        && matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef)
-        && !exposed(i)
+        && matches!(
+            unit.slots[i as usize].kind,
+            RootKind::SelfRef | RootKind::ParamRef
+        )
+        && !exposed(i as usize)
 }
 
 /// The logs of one unit's last walk, one per place, in the order each place first met a fact.

@@ -3,7 +3,7 @@
 //! then what its `use` items bring in (names, renames, globs), following `crate`, `self`,
 //! `super`, child modules and imported modules, not every fn of the crate with that name.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{crate_name, Workspace};
 use crate::summary::Import;
@@ -45,7 +45,9 @@ impl Module {
 pub(super) struct Scopes {
     /// Per file: its module path in its crate (`None`: unknown).
     file_modules: Vec<Option<Vec<String>>>,
-    /// Per module: its `use` imports, as (file, index in `Index::imports[file]`).
+    /// Per module: its `use` imports, as (file, index in `Index::imports[file]`), globs
+    /// first, then by name (stably: the written order within a name), so a lookup finds a
+    /// name's imports by binary search.
     imports: HashMap<Module, Vec<(usize, usize)>>,
     /// The modules defining a struct or enum of each name several are defined under (see
     /// `definitions.rs`), by their numbers in `module_ids`, sorted.
@@ -53,6 +55,9 @@ pub(super) struct Scopes {
     /// Those modules, numbered: a module is a path, and names shared by many types (`Error`)
     /// are defined in thousands of them.
     pub(super) module_ids: HashMap<Module, u32>,
+    /// The names some `use` renames a path to: only through one can a lookup of a name no
+    /// fn has find a fn.
+    renamed_to: HashSet<Box<str>>,
 }
 
 impl Scopes {
@@ -64,6 +69,7 @@ impl Scopes {
             imports: HashMap::default(),
             type_modules: HashMap::default(),
             module_ids: HashMap::default(),
+            renamed_to: HashSet::default(),
         };
         let files = ws.file_crates.len().max(scopes.file_modules.len());
         scopes.file_modules.resize(files, None);
@@ -72,11 +78,17 @@ impl Scopes {
                 scopes.file_modules[f] = Some(m.split("::").skip(1).map(String::from).collect());
             }
         }
-        for (&file, imports) in &ws.index.imports {
+        let mut files: Vec<_> = ws.index.imports.iter().collect();
+        files.sort_unstable_by_key(|(&file, _)| file);
+        for (&file, imports) in files {
             for (k, import) in imports.iter().enumerate() {
+                scopes.renamed_to.extend(import.rename().map(Box::from));
                 let module = ws.module_at(&scopes, file, &import.module);
                 scopes.imports.entry(module).or_default().push((file, k));
             }
+        }
+        for list in scopes.imports.values_mut() {
+            list.sort_by_key(|&(file, k)| ws.index.imports[&file][k].name());
         }
         for (name, defs) in ws.index.type_defs.iter().filter(|(_, d)| d.len() > 1) {
             let mut ids: Vec<u32> = defs
@@ -100,8 +112,14 @@ impl Workspace {
     /// scope, or `None` when the scope does not decide (a file whose place is unknown, a
     /// name brought in by a macro, a path through another crate).
     pub(super) fn scoped_fns(&self, caller: usize, segments: &[String]) -> Option<Vec<usize>> {
-        let from = self.unit_module(caller);
         let (name, prefix) = segments.split_last()?;
+        // Each import followed looks up its own last segment, the name itself unless a
+        // rename: with neither a fn nor a rename of the name (`Ok(..)`), none is found.
+        let exists = |n: &str| self.index.by_free_name.contains_key(n);
+        if !exists(name) && !self.scopes.renamed_to.contains(name.as_str()) {
+            return None;
+        }
+        let from = self.unit_module(caller);
         let module = if prefix.is_empty() {
             from
         } else {
@@ -118,8 +136,7 @@ impl Workspace {
             return Some(own);
         }
         let depth = depth.checked_sub(1)?;
-        let imports: Vec<&Import> = self.imports_of(m).collect();
-        for import in imports.iter().filter(|i| i.name() == Some(name)) {
+        for import in self.imports_named(m, Some(name)) {
             let path = import.segments();
             let Some((last, prefix)) = path.split_last() else {
                 continue;
@@ -132,7 +149,7 @@ impl Workspace {
             }
         }
         let mut found = Vec::new();
-        for glob in imports.iter().filter(|i| i.name().is_none()) {
+        for glob in self.imports_named(m, None) {
             if let Some(q) = self
                 .path_module(m, &glob.segments(), depth)
                 .filter(|q| q != m)
@@ -160,7 +177,7 @@ impl Workspace {
             "self" => from.clone(),
             "super" => from.clone().parent()?,
             _ => {
-                let imported = self.imports_of(from).find(|i| i.name() == Some(first));
+                let imported = self.imports_named(from, Some(first)).next();
                 match imported {
                     Some(i) => self.path_module(from, &i.segments(), depth.checked_sub(1)?)?,
                     // Neither imported nor `crate`-relative: a crate this run read (`use
@@ -191,19 +208,51 @@ impl Workspace {
     fn fns_in(&self, m: &Module, name: &str) -> Vec<usize> {
         let fns = self.index.by_free_name.get(name).into_iter().flatten();
         fns.copied()
-            .filter(|&i| self.unit_module(i) == *m)
+            .filter(|&i| {
+                let unit = &self.units[self.owner_fn(i)];
+                self.is_module_at(unit.file, &unit.unit.module, m)
+            })
             .collect()
     }
 
-    pub(super) fn imports_of<'a>(&'a self, m: &Module) -> impl Iterator<Item = &'a Import> + 'a {
-        let at = self.scopes.imports.get(m).into_iter().flatten();
-        at.filter_map(|&(file, k)| self.index.imports.get(&file)?.get(k))
+    /// The imports of module `m` that bring in `name` (`None`: its globs), in written order.
+    pub(super) fn imports_named<'a>(
+        &'a self,
+        m: &Module,
+        name: Option<&str>,
+    ) -> impl Iterator<Item = &'a Import> + 'a {
+        let import = |&(file, k): &(usize, usize)| &self.index.imports[&file][k];
+        let all = self.scopes.imports.get(m).map_or(&[][..], Vec::as_slice);
+        let start = all.partition_point(|at| import(at).name() < name);
+        let named = &all[start..];
+        let end = named.partition_point(|at| import(at).name() == name);
+        named[..end].iter().map(import)
     }
 
     /// The module unit `i` is in (an `async` block: its fn's).
     pub(super) fn unit_module(&self, i: usize) -> Module {
         let unit = &self.units[self.owner_fn(i)];
         self.module_at(&self.scopes, unit.file, &unit.unit.module)
+    }
+
+    /// Whether the inline modules `inline` in file `file` are module `m`: as comparing
+    /// [`Self::module_at`]'s answer, without building it (asked for every fn and type of a
+    /// looked-up name).
+    pub(super) fn is_module_at(&self, file: usize, inline: &[String], m: &Module) -> bool {
+        match (
+            &m.place,
+            self.scopes.file_modules.get(file).and_then(Option::as_ref),
+        ) {
+            (Place::Crate(krate, package), Some(path)) => {
+                let file_krate = self.file_crates.get(file).and_then(|c| c.as_deref());
+                *package == self.file_packages.get(file).copied().unwrap_or(0)
+                    && krate.as_deref() == file_krate.map(crate_name)
+                    && m.path.len() == path.len() + inline.len()
+                    && m.path.iter().eq(path.iter().chain(inline))
+            }
+            (Place::File(f), None) => *f == file && m.path == inline,
+            _ => false,
+        }
     }
 
     /// The module of the inline modules `inline` in file `file`.

@@ -225,7 +225,7 @@ impl Workspace {
                 return root.ty_args().to_vec();
             }
             if let RootRef::Local(l) = place.root {
-                if let Some(args) = self.local_args(unit, l) {
+                if let Some(args) = self.local_args(unit, l as usize) {
                     return args.to_vec();
                 }
             }
@@ -302,7 +302,7 @@ impl Workspace {
     pub(super) fn type_of(&self, i: usize, place: &Place) -> Option<String> {
         let written = self.units[i].unit.root(place.root).ty.as_deref();
         let mut ty = match place.root {
-            RootRef::Local(l) => written.or_else(|| self.local_type(i, l)),
+            RootRef::Local(l) => written.or_else(|| self.local_type(i, l as usize)),
             RootRef::Slot(_) => written,
         }?
         .to_string();

@@ -64,7 +64,7 @@ impl Workspace {
         if let UnitKind::Fn { is_async: true } = unit.kind {
             for (i, slot) in unit.slots.iter().enumerate() {
                 let Some(io) = slot.bound_io else { continue };
-                let fx = out.roots.entry(RootRef::Slot(i)).or_default();
+                let fx = out.roots.entry(RootRef::slot(i)).or_default();
                 if fx.read.is_none() && fx.write.is_none() && fx.section.is_none() {
                     match io {
                         Io::Read => fx.read = Some(unit.span),
@@ -605,7 +605,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn is_outliving_local(&self, r: RootRef) -> bool {
-        matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
+        matches!(r, RootRef::Local(l) if matches!(self.unit.locals[l as usize].kind, RootKind::Local(Origin::LockGuard | Origin::Pooled)))
     }
 
     pub(super) fn record_site(&mut self, callee: usize, bindings: &[Option<Place>], guarded: bool) {
@@ -625,7 +625,7 @@ impl Walker<'_> {
             let root = p.as_ref()?.root;
             let outlives = match root {
                 RootRef::Slot(j) => matches!(
-                    self.unit.slots.get(j).map(|r| &r.kind),
+                    self.unit.slots.get(j as usize).map(|r| &r.kind),
                     Some(RootKind::SelfRef | RootKind::ParamRef)
                 ),
                 RootRef::Local(_) => self.is_outliving_local(root),
@@ -668,9 +668,12 @@ pub(super) fn reads_into_outliving_buffer(unit: &Unit, target: &Target) -> bool 
         return false;
     };
     args.iter().flatten().any(|p| match p.root {
-        RootRef::Slot(i) => matches!(unit.slots[i].kind, RootKind::SelfRef | RootKind::ParamRef),
+        RootRef::Slot(i) => matches!(
+            unit.slots[i as usize].kind,
+            RootKind::SelfRef | RootKind::ParamRef
+        ),
         RootRef::Local(l) => matches!(
-            unit.locals[l].kind,
+            unit.locals[l as usize].kind,
             RootKind::Local(Origin::LockGuard | Origin::Pooled)
         ),
     })

@@ -28,7 +28,7 @@ pub(super) fn guard_attribute(
     let RootRef::Slot(slot) = stream.root else {
         return None;
     };
-    let root = ws.units[at].unit.slots.get(slot)?;
+    let root = ws.units[at].unit.slots.get(slot as usize)?;
     let on_self = root.kind == RootKind::SelfRef;
     let ty = if on_self {
         unit.self_ty.as_deref()

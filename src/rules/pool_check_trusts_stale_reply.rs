@@ -30,7 +30,7 @@ impl Check for PoolCheckTrustsStaleReply {
         for (root, f) in &fx.roots {
             // The checked connection: a parameter the pool lends, not the manager itself.
             let RootRef::Slot(k) = *root else { continue };
-            let (Some(section), Some(slot)) = (f.section, u.slots.get(k)) else {
+            let (Some(section), Some(slot)) = (f.section, u.slots.get(k as usize)) else {
                 continue;
             };
             if slot.kind != RootKind::ParamRef {

@@ -197,7 +197,7 @@ fn help(owner: &Unit, stream: &Place) -> String {
         RootRef::Slot(i)
             if owner
                 .slots
-                .get(i)
+                .get(i as usize)
                 .is_some_and(|r| r.kind == RootKind::SelfRef) =>
         {
             "self.cancel".to_string()
@@ -206,7 +206,7 @@ fn help(owner: &Unit, stream: &Place) -> String {
             "{}.cancel",
             owner
                 .slots
-                .get(i)
+                .get(i as usize)
                 .map(|r| &*r.name)
                 .unwrap_or("conn")
         ),

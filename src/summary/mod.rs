@@ -81,14 +81,21 @@ impl Import {
         if self.glob {
             return None;
         }
+        // A segment holds no `:`, and a char pattern is a memrchr, not a substring search:
+        // every scope lookup asks each import of a module its name.
         self.rename
             .as_deref()
-            .or_else(|| self.path.rsplit("::").next())
+            .or_else(|| self.path.rsplit(':').next())
+    }
+
+    /// The name a rename brings in (`use a::f as g`: `g`).
+    pub fn rename(&self) -> Option<&str> {
+        self.rename.as_deref()
     }
 
     /// What it names, segment by segment.
     pub fn segments(&self) -> Vec<&str> {
-        self.path.split("::").filter(|s| !s.is_empty()).collect()
+        self.path.split(':').filter(|s| !s.is_empty()).collect()
     }
 }
 
@@ -388,8 +395,21 @@ pub struct Place {
 
 #[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RootRef {
-    Slot(usize),
-    Local(usize),
+    Slot(u32),
+    Local(u32),
+}
+
+impl RootRef {
+    /// Slot `i` (a unit's slots and locals number far below `u32::MAX`, and every
+    /// [`Place`] of every body holds a `RootRef`).
+    pub fn slot(i: usize) -> RootRef {
+        RootRef::Slot(i as u32)
+    }
+
+    /// Local `l`.
+    pub fn local(l: usize) -> RootRef {
+        RootRef::Local(l as u32)
+    }
 }
 
 /// The analysis-relevant skeleton of a body.
@@ -604,8 +624,8 @@ impl Unit {
 
     pub fn root(&self, r: RootRef) -> &Root {
         match r {
-            RootRef::Slot(i) => &self.slots[i],
-            RootRef::Local(i) => &self.locals[i],
+            RootRef::Slot(i) => &self.slots[i as usize],
+            RootRef::Local(i) => &self.locals[i as usize],
         }
     }
 }

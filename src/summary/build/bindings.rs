@@ -23,7 +23,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
     ) -> Self {
         let mut scope = HashMap::new();
         for (i, s) in unit.slots.iter().enumerate() {
-            scope.insert(s.name.to_string(), RootRef::Slot(i));
+            scope.insert(s.name.to_string(), RootRef::slot(i));
         }
         BodyBuilder {
             cx,
@@ -56,8 +56,8 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         for _ in 0..=self.unit.locals.len() {
             let Some(r) = next.take() else { break };
             let root = match r {
-                RootRef::Slot(i) => &mut self.unit.slots[i],
-                RootRef::Local(l) => &mut self.unit.locals[l],
+                RootRef::Slot(i) => &mut self.unit.slots[i as usize],
+                RootRef::Local(l) => &mut self.unit.locals[l as usize],
             };
             root.last_mention = root.last_mention.max(end);
             if let RootKind::Local(Origin::Alias(p)) = &root.kind {
@@ -78,7 +78,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
             last_mention: 0,
             loop_depth: self.loop_depth,
         });
-        let r = RootRef::Local(self.unit.locals.len() - 1);
+        let r = RootRef::local(self.unit.locals.len() - 1);
         self.scopes.last_mut().expect("scope").insert(name, r);
     }
 
@@ -113,7 +113,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         // `pooled`, the one name of that stream.
         if let (Origin::Alias(place), Some(t)) = (&origin, &annotated) {
             if let (RootRef::Local(i), true) = (place.root, place.fields.is_empty()) {
-                let aliased = &mut self.unit.locals[i];
+                let aliased = &mut self.unit.locals[i as usize];
                 if aliased.ty.is_none() {
                     aliased.ty = Some(t.as_str().into());
                 }
@@ -296,7 +296,7 @@ impl<'c, 'a> BodyBuilder<'c, 'a> {
         let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
             return None;
         };
-        self.unit.locals[l].ty.as_deref().map(String::from)
+        self.unit.locals[l as usize].ty.as_deref().map(String::from)
     }
 }
 

@@ -306,7 +306,7 @@ impl<'a> FileCx<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, input)| match input {
-                FnArg::Typed(pt) => Some((RootRef::Slot(i), self.wrapped(&pt.ty)?)),
+                FnArg::Typed(pt) => Some((RootRef::slot(i), self.wrapped(&pt.ty)?)),
                 FnArg::Receiver(_) => None,
             })
             .collect();
@@ -399,14 +399,12 @@ fn newtype_unwrapped<'p>(pat: &'p syn::Pat, ty: &'p Type) -> (&'p syn::Pat, &'p 
 
 impl FileCx<'_> {
     /// The names (fns, modules, types) and globs a `use` tree brings into the scope of the
-    /// module it sits in; not the standard library's types, whose definitions are never read.
+    /// module it sits in; not the standard library's, whose definitions are never read: a
+    /// lookup through one finds nothing, as it does with no import.
     fn imports(&mut self, tree: &syn::UseTree) {
         use_tree(tree, &mut |name, path| {
-            let std_type = name
-                .as_deref()
-                .is_some_and(|n| n.starts_with(char::is_uppercase))
-                && path.first().is_some_and(|f| is_std(f));
-            if !std_type && name.as_deref().is_none_or(|n| n != "self" && n != "_") {
+            let std = path.first().is_some_and(|f| is_std(f));
+            if !std && name.as_deref().is_none_or(|n| n != "self" && n != "_") {
                 let import = Import::new(self.inline_mods.clone(), name, &path);
                 self.out.imports.push(import);
             }

@@ -18,7 +18,9 @@ impl BodyBuilder<'_, '_> {
                 let root = self.lookup(&id)?;
                 // Aliases resolve to what they alias, so one stream has one name.
                 if let RootRef::Local(i) = root {
-                    if let RootKind::Local(Origin::Alias(target)) = &self.unit.locals[i].kind {
+                    if let RootKind::Local(Origin::Alias(target)) =
+                        &self.unit.locals[i as usize].kind
+                    {
                         return Some(target.clone());
                     }
                 }
@@ -97,10 +99,10 @@ impl BodyBuilder<'_, '_> {
         let RootRef::Local(l) = self.lookup(&p.path.get_ident()?.to_string())? else {
             return None;
         };
-        let local = &self.unit.locals[l];
+        let local = &self.unit.locals[l as usize];
         let is_view = matches!(local.kind, RootKind::Local(Origin::Alias(_)))
             && (local.ty.is_some() || local.made_by.is_some());
-        is_view.then(|| u32::try_from(l).ok()).flatten()
+        is_view.then_some(l)
     }
 
     /// The place a constructor's argument lends to the value it builds: `&mut self.conn`, a

@@ -179,7 +179,7 @@ impl BodyBuilder<'_, '_> {
             _ => None,
         };
         if let (Some(w), Some(l)) = (annotated.or(made), self.unit.locals.len().checked_sub(1)) {
-            self.wrappers.insert(RootRef::Local(l), w);
+            self.wrappers.insert(RootRef::local(l), w);
         }
     }
 
