@@ -4,7 +4,6 @@
 //! names and renames, globs, `crate`/`self`/`super`, crates this run read: `scope.rs`), says
 //! which definition it is, and a call on it runs only the methods of that definition's impls.
 
-use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet as HashSet};
@@ -43,16 +42,15 @@ impl Workspace {
     /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
     /// module `from`, when the scope decides it.
     pub(super) fn definition_of(&self, from: &Module, path: &[String]) -> Option<Definition> {
-        let memo = &self.definitions_memo;
-        let known = read(memo).get(from).and_then(|m| m.get(path)).cloned();
-        if let Some(found) = known {
-            return found;
-        }
-        let found = self.definition_within(from, path, DEPTH, &mut HashSet::default());
-        let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
-        let at = memo.entry(from.clone()).or_default();
-        at.insert(path.into(), found.clone());
-        found
+        memoised(
+            &self.definitions_memo,
+            |memo| memo.get(from)?.get(path).cloned(),
+            |memo, found| {
+                let at = memo.entry(from.clone()).or_default();
+                at.insert(path.into(), found);
+            },
+            || self.definition_within(from, path, DEPTH, &mut HashSet::default()),
+        )
     }
 
     /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
@@ -123,10 +121,17 @@ impl Workspace {
     /// Memoised.
     pub(super) fn impl_definition(&self, i: usize) -> Option<Definition> {
         let owner = self.owner_fn(i);
-        memoised(&self.impl_definitions, owner, || {
-            let ty = self.units[owner].unit.self_ty.as_ref()?;
-            self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty))
-        })
+        memoised(
+            &self.impl_definitions,
+            |memo| memo.get(&owner).cloned(),
+            |memo, found| {
+                memo.insert(owner, found);
+            },
+            || {
+                let ty = self.units[owner].unit.self_ty.as_ref()?;
+                self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty))
+            },
+        )
     }
 
     /// The definition of the type of `place` in unit `unit`, from the written types of its
@@ -168,23 +173,23 @@ impl Workspace {
     }
 }
 
-/// `memo`'s answer for `key`, worked out by `compute` the first time it is asked.
-fn memoised<K: Hash + Eq, V: Clone>(
-    memo: &RwLock<FxHashMap<K, V>>,
-    key: K,
+/// `memo`'s answer (`known`), worked out by `compute` and `store`d the first time it is
+/// asked. A panic elsewhere leaves only answers already complete, so a poisoned lock is
+/// read on.
+fn memoised<M, V: Clone>(
+    memo: &RwLock<M>,
+    known: impl FnOnce(&M) -> Option<V>,
+    store: impl FnOnce(&mut M, V),
     compute: impl FnOnce() -> V,
 ) -> V {
-    let known = read(memo).get(&key).cloned();
-    if let Some(found) = known {
+    let found = known(&memo.read().unwrap_or_else(|e| e.into_inner()));
+    if let Some(found) = found {
         return found;
     }
     let found = compute();
-    let mut memo = memo.write().unwrap_or_else(|e| e.into_inner());
-    memo.insert(key, found.clone());
+    store(
+        &mut memo.write().unwrap_or_else(|e| e.into_inner()),
+        found.clone(),
+    );
     found
-}
-
-/// `memo` to read (a panic elsewhere leaves only answers already complete).
-fn read<T>(memo: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    memo.read().unwrap_or_else(|e| e.into_inner())
 }
