@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet as HashSet};
 
 use super::scope::Module;
 use super::Workspace;
-use crate::summary::{Place, RootKind};
+use crate::summary::{Place, RootKind, RootRef};
 
 /// How many `use` items, globs and path segments a lookup follows.
 const DEPTH: u8 = 6;
@@ -25,18 +25,22 @@ pub(super) type DefinitionsMemo = FxHashMap<Module, FxHashMap<Box<[String]>, Opt
 
 impl Workspace {
     /// Of `callees`, a call's on a type named `ty`, keeps those of the definition the type's
-    /// written path names (`def`), when several structs or enums have the name: only then
-    /// does a path say anything the name does not.
+    /// written path names (`def`), when several structs or enums have the name.
     pub(super) fn keep_written_definition(
         &self,
         ty: &str,
         def: impl FnOnce() -> Option<Definition>,
         callees: &mut Vec<usize>,
     ) {
-        let several = self.index.type_defs.get(ty).is_some_and(|d| d.len() > 1);
-        if let Some(def) = several.then(def).flatten() {
+        if let Some(def) = self.several_define(ty).then(def).flatten() {
             self.keep_definition(&def, callees);
         }
+    }
+
+    /// Several structs or enums are named `ty`: only then does a path say anything the name
+    /// does not.
+    pub(super) fn several_define(&self, ty: &str) -> bool {
+        self.index.type_defs.get(ty).is_some_and(|d| d.len() > 1)
     }
 
     /// The definition `path` (`[crate, aio, Connection]`, or a bare name) names from
@@ -142,6 +146,10 @@ impl Workspace {
         let mut def = match root.kind {
             RootKind::SelfRef | RootKind::SelfOwned => self.impl_definition(unit)?,
             _ if root.ty.as_deref() == Some("Self") => self.impl_definition(unit)?,
+            RootKind::Local(_) if root.ty.is_none() => match place.root {
+                RootRef::Local(l) => self.local_definition(unit, l as usize)?,
+                RootRef::Slot(_) => return None,
+            },
             _ => {
                 let mut path = root.ty_prefix().to_vec();
                 path.push(root.ty.as_deref()?.to_string());

@@ -77,6 +77,9 @@ pub struct Workspace {
     /// The generic arguments of those local types, where a `Deref` of the type needs them
     /// (`pool.get().await?` on a `Pool<Mgr>` is a `PooledConnection<'_, Mgr>`).
     local_args: HashMap<usize, Vec<(usize, Vec<String>)>>,
+    /// The definitions of those local types, where several structs or enums have the name
+    /// and every callee's return type, looked up from its module, names the same one.
+    local_definitions: HashMap<usize, Vec<(usize, definitions::Definition)>>,
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
@@ -227,6 +230,7 @@ impl Workspace {
             bodies,
             local_types: HashMap::default(),
             local_args: HashMap::default(),
+            local_definitions: HashMap::default(),
             vocab: vocab.clone(),
             index,
             counting_helpers,

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{index, reach, Workspace};
-use crate::summary::{AliasArgs, Node, Place, Target, DYN_PREFIX};
+use crate::summary::{AliasArgs, Node, Place, RootRef, Target, DYN_PREFIX};
 use crate::vocab::{Io, Vocabulary};
 
 /// Units resolved in parallel before their resolutions are stored.
@@ -187,7 +187,13 @@ impl Workspace {
                     Some(ty) => self.methods_of_value(caller, written, ty, name),
                     None => self.resolve_by_name(caller, name),
                 };
-                if let (Some(ty), Some(place)) = (&ty, written) {
+                // A view's definition is its own type's (written, or inferred from the call
+                // that makes it), not the place it borrows.
+                let view = recv_view.map(|l| Place {
+                    root: RootRef::Local(l),
+                    fields: Vec::new(),
+                });
+                if let (Some(ty), Some(place)) = (&ty, view.as_ref().or(written)) {
                     let def = || self.place_definition(caller, place);
                     self.keep_written_definition(self.unaliased(ty), def, &mut callees);
                 }

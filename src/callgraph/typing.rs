@@ -10,6 +10,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
 
+use super::definitions::Definition;
 use super::Workspace;
 use crate::summary::{ImplHeader, Place, RootRef, Target, Unit, UnitKind};
 
@@ -19,8 +20,13 @@ const ASSUMED_MET: &[&str] = &[
     "Send", "Sync", "Sized", "Unpin", "Clone", "Copy", "Debug", "Default", "Display",
 ];
 
-/// A local's inferred type, and its generic arguments where known.
-pub(super) type LocalType = (usize, String, Vec<String>);
+/// A local's inferred type, its generic arguments and its definition where known.
+pub(super) struct LocalType {
+    local: usize,
+    ty: String,
+    args: Vec<String>,
+    definition: Option<Definition>,
+}
 
 /// Traits by implementing type, and blanket impls by their bounds.
 #[derive(Debug, Default)]
@@ -149,10 +155,20 @@ impl Workspace {
                 break;
             }
             for (i, types) in found {
-                for (l, ty, args) in types {
-                    self.local_types.entry(i).or_default().push((l, ty));
+                for LocalType {
+                    local,
+                    ty,
+                    args,
+                    definition,
+                } in types
+                {
+                    self.local_types.entry(i).or_default().push((local, ty));
                     if !args.is_empty() {
-                        self.local_args.entry(i).or_default().push((l, args));
+                        self.local_args.entry(i).or_default().push((local, args));
+                    }
+                    if let Some(def) = definition {
+                        let known = self.local_definitions.entry(i).or_default();
+                        known.push((local, def));
                     }
                 }
             }
@@ -179,7 +195,12 @@ impl Workspace {
                 } else {
                     Vec::new()
                 };
-                Some((l, ty, args))
+                Some(LocalType {
+                    local: l,
+                    definition: self.call_definition(i, t, &ty),
+                    ty,
+                    args,
+                })
             })
             .collect()
     }
@@ -235,6 +256,46 @@ impl Workspace {
         };
         let alias = self.alias_args_of(unit, &ty);
         alias.map(|a| a.args.clone()).unwrap_or_default()
+    }
+
+    /// The definition of the type `ty` a call returns, when several structs or enums have
+    /// its name: what a lock guard's lock holds, else what every candidate callee's return
+    /// type, looked up with its path from the callee's module, names.
+    fn call_definition(&self, caller: usize, target: &Target, ty: &str) -> Option<Definition> {
+        if !self.several_define(ty) {
+            return None;
+        }
+        if let Target::Method {
+            recv: Some(p),
+            name,
+            args,
+            ..
+        } = target
+        {
+            if args.is_empty() && self.vocab.is_lock(name) {
+                return self.place_definition(caller, p);
+            }
+        }
+        let candidates = self.resolve_target(caller, target)?;
+        let mut found = candidates.iter().map(|&c| {
+            let unit = &self.units[c].unit;
+            // A type substituted from the receiver's arguments, or a future's output, is
+            // not the written return type.
+            if unit.ret_ty.as_deref() != Some(ty) {
+                return None;
+            }
+            let mut path = unit.ret_prefix.to_vec();
+            path.push(ty.to_string());
+            self.definition_of(&self.unit_module(c), &path)
+        });
+        let first = found.next()??;
+        found.all(|d| d.as_ref() == Some(&first)).then_some(first)
+    }
+
+    /// The definition inferred for unit `i`'s local `l` with its type.
+    pub(super) fn local_definition(&self, i: usize, l: usize) -> Option<Definition> {
+        let defs = self.local_definitions.get(&i)?;
+        defs.iter().find(|(k, _)| *k == l).map(|(_, d)| d.clone())
     }
 
     /// The type a call returns, when every candidate callee agrees.

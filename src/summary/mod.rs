@@ -189,6 +189,10 @@ pub struct Unit {
     pub ret_ty: Option<String>,
     /// `ret_ty`'s generic type arguments as written (`PooledConnection<'_, M>` -> `[M]`).
     pub ret_args: Vec<String>,
+    /// The path before `ret_ty`'s name, as written (`-> crate::aio::Connection` -> `[crate,
+    /// aio]`): with the fn's module, which definition it is (see [`WrittenType::prefix`]).
+    /// Boxed: most are empty, and every unit is held.
+    pub ret_prefix: Box<[String]>,
     /// The unit is a request handler by its shape (`#[get("/")]`, a tonic service
     /// method, `Service::call`): whoever runs it drops it on client disconnect.
     pub handler: Option<Framework>,

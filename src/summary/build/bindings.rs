@@ -339,6 +339,18 @@ mod tests {
     }
 
     #[test]
+    fn a_return_type_keeps_the_path_before_its_name() {
+        let src = "fn a() -> io::Result<crate::aio::Connection> { todo!() }\n\
+                   fn b(&mut self) -> &mut super::Conn { todo!() }\n\
+                   async fn c() -> Connection { todo!() }\n\
+                   fn d() -> std::io::Result<u8> { todo!() }";
+        let file = summarize_file(src, &Vocabulary::default()).expect("parses");
+        let prefixes: Vec<&[String]> = file.units.iter().map(|u| &*u.ret_prefix).collect();
+        assert_eq!(prefixes, [&["crate", "aio"][..], &["super"], &[], &[]]);
+        assert_eq!(file.units[0].ret_ty.as_deref(), Some("Connection"));
+    }
+
+    #[test]
     fn generic_arguments_are_kept_by_position() {
         let src = "impl<M, W> Pool<M, Conn, W> { async fn get(&self) -> Result<W, E> { todo!() } }\n\
                    async fn f(p: &Arc<Pool<Manager, Conn, Pooled>>) { let q: Pool<(), X> = make(); }";

@@ -13,8 +13,8 @@ use super::patterns::pat_ident;
 use super::reply_check;
 use super::sites::{handler_of, service_trait};
 use super::types::{
-    generic_names, io_bound, is_generic, outer_type_name, output_type, return_args, return_type,
-    returned_wrapper, strip_group, type_args, type_name,
+    generic_names, io_bound, is_generic, outer_type_name, output_type, return_args, return_prefix,
+    return_type, returned_wrapper, strip_group, type_args, type_name,
 };
 use super::{BodyBuilder, FileCx, Scope};
 use crate::summary::macros::parse_items;
@@ -293,6 +293,7 @@ impl<'a> FileCx<'a> {
                 && reply_check::compares_reply_with_request(block),
             ret_ty: return_type(&sig.output, scope.self_ty.as_deref()),
             ret_args: return_args(&sig.output),
+            ret_prefix: return_prefix(&sig.output).into(),
             handler: handler_of(sig, attrs, scope),
             site_roots: Vec::new(),
             guarded_sites: Vec::new(),

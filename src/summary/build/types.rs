@@ -33,6 +33,16 @@ fn value_type(ty: &Type, self_ty: Option<&str>) -> Option<String> {
     Some(name)
 }
 
+/// The path before the name of what a fn hands back once awaited and unwrapped
+/// (`-> io::Result<crate::aio::Connection>` -> `[crate, aio]`; see
+/// [`crate::summary::WrittenType::prefix`]).
+pub(super) fn return_prefix(out: &syn::ReturnType) -> Vec<String> {
+    let syn::ReturnType::Type(_, ty) = out else {
+        return Vec::new();
+    };
+    value_node(ty).map(super::homes::prefix).unwrap_or_default()
+}
+
 /// The generic type arguments of what a fn hands back once awaited and unwrapped
 /// (`Result<PooledConnection<'_, M>, E>` -> `[M]`), as [`type_args`] gives them.
 pub(super) fn return_args(out: &syn::ReturnType) -> Vec<String> {
