@@ -132,8 +132,10 @@ impl Workspace {
                 memo.insert(owner, found);
             },
             || {
-                let ty = self.units[owner].unit.self_ty.as_ref()?;
-                self.definition_of(&self.unit_module(owner), std::slice::from_ref(ty))
+                let unit = &self.units[owner].unit;
+                let mut path = unit.self_prefix.to_vec();
+                path.push(unit.self_ty.clone()?);
+                self.definition_of(&self.unit_module(owner), &path)
             },
         )
     }

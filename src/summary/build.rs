@@ -92,6 +92,8 @@ struct Scope {
     /// The impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
     /// `[M, W]`).
     self_args: Vec<String>,
+    /// The path before the self type's name (`impl super::Conn` -> `[super]`).
+    self_prefix: Vec<String>,
     trait_name: Option<String>,
     generics: Vec<String>,
     in_trait_impl: bool,

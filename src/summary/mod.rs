@@ -163,6 +163,9 @@ pub struct Unit {
     /// Its impl's self type's generic arguments as written (`impl<M, W> Pool<M, W>` ->
     /// `[M, W]`): a return type naming one is the receiver's argument at that position.
     pub self_args: Vec<String>,
+    /// The path before `self_ty`'s name, as written (`impl super::Conn` -> `[super]`): with
+    /// the fn's module, which definition it is. Boxed: most are empty, and every unit is held.
+    pub self_prefix: Box<[String]>,
     pub trait_name: Option<String>,
     pub kind: UnitKind,
     /// Declared `pub`; cleared by the facade for a file in a module that code outside its

@@ -339,15 +339,22 @@ mod tests {
     }
 
     #[test]
-    fn a_return_type_keeps_the_path_before_its_name() {
+    fn return_and_impl_types_keep_the_path_before_their_names() {
         let src = "fn a() -> io::Result<crate::aio::Connection> { todo!() }\n\
                    fn b(&mut self) -> &mut super::Conn { todo!() }\n\
                    async fn c() -> Connection { todo!() }\n\
-                   fn d() -> std::io::Result<u8> { todo!() }";
+                   fn d() -> std::io::Result<u8> { todo!() }\n\
+                   impl super::Conn { fn e(&self) {} }\n\
+                   impl Conn { fn f(&self) {} }";
         let file = summarize_file(src, &Vocabulary::default()).expect("parses");
         let prefixes: Vec<&[String]> = file.units.iter().map(|u| &*u.ret_prefix).collect();
-        assert_eq!(prefixes, [&["crate", "aio"][..], &["super"], &[], &[]]);
+        assert_eq!(
+            prefixes,
+            [&["crate", "aio"][..], &["super"], &[], &[], &[], &[]]
+        );
         assert_eq!(file.units[0].ret_ty.as_deref(), Some("Connection"));
+        let impls: Vec<&[String]> = file.units.iter().map(|u| &*u.self_prefix).collect();
+        assert_eq!(impls[4..], [&["super"][..], &[]]);
     }
 
     #[test]

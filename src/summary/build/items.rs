@@ -41,6 +41,7 @@ impl<'a> FileCx<'a> {
                     &Scope {
                         self_ty: None,
                         self_args: Vec::new(),
+                        self_prefix: Vec::new(),
                         trait_name: None,
                         generics: vec![],
                         in_trait_impl: false,
@@ -66,6 +67,7 @@ impl<'a> FileCx<'a> {
                 let scope = Scope {
                     self_ty: type_name(&imp.self_ty),
                     self_args,
+                    self_prefix: prefix(&imp.self_ty),
                     trait_name: imp.trait_.as_ref().and_then(|(_, p, _)| last_segment(p)),
                     generics,
                     in_trait_impl: imp.trait_.is_some(),
@@ -89,6 +91,7 @@ impl<'a> FileCx<'a> {
                 let scope = Scope {
                     self_ty: Some(t.ident.to_string()),
                     self_args: Vec::new(),
+                    self_prefix: Vec::new(),
                     trait_name: Some(t.ident.to_string()),
                     generics: generic_names(&t.generics),
                     in_trait_impl: false,
@@ -271,6 +274,7 @@ impl<'a> FileCx<'a> {
             name: sig.ident.to_string(),
             self_ty: scope.self_ty.clone(),
             self_args: scope.self_args.clone(),
+            self_prefix: scope.self_prefix.clone().into(),
             trait_name: scope.trait_name.clone(),
             kind: UnitKind::Fn {
                 is_async: sig.asyncness.is_some(),
