@@ -265,19 +265,11 @@ impl Workspace {
         if !self.several_define(ty) {
             return None;
         }
-        if let Target::Method {
-            recv: Some(p),
-            name,
-            args,
-            ..
-        } = target
-        {
-            if args.is_empty() && self.vocab.is_lock(name) {
-                return self.place_definition(caller, p);
-            }
+        if let Some(lock) = self.locked(target) {
+            return self.place_definition(caller, lock);
         }
         let candidates = self.resolve_target(caller, target)?;
-        let mut found = candidates.iter().map(|&c| {
+        agreed(candidates.iter().map(|&c| {
             let unit = &self.units[c].unit;
             // A type substituted from the receiver's arguments, or a future's output, is
             // not the written return type.
@@ -287,9 +279,20 @@ impl Workspace {
             let mut path = unit.ret_prefix.to_vec();
             path.push(ty.to_string());
             self.definition_of(&self.unit_module(c), &path)
-        });
-        let first = found.next()??;
-        found.all(|d| d.as_ref() == Some(&first)).then_some(first)
+        }))
+    }
+
+    /// The lock a call takes a guard of (`conn.lock()`): the guard derefs to what it holds.
+    fn locked<'t>(&self, target: &'t Target) -> Option<&'t Place> {
+        match target {
+            Target::Method {
+                recv: Some(p),
+                name,
+                args,
+                ..
+            } if args.is_empty() && self.vocab.is_lock(name) => Some(p),
+            _ => None,
+        }
     }
 
     /// The definition inferred for unit `i`'s local `l` with its type.
@@ -300,25 +303,16 @@ impl Workspace {
 
     /// The type a call returns, when every candidate callee agrees.
     pub(super) fn call_type(&self, caller: usize, target: &Target) -> Option<String> {
-        // A lock guard derefs to what the lock holds.
-        if let Target::Method {
-            recv: Some(p),
-            name,
-            args,
-            ..
-        } = target
-        {
-            if args.is_empty() && self.vocab.is_lock(name) {
-                return self.type_of(caller, p);
-            }
+        if let Some(lock) = self.locked(target) {
+            return self.type_of(caller, lock);
         }
         let candidates = self.resolve_target(caller, target)?;
         let args = self.receiver_args(caller, target);
-        let mut types = candidates
-            .iter()
-            .map(|&c| Some(self.substituted(c, self.value_type(c)?, args)));
-        let first = types.next()??;
-        types.all(|t| t.as_deref() == Some(&first)).then_some(first)
+        agreed(
+            candidates
+                .iter()
+                .map(|&c| Some(self.substituted(c, self.value_type(c)?, args))),
+        )
     }
 
     /// The generic arguments of a method call's receiver, as its type is written (a root's
@@ -372,4 +366,10 @@ impl Workspace {
         }
         Some(ty)
     }
+}
+
+/// The one answer every candidate gives (`None` when one has none, or two differ).
+fn agreed<T: PartialEq>(mut answers: impl Iterator<Item = Option<T>>) -> Option<T> {
+    let first = answers.next()??;
+    answers.all(|a| a.as_ref() == Some(&first)).then_some(first)
 }
