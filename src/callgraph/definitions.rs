@@ -57,6 +57,19 @@ impl Workspace {
         )
     }
 
+    /// The definition a type written `prefix::name` names from module `from` (a written
+    /// type's, a field's, an impl's or a return type's path).
+    pub(super) fn definition_named(
+        &self,
+        from: &Module,
+        prefix: &[String],
+        name: &str,
+    ) -> Option<Definition> {
+        let mut path = prefix.to_vec();
+        path.push(name.to_string());
+        self.definition_of(from, &path)
+    }
+
     /// As [`Self::definition_of`], following at most `depth` imports and not looking in a
     /// module twice for one name (`seen`: globs of globs lead back).
     fn definition_within<S: AsRef<str>>(
@@ -133,9 +146,8 @@ impl Workspace {
             },
             || {
                 let unit = &self.units[owner].unit;
-                let mut path = unit.self_prefix.to_vec();
-                path.push(unit.self_ty.clone()?);
-                self.definition_of(&self.unit_module(owner), &path)
+                let ty = unit.self_ty.as_deref()?;
+                self.definition_named(&self.unit_module(owner), &unit.self_prefix, ty)
             },
         )
     }
@@ -153,22 +165,18 @@ impl Workspace {
                 RootRef::Slot(_) => return None,
             },
             _ => {
-                let mut path = root.ty_prefix().to_vec();
-                path.push(root.ty.as_deref()?.to_string());
-                self.definition_of(&self.unit_module(unit), &path)?
+                let (prefix, ty) = (root.ty_prefix(), root.ty.as_deref()?);
+                self.definition_named(&self.unit_module(unit), prefix, ty)?
             }
         };
         for field in &place.fields {
             let (module, owner) = &*def;
-            let mut path = self
-                .index
-                .field_prefixes
-                .get(owner)
+            let prefixes = self.index.field_prefixes.get(owner);
+            let prefix = prefixes
                 .and_then(|p| p.get(field))
-                .cloned()
-                .unwrap_or_default();
-            path.push(self.index.fields.get(owner)?.get(field)?.clone());
-            def = self.definition_of(module, &path)?;
+                .map_or(&[][..], Vec::as_slice);
+            let ty = self.index.fields.get(owner)?.get(field)?;
+            def = self.definition_named(module, prefix, ty)?;
         }
         Some(def)
     }

@@ -72,14 +72,9 @@ pub struct Workspace {
     /// Per unit, its body: walked every round, and freed by the last walk.
     bodies: Vec<Vec<Node>>,
     /// The types of locals inferred from the calls that make them (`let con =
-    /// client.get_async_connection().await?`), by unit, then local: few units have any.
-    local_types: HashMap<usize, Vec<(usize, String)>>,
-    /// The generic arguments of those local types, where a `Deref` of the type needs them
-    /// (`pool.get().await?` on a `Pool<Mgr>` is a `PooledConnection<'_, Mgr>`).
-    local_args: HashMap<usize, Vec<(usize, Vec<String>)>>,
-    /// The definitions of those local types, where several structs or enums have the name
-    /// and every callee's return type, looked up from its module, names the same one.
-    local_definitions: HashMap<usize, Vec<(usize, definitions::Definition)>>,
+    /// client.get_async_connection().await?`), with their generic arguments and definition
+    /// where known, by unit: few units have any.
+    local_types: HashMap<usize, Vec<typing::LocalType>>,
     /// The lookup tables of `units` (whose own `units` are moved out, above).
     index: Index,
     vocab: Vocabulary,
@@ -229,8 +224,6 @@ impl Workspace {
             units,
             bodies,
             local_types: HashMap::default(),
-            local_args: HashMap::default(),
-            local_definitions: HashMap::default(),
             vocab: vocab.clone(),
             index,
             counting_helpers,

@@ -20,7 +20,11 @@ const ASSUMED_MET: &[&str] = &[
     "Send", "Sync", "Sized", "Unpin", "Clone", "Copy", "Debug", "Default", "Display",
 ];
 
-/// A local's inferred type, its generic arguments and its definition where known.
+/// A local's inferred type; its generic arguments, where a `Deref` of the type needs them
+/// (`pool.get().await?` on a `Pool<Mgr>` is a `PooledConnection<'_, Mgr>`); and its
+/// definition, where several structs or enums have the name and every callee's return type,
+/// looked up from its module, names the same one.
+#[derive(Debug)]
 pub(super) struct LocalType {
     local: usize,
     ty: String,
@@ -125,21 +129,26 @@ impl TraitIndex {
 }
 
 impl Workspace {
-    /// The type inferred for unit `i`'s local `l` from the call that makes it.
-    pub(super) fn local_type(&self, i: usize, l: usize) -> Option<&str> {
+    /// What is inferred for unit `i`'s local `l` from the call that makes it.
+    fn inferred(&self, i: usize, l: usize) -> Option<&LocalType> {
         let types = self.local_types.get(&i)?;
-        types
-            .iter()
-            .find(|(k, _)| *k == l)
-            .map(|(_, ty)| ty.as_str())
+        types.iter().find(|t| t.local == l)
+    }
+
+    /// The type inferred for unit `i`'s local `l`.
+    pub(super) fn local_type(&self, i: usize, l: usize) -> Option<&str> {
+        self.inferred(i, l).map(|t| t.ty.as_str())
     }
 
     /// The generic arguments inferred for unit `i`'s local `l` with its type.
     fn local_args(&self, i: usize, l: usize) -> Option<&[String]> {
-        let args = self.local_args.get(&i)?;
-        args.iter()
-            .find(|(k, _)| *k == l)
-            .map(|(_, a)| a.as_slice())
+        let args = &self.inferred(i, l)?.args;
+        (!args.is_empty()).then_some(args.as_slice())
+    }
+
+    /// The definition inferred for unit `i`'s local `l` with its type.
+    pub(super) fn local_definition(&self, i: usize, l: usize) -> Option<Definition> {
+        self.inferred(i, l)?.definition.clone()
     }
 
     /// Types the units' locals made by calls from the callees' return types; twice, since a
@@ -155,22 +164,7 @@ impl Workspace {
                 break;
             }
             for (i, types) in found {
-                for LocalType {
-                    local,
-                    ty,
-                    args,
-                    definition,
-                } in types
-                {
-                    self.local_types.entry(i).or_default().push((local, ty));
-                    if !args.is_empty() {
-                        self.local_args.entry(i).or_default().push((local, args));
-                    }
-                    if let Some(def) = definition {
-                        let known = self.local_definitions.entry(i).or_default();
-                        known.push((local, def));
-                    }
-                }
+                self.local_types.entry(i).or_default().extend(types);
             }
         }
     }
@@ -276,9 +270,7 @@ impl Workspace {
             if unit.ret_ty.as_deref() != Some(ty) {
                 return None;
             }
-            let mut path = unit.ret_prefix.to_vec();
-            path.push(ty.to_string());
-            self.definition_of(&self.unit_module(c), &path)
+            self.definition_named(&self.unit_module(c), &unit.ret_prefix, ty)
         }))
     }
 
@@ -293,12 +285,6 @@ impl Workspace {
             } if args.is_empty() && self.vocab.is_lock(name) => Some(p),
             _ => None,
         }
-    }
-
-    /// The definition inferred for unit `i`'s local `l` with its type.
-    pub(super) fn local_definition(&self, i: usize, l: usize) -> Option<Definition> {
-        let defs = self.local_definitions.get(&i)?;
-        defs.iter().find(|(k, _)| *k == l).map(|(_, d)| d.clone())
     }
 
     /// The type a call returns, when every candidate callee agrees.
